@@ -1,0 +1,13 @@
+//! Who is calling, and may they do this.
+//!
+//! Identity signs access tokens; every service verifies them itself from the JWKS
+//! ([`verifier`]) and asks the same questions through [`Principal`]'s helpers, so a
+//! tenant check is one call instead of ad-hoc code in each handler.
+
+pub mod claims;
+pub mod principal;
+pub mod verifier;
+
+pub use claims::{AccessClaims, MembershipClaim, TOKEN_USE_ACCESS, TOKEN_TYPE_HEADER};
+pub use principal::{AgencyAction, AgencyRef, Membership, Principal, PrincipalKind, Role};
+pub use verifier::{Authenticator, JwksSource, JwtVerifier, StaticJwks};

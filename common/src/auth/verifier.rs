@@ -1,0 +1,333 @@
+//! Access-token verification from identity's JWKS (RFC 8725 rules).
+//!
+//! - One algorithm per key, taken from the JWK (never from the token header), and
+//!   only asymmetric ones: `alg: none` and HS256-with-the-public-key cannot pass.
+//! - `iss`, `aud`, `sub`, `exp` are required, not just checked when present.
+//! - An unknown `kid` triggers at most one JWKS refetch per [`REFETCH_INTERVAL`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use tokio::sync::{Mutex, RwLock};
+
+use super::claims::{AccessClaims, TOKEN_TYPE_HEADER, TOKEN_USE_ACCESS};
+use super::principal::Principal;
+use crate::error::{ApiError, ErrorCode};
+
+/// Clock skew we accept on `exp`: small, since access tokens live minutes.
+pub const LEEWAY_SECONDS: u64 = 30;
+/// Unknown `kid`s refetch the JWKS at most this often (a forged kid cannot DoS identity).
+pub const REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Where the JWKS comes from: identity over gRPC, or a fixed set in tests.
+#[async_trait]
+pub trait JwksSource: Send + Sync + 'static {
+    async fn fetch_jwks(&self) -> Result<String, ApiError>;
+}
+
+/// A JWKS that never changes (tests, single-process set-ups with a known key).
+pub struct StaticJwks(pub String);
+
+#[async_trait]
+impl JwksSource for StaticJwks {
+    async fn fetch_jwks(&self) -> Result<String, ApiError> {
+        Ok(self.0.clone())
+    }
+}
+
+struct VerificationKey {
+    key: DecodingKey,
+    algorithm: Algorithm,
+}
+
+pub struct JwtVerifier {
+    source: Arc<dyn JwksSource>,
+    issuer: String,
+    audience: String,
+    keys: RwLock<HashMap<String, Arc<VerificationKey>>>,
+    last_fetch: Mutex<Option<Instant>>,
+}
+
+fn unauthenticated(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::Unauthenticated, message)
+}
+
+fn algorithm_of(jwk: &Jwk) -> Option<Algorithm> {
+    match jwk.common.key_algorithm? {
+        KeyAlgorithm::EdDSA => Some(Algorithm::EdDSA),
+        KeyAlgorithm::ES256 => Some(Algorithm::ES256),
+        KeyAlgorithm::ES384 => Some(Algorithm::ES384),
+        KeyAlgorithm::RS256 => Some(Algorithm::RS256),
+        KeyAlgorithm::PS256 => Some(Algorithm::PS256),
+        // Symmetric and encryption algorithms never verify access tokens.
+        _ => None,
+    }
+}
+
+fn parse_jwks(json: &str) -> Result<HashMap<String, Arc<VerificationKey>>, ApiError> {
+    let set: JwkSet = serde_json::from_str(json)
+        .map_err(|error| ApiError::new(ErrorCode::Unavailable, format!("unreadable JWKS: {error}")))?;
+    let mut keys = HashMap::new();
+    for jwk in &set.keys {
+        let (Some(kid), Some(algorithm)) = (jwk.common.key_id.clone(), algorithm_of(jwk)) else {
+            tracing::warn!("skipping a JWK without kid or with an unsupported alg");
+            continue;
+        };
+        match DecodingKey::from_jwk(jwk) {
+            Ok(key) => {
+                keys.insert(kid, Arc::new(VerificationKey { key, algorithm }));
+            }
+            Err(error) => tracing::warn!(kid = %kid, error = %error, "skipping an unusable JWK"),
+        }
+    }
+    Ok(keys)
+}
+
+impl JwtVerifier {
+    pub fn new(source: Arc<dyn JwksSource>, issuer: impl Into<String>, audience: impl Into<String>) -> Self {
+        Self {
+            source,
+            issuer: issuer.into(),
+            audience: audience.into(),
+            keys: RwLock::new(HashMap::new()),
+            last_fetch: Mutex::new(None),
+        }
+    }
+
+    /// Refetches the JWKS unless that happened within [`REFETCH_INTERVAL`].
+    async fn refresh_keys(&self) -> Result<(), ApiError> {
+        let mut last_fetch = self.last_fetch.lock().await;
+        if last_fetch.is_some_and(|at| at.elapsed() < REFETCH_INTERVAL) {
+            return Ok(());
+        }
+        *last_fetch = Some(Instant::now());
+        let keys = parse_jwks(&self.source.fetch_jwks().await?)?;
+        *self.keys.write().await = keys;
+        Ok(())
+    }
+
+    async fn key_for(&self, kid: &str) -> Result<Arc<VerificationKey>, ApiError> {
+        if let Some(key) = self.keys.read().await.get(kid) {
+            return Ok(key.clone());
+        }
+        self.refresh_keys().await?;
+        self.keys.read().await.get(kid).cloned().ok_or_else(|| unauthenticated("token signed with an unknown key"))
+    }
+
+    pub async fn verify(&self, token: &str) -> Result<Principal, ApiError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| unauthenticated("malformed token"))?;
+        if header.typ.as_deref() != Some(TOKEN_TYPE_HEADER) {
+            return Err(unauthenticated("not an access token"));
+        }
+        let kid = header.kid.ok_or_else(|| unauthenticated("token without key id"))?;
+        let key = self.key_for(&kid).await?;
+        if header.alg != key.algorithm {
+            return Err(unauthenticated("token algorithm does not match its key"));
+        }
+        let mut validation = Validation::new(key.algorithm);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = LEEWAY_SECONDS;
+        let data = jsonwebtoken::decode::<AccessClaims>(token, &key.key, &validation)
+            .map_err(|error| unauthenticated(&format!("invalid token: {error}")))?;
+        if data.claims.token_use != TOKEN_USE_ACCESS {
+            return Err(unauthenticated("not an access token"));
+        }
+        Principal::from_claims(&data.claims)
+    }
+}
+
+/// Turns request metadata into a caller: no `authorization` → anonymous (`None`),
+/// a bad token → UNAUTHENTICATED (never silently anonymous).
+#[derive(Clone)]
+pub struct Authenticator {
+    verifier: Arc<JwtVerifier>,
+}
+
+impl Authenticator {
+    pub fn new(verifier: Arc<JwtVerifier>) -> Self {
+        Self { verifier }
+    }
+
+    pub fn verifier(&self) -> &Arc<JwtVerifier> {
+        &self.verifier
+    }
+
+    pub async fn authenticate_bearer(&self, authorization: Option<&str>) -> Result<Option<Principal>, ApiError> {
+        let Some(value) = authorization else {
+            return Ok(None);
+        };
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or_else(|| unauthenticated("authorization must be a Bearer token"))?;
+        self.verifier.verify(token.trim()).await.map(Some)
+    }
+
+    pub async fn authenticate(&self, metadata: &tonic::metadata::MetadataMap) -> Result<Option<Principal>, ApiError> {
+        let header = match metadata.get("authorization") {
+            None => None,
+            Some(value) => Some(value.to_str().map_err(|_| unauthenticated("unreadable authorization header"))?),
+        };
+        self.authenticate_bearer(header).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::{EncodingKey, Header};
+
+    // Throw-away Ed25519 test keys (generated with `openssl genpkey -algorithm ed25519`).
+    const KEY_A_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIII492je9j7PJVtoqdFjd9AoUPPRjfwAuRmdYI/BdGfC\n-----END PRIVATE KEY-----\n";
+    const KEY_A_X: &str = "5vYO9rV2aWSQ-l5Sv3kbT3UWrvO9y8qVrn5zje5KC-E";
+    const KEY_B_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEII0wQsxFBH1mFbBA5LgkVL1QME2/PFYIxCLeVcPM46oR\n-----END PRIVATE KEY-----\n";
+    const KEY_B_X: &str = "gMU0fqNZdIqs3oNvPlKYedOIC-u898uNo3YggN9AXU4";
+
+    fn jwks(keys: &[(&str, &str)]) -> String {
+        let keys: Vec<_> = keys
+            .iter()
+            .map(|(kid, x)| serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": x, "kid": kid, "alg": "EdDSA", "use": "sig"}))
+            .collect();
+        serde_json::json!({ "keys": keys }).to_string()
+    }
+
+    fn claims() -> serde_json::Value {
+        let now = chrono::Utc::now().timestamp();
+        serde_json::json!({
+            "iss": "nds", "aud": "nds-api", "sub": uuid::Uuid::new_v4().to_string(),
+            "exp": now + 300, "iat": now, "jti": "jti-1", "token_use": "access", "kind": "user",
+            "memberships": [{"role": "BUYER"}], "scopes": []
+        })
+    }
+
+    fn sign(pem: &str, kid: &str, claims: &serde_json::Value) -> String {
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(kid.into());
+        header.typ = Some(TOKEN_TYPE_HEADER.into());
+        jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_pem(pem.as_bytes()).unwrap()).unwrap()
+    }
+
+    fn verifier(set: String) -> JwtVerifier {
+        JwtVerifier::new(Arc::new(StaticJwks(set)), "nds", "nds-api")
+    }
+
+    fn b64(value: &serde_json::Value) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+    }
+
+    #[tokio::test]
+    async fn a_well_formed_token_verifies() {
+        let verifier = verifier(jwks(&[("a", KEY_A_X)]));
+        let principal = verifier.verify(&sign(KEY_A_PEM, "a", &claims())).await.unwrap();
+        assert!(principal.user_id().is_some());
+    }
+
+    #[tokio::test]
+    async fn old_and_new_keys_verify_during_rotation() {
+        let verifier = verifier(jwks(&[("a", KEY_A_X), ("b", KEY_B_X)]));
+        verifier.verify(&sign(KEY_A_PEM, "a", &claims())).await.unwrap();
+        verifier.verify(&sign(KEY_B_PEM, "b", &claims())).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_token_signed_by_another_key_under_a_known_kid_fails() {
+        let verifier = verifier(jwks(&[("a", KEY_A_X)]));
+        let error = verifier.verify(&sign(KEY_B_PEM, "a", &claims())).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::Unauthenticated);
+    }
+
+    #[tokio::test]
+    async fn missing_or_wrong_audience_issuer_or_subject_fails() {
+        let verifier = verifier(jwks(&[("a", KEY_A_X)]));
+        for (field, replacement) in [
+            ("aud", None),
+            ("aud", Some("someone-else")),
+            ("iss", None),
+            ("iss", Some("evil")),
+            ("sub", None),
+            ("exp", None),
+        ] {
+            let mut claims = claims();
+            match replacement {
+                None => {
+                    claims.as_object_mut().unwrap().remove(field);
+                }
+                Some(value) => claims[field] = value.into(),
+            }
+            let result = verifier.verify(&sign(KEY_A_PEM, "a", &claims)).await;
+            assert!(result.is_err(), "{field} = {replacement:?} must fail");
+        }
+    }
+
+    #[tokio::test]
+    async fn expired_tokens_fail_beyond_the_leeway() {
+        let verifier = verifier(jwks(&[("a", KEY_A_X)]));
+        let mut claims = claims();
+        claims["exp"] = (chrono::Utc::now().timestamp() - LEEWAY_SECONDS as i64 - 5).into();
+        assert!(verifier.verify(&sign(KEY_A_PEM, "a", &claims)).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn alg_none_and_hmac_with_the_public_key_fail() {
+        let verifier = verifier(jwks(&[("a", KEY_A_X)]));
+        let body = b64(&claims());
+        let none = format!("{}.{}.", b64(&serde_json::json!({"alg": "none", "kid": "a", "typ": "at+jwt"})), body);
+        assert!(verifier.verify(&none).await.is_err());
+
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("a".into());
+        header.typ = Some(TOKEN_TYPE_HEADER.into());
+        let hmac = jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_secret(KEY_A_X.as_bytes())).unwrap();
+        assert!(verifier.verify(&hmac).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn refresh_or_other_token_kinds_never_pass_as_access_tokens() {
+        let verifier = verifier(jwks(&[("a", KEY_A_X)]));
+        let mut refresh = claims();
+        refresh["token_use"] = "refresh".into();
+        assert!(verifier.verify(&sign(KEY_A_PEM, "a", &refresh)).await.is_err());
+
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some("a".into());
+        header.typ = Some("JWT".into());
+        let untyped =
+            jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_ed_pem(KEY_A_PEM.as_bytes()).unwrap()).unwrap();
+        assert!(verifier.verify(&untyped).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn unknown_kids_refetch_the_jwks_at_most_once_per_interval() {
+        struct Counting(std::sync::atomic::AtomicUsize, String);
+        #[async_trait]
+        impl JwksSource for Counting {
+            async fn fetch_jwks(&self) -> Result<String, ApiError> {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                Ok(self.1.clone())
+            }
+        }
+        let source = Arc::new(Counting(Default::default(), jwks(&[("a", KEY_A_X)])));
+        let verifier = JwtVerifier::new(source.clone(), "nds", "nds-api");
+        for _ in 0..5 {
+            assert!(verifier.verify(&sign(KEY_B_PEM, "unknown", &claims())).await.is_err());
+        }
+        assert_eq!(source.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn authenticator_treats_missing_header_as_anonymous_and_garbage_as_error() {
+        let authenticator = Authenticator::new(Arc::new(verifier(jwks(&[("a", KEY_A_X)]))));
+        assert!(authenticator.authenticate_bearer(None).await.unwrap().is_none());
+        assert!(authenticator.authenticate_bearer(Some("Basic abc")).await.is_err());
+        assert!(authenticator.authenticate_bearer(Some("Bearer nonsense")).await.is_err());
+        let token = sign(KEY_A_PEM, "a", &claims());
+        assert!(authenticator.authenticate_bearer(Some(&format!("Bearer {token}"))).await.unwrap().is_some());
+    }
+}

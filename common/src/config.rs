@@ -1,0 +1,414 @@
+//! One typed configuration, read from `NDS_*` variables.
+//!
+//! The loader takes the variables as an argument so tests never touch the process
+//! environment; `Config::from_process_env()` is the one place that reads it.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::secret::Secret;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: String, reason: String },
+    #[error("{name} is required {context}")]
+    Missing { name: String, context: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchBackendKind {
+    Tantivy,
+    Elasticsearch,
+}
+
+/// The services that own a database, in start-up order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServiceName {
+    Identity,
+    Catalog,
+    Search,
+    Billing,
+    Chat,
+}
+
+impl ServiceName {
+    pub const ALL: [ServiceName; 5] = [
+        ServiceName::Identity,
+        ServiceName::Catalog,
+        ServiceName::Search,
+        ServiceName::Billing,
+        ServiceName::Chat,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceName::Identity => "identity",
+            ServiceName::Catalog => "catalog",
+            ServiceName::Search => "search",
+            ServiceName::Billing => "billing",
+            ServiceName::Chat => "chat",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<ServiceName> {
+        ServiceName::ALL.into_iter().find(|service| service.as_str() == name)
+    }
+
+    fn env_prefix(self) -> &'static str {
+        match self {
+            ServiceName::Identity => "NDS_IDENTITY",
+            ServiceName::Catalog => "NDS_CATALOG",
+            ServiceName::Search => "NDS_SEARCH",
+            ServiceName::Billing => "NDS_BILLING",
+            ServiceName::Chat => "NDS_CHAT",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct LanguageModelSettings {
+    pub base_url: String,
+    pub api_key: Secret<String>,
+    pub model: String,
+    pub timeout: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct StripeSettings {
+    pub secret_key: Option<Secret<String>>,
+    /// Several during a rotation: an event verifies if any of them matches.
+    pub webhook_secrets: Vec<Secret<String>>,
+    pub api_base: String,
+    pub platform_fee_percent: f64,
+    /// Promotion price in minor units of `currency`.
+    pub promotion_price_minor: i64,
+    pub currency: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub environment: Environment,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub data_dir: PathBuf,
+    pub grpc_addr: SocketAddr,
+    pub http_addr: SocketAddr,
+    pub webhook_addr: SocketAddr,
+    pub metrics_addr: SocketAddr,
+    /// Per service; `None` means the embedded SQLite file under `data_dir`.
+    pub database_urls: HashMap<ServiceName, Secret<String>>,
+    /// `None` means the in-process cache.
+    pub redis_url: Option<Secret<String>>,
+    pub search_backend: SearchBackendKind,
+    pub elasticsearch_url: Option<String>,
+    /// gRPC endpoints of the other services; `None` means "in this process".
+    pub service_urls: HashMap<ServiceName, String>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    pub stripe: StripeSettings,
+    pub language_model: Option<LanguageModelSettings>,
+    /// `None` writes `.eml` files under `data_dir/mail`.
+    pub smtp_url: Option<Secret<String>>,
+    pub mail_from: String,
+    pub public_url: String,
+    pub cors_origins: Vec<String>,
+    pub graphql_introspection: bool,
+    pub graphiql: bool,
+    pub apq_allowlist: bool,
+    pub shutdown_drain: Duration,
+    pub shutdown_grace: Duration,
+    /// Deadline for a call that arrives without one.
+    pub default_deadline: Duration,
+}
+
+/// Every variable the loader reads, with its meaning: the README's table comes from here.
+pub const VARIABLES: &[(&str, &str, &str)] = &[
+    ("NDS_ENV", "development", "`development` or `production` (production turns GraphiQL and introspection off by default)"),
+    ("NDS_LOG", "info", "tracing filter, e.g. `info,svc_catalog=debug`"),
+    ("NDS_LOG_FORMAT", "text", "`text` or `json`"),
+    ("NDS_DATA_DIR", "./.nds", "embedded databases, tantivy index and `.eml` mail of `nds dev`"),
+    ("NDS_GRPC_ADDR", "0.0.0.0:50051", "gRPC listener (all services in `nds dev`)"),
+    ("NDS_HTTP_ADDR", "0.0.0.0:8080", "the edge's HTTP listener (GraphQL, JWKS, health)"),
+    ("NDS_WEBHOOK_ADDR", "0.0.0.0:8081", "billing's Stripe webhook listener in `nds serve billing`"),
+    ("NDS_METRICS_ADDR", "0.0.0.0:9090", "Prometheus `/metrics` of a served service"),
+    ("NDS_<SERVICE>_DATABASE_URL", "SQLite under the data dir", "PostgreSQL URL per service: IDENTITY, CATALOG, SEARCH, BILLING, CHAT"),
+    ("NDS_REDIS_URL", "in-process cache", "Redis URL for cache, rate limits and chat fan-out"),
+    ("NDS_SEARCH_BACKEND", "tantivy", "`tantivy` or `elasticsearch`"),
+    ("NDS_ELASTICSEARCH_URL", "", "Elasticsearch base URL when the backend is elasticsearch"),
+    ("NDS_<SERVICE>_URL", "this process", "gRPC endpoint of another service, e.g. `http://nds-catalog:50051`"),
+    ("NDS_JWT_ISSUER", "nds", "`iss` of access tokens"),
+    ("NDS_JWT_AUDIENCE", "nds-api", "`aud` of access tokens"),
+    ("NDS_STRIPE_SECRET_KEY", "unset", "Stripe API key; paid actions answer PAYMENT_NOT_CONFIGURED without it"),
+    ("NDS_STRIPE_WEBHOOK_SECRETS", "unset", "comma-separated webhook signing secrets (several during rotation)"),
+    ("NDS_STRIPE_API_BASE", "https://api.stripe.com", "Stripe API base URL (tests point it at a local stand-in)"),
+    ("NDS_PLATFORM_FEE_PERCENT", "5", "platform commission on buyer deposits"),
+    ("NDS_PROMOTION_PRICE", "49900", "price of a 30-day promotion in minor units"),
+    ("NDS_CURRENCY", "MXN", "default ISO currency"),
+    ("NDS_LLM_BASE_URL", "unset", "OpenAI-compatible endpoint; unset = rules only"),
+    ("NDS_LLM_API_KEY", "", "API key for the language model"),
+    ("NDS_LLM_MODEL", "gpt-4o-mini", "model name"),
+    ("NDS_LLM_TIMEOUT_MS", "1500", "language-model timeout before falling back to the rules"),
+    ("NDS_SMTP_URL", "`.eml` files", "SMTP URL, e.g. `smtps://user:pass@smtp.example.com:465`"),
+    ("NDS_MAIL_FROM", "NDS <no-reply@nds.local>", "sender of platform mail"),
+    ("NDS_PUBLIC_URL", "http://localhost:8080", "base of links in mail"),
+    ("NDS_CORS_ORIGINS", "* in development", "comma-separated allowed origins"),
+    ("NDS_GRAPHQL_INTROSPECTION", "on in development", "`true`/`false`"),
+    ("NDS_GRAPHIQL", "on in development", "`true`/`false`"),
+    ("NDS_APQ_ALLOWLIST", "false", "accept only registered persisted queries"),
+    ("NDS_SHUTDOWN_DRAIN_SECS", "5", "NOT_SERVING before draining on SIGTERM"),
+    ("NDS_SHUTDOWN_GRACE_SECS", "20", "time in-flight calls get to finish"),
+    ("NDS_DEFAULT_DEADLINE_MS", "5000", "deadline of a call that arrives without one"),
+];
+
+struct Vars(HashMap<String, String>);
+
+impl Vars {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str).map(str::trim).filter(|value| !value.is_empty())
+    }
+
+    fn string_or(&self, name: &str, default: &str) -> String {
+        self.get(name).unwrap_or(default).to_string()
+    }
+
+    fn parse_or<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw.parse().map_err(|error: T::Err| ConfigError::Invalid {
+                name: name.to_string(),
+                reason: error.to_string(),
+            }),
+        }
+    }
+
+    fn bool_or(&self, name: &str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(name).map(str::to_ascii_lowercase).as_deref() {
+            None => Ok(default),
+            Some("1" | "true" | "yes" | "on") => Ok(true),
+            Some("0" | "false" | "no" | "off") => Ok(false),
+            Some(other) => Err(ConfigError::Invalid {
+                name: name.to_string(),
+                reason: format!("expected true or false, got {other:?}"),
+            }),
+        }
+    }
+
+    fn list(&self, name: &str) -> Vec<String> {
+        self.get(name)
+            .map(|raw| raw.split(',').map(str::trim).filter(|item| !item.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+}
+
+impl Config {
+    pub fn from_process_env() -> Result<Config, ConfigError> {
+        Config::from_vars(std::env::vars())
+    }
+
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Config, ConfigError> {
+        let vars = Vars(vars.into_iter().filter(|(name, _)| name.starts_with("NDS_")).collect());
+
+        let environment = match vars.string_or("NDS_ENV", "development").to_ascii_lowercase().as_str() {
+            "development" | "dev" => Environment::Development,
+            "production" | "prod" => Environment::Production,
+            other => {
+                return Err(ConfigError::Invalid {
+                    name: "NDS_ENV".into(),
+                    reason: format!("expected development or production, got {other:?}"),
+                });
+            }
+        };
+        let development = environment == Environment::Development;
+        let log_format = match vars.string_or("NDS_LOG_FORMAT", "text").to_ascii_lowercase().as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError::Invalid {
+                    name: "NDS_LOG_FORMAT".into(),
+                    reason: format!("expected text or json, got {other:?}"),
+                });
+            }
+        };
+        let search_backend = match vars.string_or("NDS_SEARCH_BACKEND", "tantivy").to_ascii_lowercase().as_str() {
+            "tantivy" => SearchBackendKind::Tantivy,
+            "elasticsearch" => SearchBackendKind::Elasticsearch,
+            other => {
+                return Err(ConfigError::Invalid {
+                    name: "NDS_SEARCH_BACKEND".into(),
+                    reason: format!("expected tantivy or elasticsearch, got {other:?}"),
+                });
+            }
+        };
+        let elasticsearch_url = vars.get("NDS_ELASTICSEARCH_URL").map(str::to_string);
+        if search_backend == SearchBackendKind::Elasticsearch && elasticsearch_url.is_none() {
+            return Err(ConfigError::Missing {
+                name: "NDS_ELASTICSEARCH_URL".into(),
+                context: "when NDS_SEARCH_BACKEND=elasticsearch".into(),
+            });
+        }
+
+        let mut database_urls = HashMap::new();
+        let mut service_urls = HashMap::new();
+        for service in ServiceName::ALL {
+            let prefix = service.env_prefix();
+            if let Some(url) = vars.get(&format!("{prefix}_DATABASE_URL")) {
+                database_urls.insert(service, Secret::new(url.to_string()));
+            }
+            if let Some(url) = vars.get(&format!("{prefix}_URL")) {
+                service_urls.insert(service, url.to_string());
+            }
+        }
+
+        let language_model = match vars.get("NDS_LLM_BASE_URL") {
+            None => None,
+            Some(base_url) => Some(LanguageModelSettings {
+                base_url: base_url.to_string(),
+                api_key: Secret::new(vars.string_or("NDS_LLM_API_KEY", "")),
+                model: vars.string_or("NDS_LLM_MODEL", "gpt-4o-mini"),
+                timeout: Duration::from_millis(vars.parse_or("NDS_LLM_TIMEOUT_MS", 1500)?),
+            }),
+        };
+
+        let platform_fee_percent: f64 = vars.parse_or("NDS_PLATFORM_FEE_PERCENT", 5.0)?;
+        if !(0.0..=50.0).contains(&platform_fee_percent) {
+            return Err(ConfigError::Invalid {
+                name: "NDS_PLATFORM_FEE_PERCENT".into(),
+                reason: "must be between 0 and 50".into(),
+            });
+        }
+        let promotion_price_minor: i64 = vars.parse_or("NDS_PROMOTION_PRICE", 49_900)?;
+        if promotion_price_minor <= 0 {
+            return Err(ConfigError::Invalid { name: "NDS_PROMOTION_PRICE".into(), reason: "must be positive".into() });
+        }
+
+        let cors_origins = match vars.list("NDS_CORS_ORIGINS") {
+            origins if origins.is_empty() && development => vec!["*".to_string()],
+            origins => origins,
+        };
+
+        Ok(Config {
+            environment,
+            log_filter: vars.string_or("NDS_LOG", "info"),
+            log_format,
+            data_dir: PathBuf::from(vars.string_or("NDS_DATA_DIR", "./.nds")),
+            grpc_addr: vars.parse_or("NDS_GRPC_ADDR", SocketAddr::from(([0, 0, 0, 0], 50051)))?,
+            http_addr: vars.parse_or("NDS_HTTP_ADDR", SocketAddr::from(([0, 0, 0, 0], 8080)))?,
+            webhook_addr: vars.parse_or("NDS_WEBHOOK_ADDR", SocketAddr::from(([0, 0, 0, 0], 8081)))?,
+            metrics_addr: vars.parse_or("NDS_METRICS_ADDR", SocketAddr::from(([0, 0, 0, 0], 9090)))?,
+            database_urls,
+            redis_url: vars.get("NDS_REDIS_URL").map(|url| Secret::new(url.to_string())),
+            search_backend,
+            elasticsearch_url,
+            service_urls,
+            jwt_issuer: vars.string_or("NDS_JWT_ISSUER", "nds"),
+            jwt_audience: vars.string_or("NDS_JWT_AUDIENCE", "nds-api"),
+            stripe: StripeSettings {
+                secret_key: vars.get("NDS_STRIPE_SECRET_KEY").map(|key| Secret::new(key.to_string())),
+                webhook_secrets: vars.list("NDS_STRIPE_WEBHOOK_SECRETS").into_iter().map(Secret::new).collect(),
+                api_base: vars.string_or("NDS_STRIPE_API_BASE", "https://api.stripe.com"),
+                platform_fee_percent,
+                promotion_price_minor,
+                currency: vars.string_or("NDS_CURRENCY", "MXN").to_ascii_uppercase(),
+            },
+            language_model,
+            smtp_url: vars.get("NDS_SMTP_URL").map(|url| Secret::new(url.to_string())),
+            mail_from: vars.string_or("NDS_MAIL_FROM", "NDS <no-reply@nds.local>"),
+            public_url: vars.string_or("NDS_PUBLIC_URL", "http://localhost:8080"),
+            cors_origins,
+            graphql_introspection: vars.bool_or("NDS_GRAPHQL_INTROSPECTION", development)?,
+            graphiql: vars.bool_or("NDS_GRAPHIQL", development)?,
+            apq_allowlist: vars.bool_or("NDS_APQ_ALLOWLIST", false)?,
+            shutdown_drain: Duration::from_secs(vars.parse_or("NDS_SHUTDOWN_DRAIN_SECS", 5)?),
+            shutdown_grace: Duration::from_secs(vars.parse_or("NDS_SHUTDOWN_GRACE_SECS", 20)?),
+            default_deadline: Duration::from_millis(vars.parse_or("NDS_DEFAULT_DEADLINE_MS", 5000)?),
+        })
+    }
+
+    /// The database URL of one service: its `NDS_<SERVICE>_DATABASE_URL`, or an
+    /// SQLite file under the data directory (created on first use).
+    pub fn database_url(&self, service: ServiceName) -> String {
+        match self.database_urls.get(&service) {
+            Some(url) => url.expose().clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join(format!("{}.sqlite", service.as_str())).display()),
+        }
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_development_setup() {
+        let config = Config::from_vars(vars(&[])).unwrap();
+        assert_eq!(config.environment, Environment::Development);
+        assert_eq!(config.grpc_addr.port(), 50051);
+        assert_eq!(config.http_addr.port(), 8080);
+        assert!(config.redis_url.is_none());
+        assert!(config.graphiql && config.graphql_introspection);
+        assert!(config.database_url(ServiceName::Catalog).starts_with("sqlite://"));
+        assert_eq!(config.stripe.currency, "MXN");
+    }
+
+    #[test]
+    fn production_turns_developer_conveniences_off() {
+        let config = Config::from_vars(vars(&[("NDS_ENV", "production")])).unwrap();
+        assert!(!config.graphiql && !config.graphql_introspection);
+        assert!(config.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn per_service_database_urls_and_endpoints_are_read() {
+        let config = Config::from_vars(vars(&[
+            ("NDS_CATALOG_DATABASE_URL", "postgres://db/catalog"),
+            ("NDS_IDENTITY_URL", "http://identity:50051"),
+        ]))
+        .unwrap();
+        assert_eq!(config.database_url(ServiceName::Catalog), "postgres://db/catalog");
+        assert!(config.database_url(ServiceName::Billing).starts_with("sqlite://"));
+        assert_eq!(config.service_urls.get(&ServiceName::Identity).map(String::as_str), Some("http://identity:50051"));
+    }
+
+    #[test]
+    fn bad_values_are_named_in_the_error() {
+        let error = Config::from_vars(vars(&[("NDS_GRPC_ADDR", "not-an-address")])).unwrap_err();
+        assert!(matches!(error, ConfigError::Invalid { ref name, .. } if name == "NDS_GRPC_ADDR"), "{error}");
+        let error = Config::from_vars(vars(&[("NDS_SEARCH_BACKEND", "elasticsearch")])).unwrap_err();
+        assert!(matches!(error, ConfigError::Missing { ref name, .. } if name == "NDS_ELASTICSEARCH_URL"));
+        let error = Config::from_vars(vars(&[("NDS_GRAPHIQL", "maybe")])).unwrap_err();
+        assert!(matches!(error, ConfigError::Invalid { .. }));
+    }
+
+    #[test]
+    fn webhook_secrets_are_a_list_and_masked() {
+        let config = Config::from_vars(vars(&[("NDS_STRIPE_WEBHOOK_SECRETS", "whsec_a, whsec_b")])).unwrap();
+        assert_eq!(config.stripe.webhook_secrets.len(), 2);
+        assert!(!format!("{config:?}").contains("whsec_a"));
+    }
+}

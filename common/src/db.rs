@@ -1,0 +1,73 @@
+//! Database connections (sea-orm over PostgreSQL in production, SQLite embedded)
+//! and migrations. Pools fail fast so a database restart costs a failed call, not
+//! a hung one, and later calls recover on fresh connections.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
+use sea_orm_migration::MigratorTrait;
+
+pub use sea_orm;
+
+/// How long a request waits for a pooled connection before failing.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    if let Some(path) = sqlite_file_path(url)
+        && let Some(parent) = std::path::Path::new(&path).parent()
+    {
+        std::fs::create_dir_all(parent).map_err(|error| DbErr::Custom(format!("cannot create {}: {error}", parent.display())))?;
+    }
+    let mut options = ConnectOptions::new(url.to_string());
+    options
+        .connect_timeout(CONNECT_TIMEOUT)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .idle_timeout(Duration::from_secs(300))
+        .max_lifetime(Duration::from_secs(1800))
+        // A connection that idled across a server restart is tested before use.
+        .test_before_acquire(true)
+        .sqlx_logging(false);
+    if url.starts_with("sqlite:") {
+        // One writer at a time is all SQLite allows; more connections only queue.
+        options.max_connections(4).min_connections(1);
+    } else {
+        options.max_connections(16).min_connections(0);
+    }
+    let connection = Database::connect(options).await?;
+    if connection.get_database_backend() == DbBackend::Sqlite {
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON"] {
+            connection.execute_raw(Statement::from_string(DbBackend::Sqlite, pragma)).await?;
+        }
+    }
+    Ok(connection)
+}
+
+/// Connects and applies every pending migration of `M`.
+pub async fn connect_and_migrate<M: MigratorTrait>(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let connection = connect(url).await?;
+    M::up(&connection, None).await?;
+    Ok(connection)
+}
+
+fn sqlite_file_path(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then(|| path.to_string())
+}
+
+pub fn is_postgres(connection: &DatabaseConnection) -> bool {
+    connection.get_database_backend() == DbBackend::Postgres
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_paths_are_extracted_from_urls() {
+        assert_eq!(sqlite_file_path("sqlite://./.nds/catalog.sqlite?mode=rwc").as_deref(), Some("./.nds/catalog.sqlite"));
+        assert_eq!(sqlite_file_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_file_path("postgres://localhost/x"), None);
+    }
+}

@@ -1,0 +1,11 @@
+//! gRPC plumbing every service shares: the server (health, reflection, deadlines,
+//! load shedding, graceful shutdown) and the client side (channels, per-call
+//! deadlines that travel to the server, forwarded caller budgets, retries).
+
+pub mod client;
+pub mod context;
+pub mod server;
+
+pub use client::{connect_lazy, retry_unavailable};
+pub use context::{CallContext, parse_grpc_timeout};
+pub use server::{GrpcServeOptions, serve_grpc};

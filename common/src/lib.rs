@@ -1,0 +1,23 @@
+//! What every NDS service needs the same way: configuration, telemetry, the error
+//! codes, authentication and tenant checks, database and cache connections, mail,
+//! gRPC server and client plumbing, job locks, and test support.
+
+pub mod auth;
+pub mod cache;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod grpc;
+pub mod job_lock;
+pub mod mail;
+pub mod secret;
+pub mod shutdown;
+pub mod telemetry;
+pub mod vehicle;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+
+pub use config::Config;
+pub use error::{ApiError, ErrorCode, HasErrorCode};
+pub use secret::Secret;
+pub use shutdown::Shutdown;

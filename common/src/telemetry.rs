@@ -1,0 +1,96 @@
+//! Structured logs (text for people, JSON for collectors) and Prometheus metrics.
+
+use std::sync::LazyLock;
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
+use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::config::LogFormat;
+
+/// Installs the global subscriber once; later calls (tests, `nds dev`) are no-ops.
+pub fn init_tracing(filter: &str, format: LogFormat) {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let registry = tracing_subscriber::registry().with(filter);
+    let result = match format {
+        LogFormat::Text => registry.with(tracing_subscriber::fmt::layer().with_target(true)).try_init(),
+        LogFormat::Json => registry.with(tracing_subscriber::fmt::layer().json().flatten_event(true)).try_init(),
+    };
+    // An error only means a subscriber is already installed.
+    drop(result);
+}
+
+/// The process-wide registry every metric of NDS registers in.
+pub fn registry() -> &'static Registry {
+    static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
+        #[allow(clippy::expect_used)] // a constant, valid prefix: failure is a programming error
+        Registry::new_custom(Some("nds".into()), None).expect("valid registry prefix")
+    });
+    &REGISTRY
+}
+
+fn register<T: prometheus::core::Collector + Clone + 'static>(collector: T) -> T {
+    // Registering twice (two servers in one test process) keeps the first.
+    let _ = registry().register(Box::new(collector.clone()));
+    collector
+}
+
+/// Requests by API surface ("grpc", "graphql", "webhook"), operation and outcome.
+pub fn requests_total() -> &'static IntCounterVec {
+    static METRIC: LazyLock<IntCounterVec> = LazyLock::new(|| {
+        let opts = Opts::new("requests_total", "Requests handled, by surface, operation and outcome code");
+        #[allow(clippy::expect_used)] // a constant, valid definition: failure is a programming error
+        register(IntCounterVec::new(opts, &["surface", "operation", "code"]).expect("valid metric definition"))
+    });
+    &METRIC
+}
+
+/// Request latency by surface and operation.
+pub fn request_seconds() -> &'static HistogramVec {
+    static METRIC: LazyLock<HistogramVec> = LazyLock::new(|| {
+        let opts = HistogramOpts::new("request_seconds", "Request latency in seconds, by surface and operation")
+            .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]);
+        #[allow(clippy::expect_used)] // a constant, valid definition: failure is a programming error
+        register(HistogramVec::new(opts, &["surface", "operation"]).expect("valid metric definition"))
+    });
+    &METRIC
+}
+
+/// Renders the registry in Prometheus text format.
+pub fn render_metrics() -> String {
+    let mut buffer = Vec::new();
+    let families = registry().gather();
+    if TextEncoder::new().encode(&families, &mut buffer).is_err() {
+        return String::new();
+    }
+    String::from_utf8(buffer).unwrap_or_default()
+}
+
+async fn metrics_handler() -> impl IntoResponse {
+    (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], render_metrics())
+}
+
+/// `GET /metrics`, to mount on any HTTP listener.
+pub fn metrics_router() -> Router {
+    Router::new().route("/metrics", get(metrics_handler))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_requests_appear_in_the_rendered_metrics() {
+        requests_total().with_label_values(&["grpc", "/nds.test/Probe", "OK"]).inc();
+        request_seconds().with_label_values(&["grpc", "/nds.test/Probe"]).observe(0.002);
+        let text = render_metrics();
+        assert!(text.contains("nds_requests_total"), "{text}");
+        assert!(text.contains("/nds.test/Probe"));
+        assert!(text.contains("nds_request_seconds_bucket"));
+    }
+}

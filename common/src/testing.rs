@@ -1,0 +1,178 @@
+//! Test support shared by every crate: a fresh PostgreSQL database per test (dropped
+//! afterwards), an SQLite file per test, a unique Redis key prefix per test, and the
+//! [`storage_suite!`](crate::storage_suite) macro that runs one behaviour suite
+//! against both database backends.
+//!
+//! The servers come from the machine: `NDS_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) and `NDS_TEST_REDIS_URL` (default
+//! `redis://127.0.0.1:6379`).
+
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("NDS_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("NDS_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A key prefix no other test uses.
+pub fn redis_prefix() -> String {
+    format!("test:{}:", uuid::Uuid::new_v4().simple())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// A database that exists for one test. Dropping it removes the database.
+pub struct TestDatabase {
+    url: String,
+    backend: Backend,
+    name: String,
+    sqlite_dir: Option<std::path::PathBuf>,
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> TestDatabase {
+        match backend {
+            Backend::Postgres => TestDatabase::postgres().await,
+            Backend::Sqlite => TestDatabase::sqlite(),
+        }
+    }
+
+    /// `CREATE DATABASE test_<uuid>` on the machine's PostgreSQL.
+    pub async fn postgres() -> TestDatabase {
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let admin_url = postgres_admin_url();
+        let admin = Database::connect(&admin_url).await.unwrap_or_else(|error| {
+            panic!("PostgreSQL must run for tests ({admin_url}): {error}. `tests/run` starts it.")
+        });
+        admin
+            .execute_raw(Statement::from_string(DbBackend::Postgres, format!("CREATE DATABASE {name}")))
+            .await
+            .unwrap_or_else(|error| panic!("create test database: {error}"));
+        admin.close().await.ok();
+        let base = admin_url.rsplit_once('/').map(|(base, _)| base.to_string()).unwrap_or(admin_url);
+        TestDatabase { url: format!("{base}/{name}"), backend: Backend::Postgres, name, sqlite_dir: None }
+    }
+
+    /// A fresh SQLite file in a temporary directory.
+    pub fn sqlite() -> TestDatabase {
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let directory = std::env::temp_dir().join(&name);
+        let url = format!("sqlite://{}?mode=rwc", directory.join("db.sqlite").display());
+        TestDatabase { url, backend: Backend::Sqlite, name, sqlite_dir: Some(directory) }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some(directory) = self.sqlite_dir.take() {
+            std::fs::remove_dir_all(directory).ok();
+            return;
+        }
+        // Drop runs outside any runtime guarantee: use a short-lived one on its own thread.
+        let name = self.name.clone();
+        let dropper = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Ok(admin) = Database::connect(postgres_admin_url()).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    admin.execute_raw(Statement::from_string(DbBackend::Postgres, sql)).await.ok();
+                    admin.close().await.ok();
+                }
+            });
+        });
+        dropper.join().ok();
+    }
+}
+
+/// Runs each named `async fn(&TestDatabase)` once against PostgreSQL and once against SQLite:
+///
+/// ```ignore
+/// async fn stores_and_reads(db: &TestDatabase) { ... }
+/// nds_common::storage_suite!(stores_and_reads, rejects_duplicates);
+/// ```
+#[macro_export]
+macro_rules! storage_suite {
+    ($($test:ident),+ $(,)?) => {
+        mod postgres_backend {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let database = $crate::testing::TestDatabase::new($crate::testing::Backend::Postgres).await;
+                    super::$test(&database).await;
+                }
+            )+
+        }
+        mod sqlite_backend {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let database = $crate::testing::TestDatabase::new($crate::testing::Backend::Sqlite).await;
+                    super::$test(&database).await;
+                }
+            )+
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn a_fresh_database_is_empty_and_writable(database: &TestDatabase) {
+        let connection = crate::db::connect(database.url()).await.unwrap();
+        let backend = connection.get_database_backend();
+        connection
+            .execute_raw(Statement::from_string(backend, "CREATE TABLE probe (id INTEGER PRIMARY KEY)"))
+            .await
+            .unwrap();
+        connection.execute_raw(Statement::from_string(backend, "INSERT INTO probe (id) VALUES (1)")).await.unwrap();
+        let row = connection
+            .query_one_raw(Statement::from_string(backend, "SELECT COUNT(*) AS n FROM probe"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.try_get::<i64>("", "n").unwrap(), 1);
+    }
+
+    crate::storage_suite!(a_fresh_database_is_empty_and_writable);
+
+    #[tokio::test]
+    async fn each_postgres_test_database_is_distinct_and_dropped() {
+        let first = TestDatabase::postgres().await;
+        let second = TestDatabase::postgres().await;
+        assert_ne!(first.url(), second.url());
+        let name = first.name().to_string();
+        drop(first);
+        let admin = Database::connect(postgres_admin_url()).await.unwrap();
+        let row = admin
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!("SELECT COUNT(*) AS n FROM pg_database WHERE datname = '{name}'"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.try_get::<i64>("", "n").unwrap(), 0);
+    }
+}

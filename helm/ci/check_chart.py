@@ -1,0 +1,631 @@
+#!/usr/bin/env python3
+"""Offline validation of the NDS Helm chart (called by helm/ci/validate.sh).
+
+Steps, each of which can fail the run:
+  1. lint    - Helm v4's linter (helm-python-sdk) with default and production values.
+  2. render  - the chart rendered with both value sets (also written to --out).
+  3. schema  - every manifest validated against the Kubernetes JSON schemas
+               (kubernetes-validate, strict: unknown fields are errors). The only
+               kind without a schema that is accepted is the Prometheus Operator's
+               ServiceMonitor CRD, which step 4 checks instead.
+  4. checks  - structural rules: probes, resources, security, HPA/PDB, CronJob
+               schedules and policies, migration hooks, Services, Ingress,
+               NetworkPolicies, ConfigMap keys, subcommands in `args`.
+  5. guards  - values the chart must refuse (template `fail`) do fail.
+  6. nds-bin - if NDS_BIN is set, every subcommand/service/job used in the
+               manifests appears in that binary's --help output.
+Prints one summary line; exits 1 on any failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import helm_python as helm
+import kubernetes_validate
+import yaml
+
+RELEASE = "nds"
+NAMESPACE = "nds"
+SERVICES = ["identity", "catalog", "search", "billing", "chat"]
+COMPONENTS = SERVICES + ["edge"]
+JOBS = ["expire-promotions", "start-usage-new-month", "flush-view-counters", "reindex"]
+REQUIRED_JOBS = ["expire-promotions", "start-usage-new-month", "flush-view-counters"]
+SUBCOMMANDS = ["dev", "serve", "migrate", "job"]
+HEALTH = {s: f"nds.{s}.v1.{s.capitalize()}Service" for s in SERVICES}
+PORTS = {"grpc": 50051, "http": 8080, "webhook": 8081, "metrics": 9090}
+# Kinds without a Kubernetes JSON schema that may appear (checked structurally).
+CRDS_SKIPPED = {("monitoring.coreos.com/v1", "ServiceMonitor")}
+# Every environment variable the `nds` config struct reads.
+KNOWN_ENV = set(
+    """NDS_ENV NDS_LOG NDS_LOG_FORMAT NDS_DATA_DIR NDS_GRPC_ADDR NDS_HTTP_ADDR
+    NDS_WEBHOOK_ADDR NDS_METRICS_ADDR NDS_IDENTITY_DATABASE_URL NDS_CATALOG_DATABASE_URL
+    NDS_SEARCH_DATABASE_URL NDS_BILLING_DATABASE_URL NDS_CHAT_DATABASE_URL NDS_REDIS_URL
+    NDS_SEARCH_BACKEND NDS_ELASTICSEARCH_URL NDS_IDENTITY_URL NDS_CATALOG_URL NDS_SEARCH_URL
+    NDS_BILLING_URL NDS_CHAT_URL NDS_JWT_ISSUER NDS_JWT_AUDIENCE NDS_STRIPE_SECRET_KEY
+    NDS_STRIPE_WEBHOOK_SECRETS NDS_STRIPE_API_BASE NDS_PLATFORM_FEE_PERCENT NDS_LLM_BASE_URL
+    NDS_LLM_API_KEY NDS_LLM_MODEL NDS_LLM_TIMEOUT_MS NDS_SMTP_URL NDS_MAIL_FROM NDS_PUBLIC_URL
+    NDS_CORS_ORIGINS NDS_GRAPHQL_INTROSPECTION NDS_GRAPHIQL NDS_APQ_ALLOWLIST
+    NDS_SHUTDOWN_DRAIN_SECS NDS_SHUTDOWN_GRACE_SECS NDS_PROMOTION_PRICE NDS_CURRENCY
+    NDS_DEFAULT_DEADLINE_MS""".split()
+)
+# The database each workload must be given: without its URL the binary falls
+# back to an SQLite file in the pod's emptyDir, silently losing data.
+DB_OF = {("serve", s): s for s in SERVICES} | {("migrate", s): s for s in SERVICES} | {
+    ("job", "expire-promotions"): "billing", ("job", "start-usage-new-month"): "billing",
+    ("job", "flush-view-counters"): "catalog", ("job", "reindex"): "search"}
+# Values that must hold secrets: never in the ConfigMap, always from a Secret.
+SECRET_ENV = {f"NDS_{s.upper()}_DATABASE_URL" for s in SERVICES} | {
+    "NDS_STRIPE_SECRET_KEY", "NDS_STRIPE_WEBHOOK_SECRETS", "NDS_LLM_API_KEY", "NDS_SMTP_URL"}
+
+
+class Checker:
+    """Collects failures; `check` counts every assertion made."""
+
+    def __init__(self) -> None:
+        self.failures: list[str] = []
+        self.count = 0
+
+    def check(self, ok: bool, what: str) -> bool:
+        self.count += 1
+        if not ok:
+            self.failures.append(what)
+        return ok
+
+
+# --------------------------------------------------------------------------- helpers
+
+def overlay(base: dict, over: dict | None) -> dict:
+    """Same key-by-key overlay as the chart's nds.componentConfig helper."""
+    out = dict(base)
+    for k, v in (over or {}).items():
+        if isinstance(v, dict) and k in ("autoscaling", "pdb", "probes", "topologySpread"):
+            out[k] = {**base.get(k, {}), **v}
+        else:
+            out[k] = v
+    return out
+
+
+def selector_matches(selector: dict | None, labels: dict) -> bool:
+    """Kubernetes label-selector semantics (matchLabels + matchExpressions)."""
+    if selector is None:
+        return False
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for expr in selector.get("matchExpressions") or []:
+        key, op, vals = expr["key"], expr["operator"], expr.get("values") or []
+        if op == "In" and labels.get(key) not in vals:
+            return False
+        if op == "NotIn" and labels.get(key) in vals:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def pod_specs(doc: dict) -> list[tuple[dict, dict]]:
+    """(pod template metadata, pod spec) of a workload, or []."""
+    kind = doc["kind"]
+    if kind == "Deployment" or kind == "Job":
+        t = doc["spec"]["template"]
+    elif kind == "CronJob":
+        t = doc["spec"]["jobTemplate"]["spec"]["template"]
+    else:
+        return []
+    return [(t.get("metadata") or {}, t["spec"])]
+
+
+def name_of(doc: dict) -> str:
+    return f"{doc['kind']}/{doc['metadata']['name']}"
+
+
+def parse_schedule_minutes(schedule: str) -> int | None:
+    """Interval in minutes of a `*/N * * * *` schedule."""
+    m = re.fullmatch(r"\*/(\d+) \* \* \* \*", schedule)
+    return int(m.group(1)) if m else None
+
+
+# --------------------------------------------------------------------------- render
+
+def render(chart_dir: str, values: dict) -> tuple[list[tuple[str, dict]], dict, dict[str, str]]:
+    """Render with Helm; returns ([(template, manifest)], merged values, raw output)."""
+    with helm.Chart.load(chart_dir) as chart:
+        merged = chart.merge_values(values)
+        raw = chart.render(values, name=RELEASE, namespace=NAMESPACE, is_install=True)
+    docs: list[tuple[str, dict]] = []
+    for template, text in sorted(raw.items()):
+        if template.endswith("NOTES.txt"):
+            continue
+        for doc in yaml.safe_load_all(text):
+            if doc:
+                docs.append((template, doc))
+    return docs, merged, raw
+
+
+def schema_validate(c: Checker, label: str, docs: list[tuple[str, dict]], kube: str) -> tuple[int, int]:
+    valid = skipped = 0
+    for template, doc in docs:
+        where = f"[{label}] {template}: {name_of(doc)}"
+        try:
+            kubernetes_validate.validate(doc, kube, strict=True)
+            valid += 1
+            c.check(True, where)
+        except kubernetes_validate.ValidationError as e:
+            path = ".".join(str(p) for p in e.path)
+            c.check(False, f"{where}: schema (k8s {kube}): {path}: {e.message}")
+        except kubernetes_validate.SchemaNotFoundError:
+            if (doc.get("apiVersion"), doc.get("kind")) in CRDS_SKIPPED:
+                skipped += 1
+            else:
+                c.check(False, f"{where}: no Kubernetes {kube} schema for {doc.get('apiVersion')} {doc.get('kind')}")
+    return valid, skipped
+
+
+# --------------------------------------------------------------------------- structure
+
+def check_args(c: Checker, where: str, args: list[str]) -> None:
+    if not c.check(bool(args) and args[0] in SUBCOMMANDS, f"{where}: args {args} do not start with one of {SUBCOMMANDS}"):
+        return
+    sub, rest = args[0], args[1:]
+    if sub == "serve":
+        c.check(len(rest) == 1 and rest[0] in COMPONENTS, f"{where}: `serve {' '.join(rest)}` is not one of {COMPONENTS}")
+    elif sub == "job":
+        c.check(len(rest) == 1 and rest[0] in JOBS, f"{where}: `job {' '.join(rest)}` is not one of {JOBS}")
+    elif sub == "migrate":
+        c.check(len(rest) <= 1 and all(r in SERVICES for r in rest), f"{where}: `migrate {' '.join(rest)}` is not one of {SERVICES}")
+    else:
+        c.check(not rest, f"{where}: `dev` takes no arguments")
+
+
+def check_pod(c: Checker, where: str, meta: dict, spec: dict, configmaps: dict, release_labels: dict) -> None:
+    psc = spec.get("securityContext") or {}
+    c.check(psc.get("runAsNonRoot") is True, f"{where}: pod securityContext.runAsNonRoot must be true")
+    c.check((psc.get("seccompProfile") or {}).get("type") == "RuntimeDefault", f"{where}: pod seccompProfile must be RuntimeDefault")
+    c.check(spec.get("automountServiceAccountToken") is False, f"{where}: automountServiceAccountToken must be false")
+    c.check(all(meta.get("labels", {}).get(k) == v for k, v in release_labels.items()),
+            f"{where}: pod lacks the release labels {release_labels} (NetworkPolicies select on them)")
+    volumes = {v["name"]: v for v in spec.get("volumes") or []}
+    for ctr in spec["containers"]:
+        cw = f"{where} container {ctr['name']}"
+        sc = ctr.get("securityContext") or {}
+        c.check(sc.get("readOnlyRootFilesystem") is True, f"{cw}: readOnlyRootFilesystem must be true")
+        c.check(sc.get("allowPrivilegeEscalation") is False, f"{cw}: allowPrivilegeEscalation must be false")
+        c.check("ALL" in ((sc.get("capabilities") or {}).get("drop") or []), f"{cw}: capabilities must drop ALL")
+        c.check((sc.get("seccompProfile") or psc.get("seccompProfile") or {}).get("type") == "RuntimeDefault",
+                f"{cw}: seccompProfile must be RuntimeDefault")
+        img = ctr.get("image", "")
+        pinned = "@sha256:" in img or (":" in img.rsplit("/", 1)[-1] and not img.endswith(":latest"))
+        c.check(pinned,
+                f"{cw}: image {img!r} must carry a tag or digest other than latest")
+        res = ctr.get("resources") or {}
+        c.check(all(k in (res.get("requests") or {}) for k in ("cpu", "memory")), f"{cw}: resources.requests cpu and memory required")
+        c.check("memory" in (res.get("limits") or {}), f"{cw}: resources.limits.memory required")
+        check_args(c, cw, ctr.get("args") or [])
+        db = DB_OF.get(tuple((ctr.get("args") or [])[:2]))
+        if db:
+            c.check(any(e["name"] == f"NDS_{db.upper()}_DATABASE_URL" for e in ctr.get("env") or []),
+                    f"{cw}: needs NDS_{db.upper()}_DATABASE_URL (else it would run on SQLite in an emptyDir)")
+        c.check(not ctr.get("command"), f"{cw}: must not override the image ENTRYPOINT (command)")
+        for m in ctr.get("volumeMounts") or []:
+            c.check(m["name"] in volumes, f"{cw}: volumeMount {m['name']} has no volume")
+            c.check("emptyDir" in volumes.get(m["name"], {}), f"{cw}: writable mount {m['mountPath']} should be an emptyDir")
+        for env in ctr.get("env") or []:
+            n = env["name"]
+            c.check(n in KNOWN_ENV, f"{cw}: env {n} is not a known NDS_* variable")
+            ref = (env.get("valueFrom") or {}).get("secretKeyRef")
+            if ref is not None:
+                c.check(bool(ref.get("name")) and bool(ref.get("key")), f"{cw}: env {n} secretKeyRef needs name and key")
+            if n in SECRET_ENV:
+                c.check(ref is not None, f"{cw}: {n} must come from a Secret")
+        for ef in ctr.get("envFrom") or []:
+            if "configMapRef" in ef:
+                c.check(ef["configMapRef"]["name"] in configmaps, f"{cw}: envFrom ConfigMap {ef['configMapRef']['name']} is not rendered")
+            c.check("secretRef" not in ef, f"{cw}: envFrom secretRef would leak every key; use secretKeyRef per variable")
+
+
+def container_port(spec: dict, ref: Any) -> int | None:
+    for ctr in spec["containers"]:
+        for p in ctr.get("ports") or []:
+            if ref in (p.get("name"), p.get("containerPort")):
+                return p["containerPort"]
+    return None
+
+
+def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged: dict, production: bool) -> None:
+    by_kind: dict[str, list[dict]] = {}
+    for _, d in docs:
+        by_kind.setdefault(d["kind"], []).append(d)
+    get = lambda kind: by_kind.get(kind, [])  # noqa: E731
+    L = f"[{label}]"
+    release_labels = {"app.kubernetes.io/instance": RELEASE}
+
+    names = [name_of(d) for _, d in docs]
+    dupes = {n for n in names if names.count(n) > 1}
+    c.check(not dupes, f"{L} duplicate resources: {sorted(dupes)}")
+    for _, d in docs:
+        c.check(d["metadata"].get("labels", {}).get("app.kubernetes.io/instance") == RELEASE,
+                f"{L} {name_of(d)}: missing app.kubernetes.io/instance label")
+
+    # ConfigMap: only known keys, no secrets, service URLs point at Services.
+    configmaps = {d["metadata"]["name"]: d.get("data") or {} for d in get("ConfigMap")}
+    c.check(len(configmaps) == 1, f"{L} expected one ConfigMap, got {list(configmaps)}")
+    cm = next(iter(configmaps.values()), {})
+    for k in cm:
+        c.check(k in KNOWN_ENV, f"{L} ConfigMap key {k} is not a known NDS_* variable")
+        c.check(k not in SECRET_ENV, f"{L} ConfigMap must not hold secret {k}")
+    drain = int(cm.get("NDS_SHUTDOWN_DRAIN_SECS", 5))
+    grace = int(cm.get("NDS_SHUTDOWN_GRACE_SECS", 20))
+    backend = cm.get("NDS_SEARCH_BACKEND", "")
+    c.check(backend in ("tantivy", "elasticsearch"), f"{L} NDS_SEARCH_BACKEND={backend!r}")
+    services = {d["metadata"]["name"]: d for d in get("Service")}
+    for s in SERVICES:
+        url = cm.get(f"NDS_{s.upper()}_URL", "")
+        m = re.fullmatch(r"http://([a-z0-9-]+):(\d+)", url)
+        ok = bool(m) and m.group(1) in services and any(
+            p["port"] == int(m.group(2)) and p["name"] == "grpc" for p in services[m.group(1)]["spec"]["ports"])
+        c.check(ok, f"{L} NDS_{s.upper()}_URL={url!r} must be http://<Service>:<grpc port> of a rendered Service")
+
+    # Every pod (Deployments, CronJobs, hook Jobs).
+    for _, d in docs:
+        for meta, spec in pod_specs(d):
+            check_pod(c, f"{L} {name_of(d)}", meta, spec, configmaps, release_labels)
+
+    # Deployments: one per component, probes, shutdown, Services, HPA, PDB.
+    sa_names = {d["metadata"]["name"] for d in get("ServiceAccount")}
+    deployments: dict[str, dict] = {}
+    for d in get("Deployment"):
+        comp = d["spec"]["template"]["metadata"]["labels"].get("app.kubernetes.io/component")
+        deployments[comp] = d
+    c.check(sorted(deployments) == sorted(COMPONENTS), f"{L} Deployments {sorted(deployments)} != {sorted(COMPONENTS)}")
+    hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in get("HorizontalPodAutoscaler")}
+    pdbs = get("PodDisruptionBudget")
+    for comp, d in deployments.items():
+        W = f"{L} Deployment/{d['metadata']['name']}"
+        spec = d["spec"]["template"]["spec"]
+        pod_labels = d["spec"]["template"]["metadata"]["labels"]
+        ctr = spec["containers"][0]
+        c.check(ctr.get("args") == ["serve", comp], f"{W}: args must be ['serve', '{comp}']")
+        c.check(selector_matches(d["spec"]["selector"], pod_labels), f"{W}: selector does not match its pod labels")
+        if sa_names:
+            c.check(spec.get("serviceAccountName") in sa_names, f"{W}: serviceAccountName not the chart's ServiceAccount")
+        for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+            c.check(probe in ctr, f"{W}: {probe} missing")
+        rp, lp = ctr.get("readinessProbe") or {}, ctr.get("livenessProbe") or {}
+        if comp == "edge":
+            c.check((rp.get("httpGet") or {}).get("path") == "/readyz", f"{W}: readiness must be HTTP /readyz")
+            c.check((lp.get("httpGet") or {}).get("path") == "/healthz", f"{W}: liveness must be HTTP /healthz")
+            c.check(container_port(spec, "http") == PORTS["http"], f"{W}: port http must be {PORTS['http']}")
+        else:
+            g = rp.get("grpc") or {}
+            c.check(g.get("port") == PORTS["grpc"] and g.get("service") == HEALTH[comp],
+                    f"{W}: readiness must be grpc {{port: 50051, service: {HEALTH[comp]}}}, got {rp}")
+            c.check("grpc" in (ctr.get("startupProbe") or {}), f"{W}: startup probe must be grpc")
+            c.check(container_port(spec, "grpc") == PORTS["grpc"], f"{W}: port grpc must be 50051")
+            c.check(container_port(spec, "metrics") == PORTS["metrics"], f"{W}: port metrics must be 9090")
+            if comp == "billing":
+                c.check(container_port(spec, "webhook") == PORTS["webhook"], f"{W}: port webhook must be 8081")
+                h = lp.get("httpGet") or {}
+                c.check(h.get("path") == "/healthz" and container_port(spec, h.get("port")) == PORTS["webhook"],
+                        f"{W}: liveness must be HTTP /healthz on the webhook port")
+            else:
+                c.check("grpc" in lp, f"{W}: liveness must be grpc")
+        # Liveness must not fire during a drain.
+        budget_live = (lp.get("periodSeconds", 10)) * (lp.get("failureThreshold", 3))
+        c.check(budget_live > drain + grace, f"{W}: liveness period x failureThreshold ({budget_live}s) must exceed drain+grace ({drain + grace}s)")
+        sleep = ((ctr.get("lifecycle") or {}).get("preStop") or {}).get("sleep", {}).get("seconds")
+        c.check(isinstance(sleep, int) and sleep > 0, f"{W}: preStop sleep missing")
+        tgp = spec.get("terminationGracePeriodSeconds", 30)
+        c.check(isinstance(sleep, int) and tgp > sleep + drain + grace,
+                f"{W}: terminationGracePeriodSeconds {tgp} must exceed preStop {sleep} + drain {drain} + grace {grace}")
+        # Service exposing the named ports.
+        svc = [s for s in services.values() if selector_matches({"matchLabels": s["spec"].get("selector")}, pod_labels)]
+        if c.check(len(svc) == 1, f"{W}: expected exactly one Service selecting it, got {len(svc)}"):
+            for p in svc[0]["spec"]["ports"]:
+                c.check(container_port(spec, p["targetPort"]) is not None,
+                        f"{L} Service/{svc[0]['metadata']['name']}: targetPort {p['targetPort']} is not a container port")
+        # HPA per values; PDB always (when enabled).
+        cfg = overlay(merged["defaults"], merged["services"].get(comp))
+        hpa = hpas.get(d["metadata"]["name"])
+        if production:
+            c.check(hpa is not None, f"{W}: production render must have an HPA")
+        c.check((hpa is not None) == bool(cfg["autoscaling"]["enabled"]), f"{W}: HPA presence does not follow autoscaling.enabled")
+        c.check(("replicas" in d["spec"]) == (hpa is None), f"{W}: replicas must be set iff there is no HPA")
+        if hpa:
+            hs = hpa["spec"]
+            c.check(1 <= hs["minReplicas"] <= hs["maxReplicas"], f"{L} HPA/{hpa['metadata']['name']}: min/max replicas")
+            c.check(hs["scaleTargetRef"]["kind"] == "Deployment", f"{L} HPA/{hpa['metadata']['name']}: must target a Deployment")
+        mine = [p for p in pdbs if selector_matches(p["spec"]["selector"], pod_labels)]
+        # A PDB is required for every Deployment in every render (pdb.enabled defaults to true).
+        c.check(len(mine) == 1, f"{W}: expected one PodDisruptionBudget, got {len(mine)}")
+    for p in pdbs:
+        c.check(any(selector_matches(p["spec"]["selector"], d["spec"]["template"]["metadata"]["labels"]) for d in deployments.values()),
+                f"{L} PDB/{p['metadata']['name']} selects no Deployment")
+
+    # Search backend specifics.
+    search = deployments.get("search")
+    if search and backend == "tantivy":
+        c.check(search["spec"].get("replicas") == 1 and search["metadata"]["name"] not in hpas,
+                f"{L} search with tantivy must run exactly one replica without HPA")
+        c.check(search["spec"]["strategy"]["type"] == "Recreate", f"{L} search with tantivy must use the Recreate strategy")
+        mounts = {m["mountPath"]: m["name"] for m in search["spec"]["template"]["spec"]["containers"][0].get("volumeMounts") or []}
+        vols = {v["name"]: v for v in search["spec"]["template"]["spec"].get("volumes") or []}
+        data_dir = cm.get("NDS_DATA_DIR")
+        c.check(data_dir in mounts and "emptyDir" in vols.get(mounts.get(data_dir, ""), {}),
+                f"{L} search with tantivy needs an emptyDir at NDS_DATA_DIR ({data_dir})")
+    if search and backend == "elasticsearch":
+        env = {e["name"] for e in search["spec"]["template"]["spec"]["containers"][0].get("env") or []}
+        c.check("NDS_ELASTICSEARCH_URL" in cm or "NDS_ELASTICSEARCH_URL" in env, f"{L} elasticsearch backend without NDS_ELASTICSEARCH_URL")
+
+    # CronJobs.
+    cron: dict[str, dict] = {}
+    for cj in get("CronJob"):
+        args = cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0].get("args") or []
+        if c.check(len(args) == 2 and args[0] == "job", f"{L} CronJob/{cj['metadata']['name']}: args must be ['job', <name>]"):
+            cron[args[1]] = cj
+    for j in REQUIRED_JOBS:
+        c.check(j in cron, f"{L} CronJob for `nds job {j}` missing")
+    tz_default = merged["jobs"]["timeZone"]
+    for jname, cj in cron.items():
+        W, s = f"{L} CronJob/{cj['metadata']['name']}", cj["spec"]
+        js = s["jobTemplate"]["spec"]
+        c.check(s.get("concurrencyPolicy") == "Forbid", f"{W}: concurrencyPolicy must be Forbid")
+        for k in ("successfulJobsHistoryLimit", "failedJobsHistoryLimit"):
+            c.check(isinstance(s.get(k), int) and 0 <= s[k] <= 10, f"{W}: {k} must be set (0-10)")
+        c.check(isinstance(s.get("startingDeadlineSeconds"), int) and s["startingDeadlineSeconds"] > 0, f"{W}: startingDeadlineSeconds must be set")
+        c.check(isinstance(js.get("activeDeadlineSeconds"), int) and js["activeDeadlineSeconds"] > 0, f"{W}: activeDeadlineSeconds must be set")
+        c.check(isinstance(js.get("backoffLimit"), int), f"{W}: backoffLimit must be set")
+        c.check(js["template"]["spec"].get("restartPolicy") in ("Never", "OnFailure"), f"{W}: restartPolicy")
+        own_tz = (merged["jobs"]["cronJobs"].get(jname) or {}).get("timeZone") or tz_default
+        c.check(s.get("timeZone") == own_tz, f"{W}: timeZone {s.get('timeZone')!r} != configured {own_tz!r}")
+        sched = s["schedule"]
+        if jname == "start-usage-new-month":
+            c.check(sched == "5 0 1 * *", f"{W}: schedule {sched!r} must be '5 0 1 * *' (1st of the month, 00:05)")
+        elif jname == "expire-promotions":
+            c.check(re.fullmatch(r"[0-5]?\d \* \* \* \*", sched) is not None, f"{W}: schedule {sched!r} must be hourly")
+        elif jname == "flush-view-counters":
+            every = parse_schedule_minutes(sched)
+            c.check(every is not None and every <= 15, f"{W}: schedule {sched!r} must be every few minutes (*/N, N<=15)")
+            if every:
+                c.check(js["activeDeadlineSeconds"] < every * 60, f"{W}: activeDeadlineSeconds must be shorter than the interval")
+        elif jname == "reindex":
+            c.check(re.fullmatch(r"[0-5]?\d (?:[01]?\d|2[0-3]) \* \* \*", sched) is not None, f"{W}: schedule {sched!r} must be daily")
+            c.check(backend == "elasticsearch", f"{W}: reindex only with the elasticsearch backend")
+    if label == "default":
+        c.check(tz_default == "America/Mexico_City", f"{L} jobs.timeZone default must be America/Mexico_City")
+
+    # Migrations: one pre-install/pre-upgrade hook Job per service database.
+    hooks: dict[str, dict] = {}
+    for j in get("Job"):
+        ann = j["metadata"].get("annotations") or {}
+        W = f"{L} Job/{j['metadata']['name']}"
+        if not c.check("helm.sh/hook" in ann, f"{W}: a plain Job (not a hook) is not expected"):
+            continue
+        c.check(set(ann["helm.sh/hook"].split(",")) == {"pre-install", "pre-upgrade"}, f"{W}: hook must be pre-install,pre-upgrade")
+        c.check(re.fullmatch(r"-?\d+", str(ann.get("helm.sh/hook-weight", ""))) is not None, f"{W}: hook-weight must be set")
+        c.check("before-hook-creation" in ann.get("helm.sh/hook-delete-policy", ""), f"{W}: hook-delete-policy must include before-hook-creation")
+        ctr = j["spec"]["template"]["spec"]["containers"][0]
+        args = ctr.get("args") or []
+        if c.check(len(args) == 2 and args[0] == "migrate" and args[1] in SERVICES, f"{W}: args must be ['migrate', <service>]"):
+            hooks[args[1]] = j
+            env = {e["name"]: e for e in ctr.get("env") or []}
+            db = f"NDS_{args[1].upper()}_DATABASE_URL"
+            c.check(db in env and "secretKeyRef" in (env[db].get("valueFrom") or {}), f"{W}: needs {db} from a Secret")
+        # Hooks run before the release's own resources exist.
+        c.check(not ctr.get("envFrom"), f"{W}: a pre-install hook cannot use the release's ConfigMap")
+        c.check(j["spec"]["template"]["spec"].get("serviceAccountName") not in sa_names, f"{W}: a pre-install hook cannot use the release's ServiceAccount")
+        c.check(isinstance(j["spec"].get("backoffLimit"), int) and isinstance(j["spec"].get("activeDeadlineSeconds"), int),
+                f"{W}: backoffLimit and activeDeadlineSeconds must be set")
+    c.check(sorted(hooks) == sorted(SERVICES), f"{L} migration hooks for {sorted(hooks)}, expected {sorted(SERVICES)}")
+
+    # Ingress: exactly the three public paths.
+    ings = get("Ingress")
+    expected_paths = {"/graphql": ("edge", PORTS["http"]), "/.well-known/jwks.json": ("edge", PORTS["http"]),
+                      "/webhooks/stripe": ("billing", PORTS["webhook"])}
+    if c.check(len(ings) == 1, f"{L} expected one Ingress, got {len(ings)}"):
+        seen = {}
+        for rule in ings[0]["spec"]["rules"]:
+            for p in rule["http"]["paths"]:
+                seen[p["path"]] = p["backend"]["service"]
+        c.check(sorted(seen) == sorted(expected_paths), f"{L} Ingress paths {sorted(seen)} != {sorted(expected_paths)}")
+        for path, (comp, port) in expected_paths.items():
+            b = seen.get(path)
+            if not b or comp not in deployments:
+                continue
+            svc = services.get(b["name"])
+            ok = svc is not None and selector_matches({"matchLabels": svc["spec"]["selector"]},
+                                                      deployments[comp]["spec"]["template"]["metadata"]["labels"])
+            sp = next((x for x in (svc or {"spec": {"ports": []}})["spec"]["ports"]
+                       if x["name"] == b["port"].get("name") or x["port"] == b["port"].get("number")), None)
+            ok = ok and sp is not None and container_port(deployments[comp]["spec"]["template"]["spec"], sp["targetPort"]) == port
+            c.check(ok, f"{L} Ingress {path} must reach {comp} container port {port}")
+        if production:
+            tls = ings[0]["spec"].get("tls") or []
+            hosts = [r.get("host") for r in ings[0]["spec"]["rules"]]
+            c.check(bool(tls) and all(h in tls[0].get("hosts", []) for h in hosts) and all(hosts),
+                    f"{L} production Ingress needs TLS for its host")
+
+    # NetworkPolicies: who can reach which port of which pod.
+    nps = get("NetworkPolicy")
+    if merged["networkPolicy"]["enabled"]:
+        np_cfg = merged["networkPolicy"]
+        all_pods = [(name_of(d), m.get("labels") or {}, s) for _, d in docs for m, s in pod_specs(d)]
+        for w, labels, _ in all_pods:
+            c.check(any(selector_matches(p["spec"]["podSelector"], labels) and "Ingress" in p["spec"].get("policyTypes", [])
+                        and not p["spec"].get("ingress") for p in nps), f"{L} {w}: not covered by a default-deny ingress NetworkPolicy")
+        ns_of = lambda peer: ((peer.get("namespaceSelector") or {}).get("matchLabels") or {}).get("kubernetes.io/metadata.name")  # noqa: E731
+        for comp, d in deployments.items():
+            labels = d["spec"]["template"]["metadata"]["labels"]
+            spec = d["spec"]["template"]["spec"]
+            ports = [p["containerPort"] for ctr in spec["containers"] for p in ctr.get("ports") or []]
+            for port in ports:
+                peers = [peer for p in nps if selector_matches(p["spec"]["podSelector"], labels)
+                         for r in p["spec"].get("ingress") or [] if any(x.get("port") == port for x in r.get("ports") or [])
+                         for peer in r.get("from") or [{}]]
+                W = f"{L} NetworkPolicy for {comp}:{port}"
+                c.check(bool(peers), f"{W}: nothing may reach it (probes aside)")
+                for peer in peers:
+                    inside = ("namespaceSelector" not in peer and "ipBlock" not in peer and
+                              (peer.get("podSelector") or {}).get("matchLabels", {}).get("app.kubernetes.io/instance") == RELEASE)
+                    from_ingress = ns_of(peer) == np_cfg["ingressNamespace"]
+                    from_metrics = ns_of(peer) == np_cfg["metricsNamespace"] and "podSelector" not in peer
+                    extra = peer in (np_cfg.get("grpcExtraFrom") or [])
+                    if port == PORTS["grpc"]:
+                        c.check(inside or extra, f"{W}: gRPC open to {peer}; only this release's pods may call it")
+                    elif port == PORTS["metrics"]:
+                        c.check(from_metrics, f"{W}: metrics open to {peer}; only the metrics namespace may scrape")
+                    elif (comp, port) in (("edge", PORTS["http"]), ("billing", PORTS["webhook"])):
+                        c.check(from_ingress or (comp == "edge" and from_metrics), f"{W}: open to {peer}; only the ingress controller (and metrics for edge)")
+                    else:
+                        c.check(False, f"{W}: unexpected open port")
+                if (comp, port) in (("edge", PORTS["http"]), ("billing", PORTS["webhook"])):
+                    c.check(any(ns_of(p) == np_cfg["ingressNamespace"] for p in peers), f"{W}: the ingress controller must reach it")
+
+    # ServiceMonitor (CRD): selects the Services, whose port "metrics" exists.
+    sms = get("ServiceMonitor")
+    c.check(bool(sms) == bool(merged["serviceMonitor"]["enabled"]), f"{L} ServiceMonitor presence does not follow serviceMonitor.enabled")
+    for sm in sms:
+        W = f"{L} ServiceMonitor/{sm['metadata']['name']}"
+        c.check(sm["apiVersion"] == "monitoring.coreos.com/v1", f"{W}: apiVersion must be monitoring.coreos.com/v1")
+        matched = [s for s in services.values() if selector_matches(sm["spec"]["selector"], s["metadata"].get("labels") or {})]
+        c.check(len(matched) == len(COMPONENTS), f"{W}: selects {len(matched)} Services, expected {len(COMPONENTS)}")
+        eps = sm["spec"].get("endpoints") or []
+        c.check(bool(eps), f"{W}: no endpoints")
+        for ep in eps:
+            c.check(ep.get("path", "/metrics") == "/metrics", f"{W}: endpoint path must be /metrics")
+            for s in matched:
+                c.check(any(p["name"] == ep.get("port") for p in s["spec"]["ports"]), f"{W}: Service {s['metadata']['name']} has no port {ep.get('port')}")
+        c.check(sm["spec"].get("namespaceSelector", {}).get("matchNames") == [NAMESPACE], f"{W}: namespaceSelector must be the release namespace")
+
+
+# --------------------------------------------------------------------------- guards
+
+GUARDS: list[tuple[str, dict, str]] = [
+    ("tantivy search with 2 replicas", {"services": {"search": {"replicas": 2}}}, "tantivy"),
+    ("tantivy search with an HPA", {"services": {"search": {"autoscaling": {"enabled": True}}}}, "tantivy"),
+    ("reindex with tantivy", {"jobs": {"cronJobs": {"reindex": {"enabled": True}}}}, "reindex"),
+    ("terminationGracePeriodSeconds below drain+grace", {"defaults": {"terminationGracePeriodSeconds": 25}}, "terminationGracePeriodSeconds"),
+    ("unknown CronJob name", {"jobs": {"cronJobs": {"vacuum": {"enabled": True, "schedule": "0 1 * * *"}}}}, "not an `nds job` name"),
+    ("unknown secret entry", {"services": {"edge": {"secrets": ["nope"]}}}, "unknown secret entry"),
+    ("migrations without a database Secret", {"secrets": {"chatDatabaseUrl": {"name": ""}}}, "chatDatabaseUrl"),
+    ("TLS without a Secret name", {"ingress": {"tls": {"enabled": True}}}, "ingress.tls.secretName"),
+]
+
+
+def check_guards(c: Checker, chart_dir: str) -> int:
+    for what, values, needle in GUARDS:
+        try:
+            with helm.Chart.load(chart_dir) as chart:
+                chart.render(values, name=RELEASE, namespace=NAMESPACE)
+            c.check(False, f"[guard] {what}: rendered, but the chart must refuse it")
+        except helm.HelmError as e:
+            c.check(needle in str(e), f"[guard] {what}: failed for another reason: {e}")
+    return len(GUARDS)
+
+
+# --------------------------------------------------------------------------- nds --help
+
+def used_names(all_docs: list[tuple[str, dict]]) -> dict[str, set[str]]:
+    used: dict[str, set[str]] = {"": set(), "serve": set(), "job": set(), "migrate": set()}
+    for _, d in all_docs:
+        for _, spec in pod_specs(d):
+            for ctr in spec["containers"]:
+                args = ctr.get("args") or []
+                if args:
+                    used[""].add(args[0])
+                    if len(args) > 1 and args[0] in used:
+                        used[args[0]].add(args[1])
+    return used
+
+
+def check_binary(c: Checker, nds_bin: str, all_docs: list[tuple[str, dict]]) -> str:
+    used = used_names(all_docs)
+    n = 0
+    for sub, names in used.items():
+        cmd = [nds_bin] + ([sub] if sub else []) + ["--help"]
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env={**os.environ, "NO_COLOR": "1"})
+            text = out.stdout + out.stderr
+            c.check(out.returncode == 0, f"[nds-bin] `{' '.join(cmd)}` exited {out.returncode}")
+        except (OSError, subprocess.TimeoutExpired) as e:
+            c.check(False, f"[nds-bin] `{' '.join(cmd)}` could not run: {e}")
+            continue
+        for name in sorted(names):
+            n += 1
+            c.check(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text) is not None,
+                    f"[nds-bin] `{name}` is used by the chart but not listed in `{' '.join(cmd)}`")
+    return f"{n} names checked against {nds_bin} --help"
+
+
+# --------------------------------------------------------------------------- main
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--chart", default="helm/nds")
+    ap.add_argument("--production-values", default="helm/values-production.yaml")
+    ap.add_argument("--kube-version", default="1.33")
+    ap.add_argument("--out", default="target/helm-render", help="where rendered manifests are written")
+    a = ap.parse_args()
+
+    c = Checker()
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    value_sets = {"default": {}, "production": yaml.safe_load(Path(a.production_values).read_text()) or {}}
+
+    # 1. lint
+    for label, values in value_sets.items():
+        report = helm.lint(a.chart, values, strict=True, kube_version=f"v{a.kube_version}.0")
+        for msg in report.get("messages", []):
+            if msg.get("severity", 0) >= 2:
+                c.check(False, f"[lint {label}] {msg.get('path')}: {msg.get('error')}")
+        for err in report.get("errors", []):
+            if not any(err == m.get("error") for m in report.get("messages", [])):
+                c.check(False, f"[lint {label}] {err}")
+        c.check(True, f"lint {label}")
+
+    # 2-4. render, schema, structure
+    all_docs: list[tuple[str, dict]] = []
+    n_valid = n_skipped = 0
+    for label, values in value_sets.items():
+        try:
+            docs, merged, raw = render(a.chart, values)
+        except helm.HelmError as e:
+            c.check(False, f"[render {label}] {e}")
+            continue
+        (out / f"{label}.yaml").write_text("".join(f"# Source: {k}\n{v}\n---\n" for k, v in sorted(raw.items()) if not k.endswith("NOTES.txt")))
+        all_docs += docs
+        v, s = schema_validate(c, label, docs, a.kube_version)
+        n_valid += v
+        n_skipped += s
+        check_structure(c, label, docs, merged, production=(label == "production"))
+
+    # 5. guards
+    n_guards = check_guards(c, a.chart)
+
+    # 6. nds --help
+    nds_bin = os.environ.get("NDS_BIN", "")
+    if nds_bin:
+        bin_note = check_binary(c, nds_bin, all_docs)
+    else:
+        bin_note = "nds --help check skipped (NDS_BIN not set)"
+        print(f"check_chart: {bin_note}")
+
+    for f in c.failures:
+        print(f"FAIL {f}")
+    status = "OK" if not c.failures else f"FAILED ({len(c.failures)} failures)"
+    print(f"helm validate: {status} - lint 2 value sets, {len(all_docs)} manifests rendered, "
+          f"{n_valid} schema-valid (k8s {a.kube_version}, strict), {n_skipped} CRD skipped (ServiceMonitor), "
+          f"{c.count} checks, {n_guards} guards, {bin_note}")
+    return 0 if not c.failures else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

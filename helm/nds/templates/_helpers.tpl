@@ -1,0 +1,228 @@
+{{/*
+Shared helpers of the NDS chart. Components are the six Deployments; the
+five gRPC services also have a database each (migrations) and a
+grpc.health.v1 service name.
+*/}}
+
+{{/* Chart name. */}}
+{{- define "nds.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Resource-name prefix; component names are appended, so keep room (<= 40). */}}
+{{- define "nds.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* chart-version label value. */}}
+{{- define "nds.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels selecting the release's pods (used by NetworkPolicies: "pods of this release"). */}}
+{{- define "nds.releaseSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "nds.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{/* Common labels. Call with the root context. */}}
+{{- define "nds.labels" -}}
+helm.sh/chart: {{ include "nds.chart" . }}
+{{ include "nds.releaseSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: nds
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Selector labels of one component. Call with (dict "root" $ "component" "catalog"). */}}
+{{- define "nds.selectorLabels" -}}
+{{ include "nds.releaseSelectorLabels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* Full labels of one component. Call with (dict "root" $ "component" "catalog"). */}}
+{{- define "nds.componentLabels" -}}
+{{ include "nds.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* Name of a component's resources: <fullname>-<component>. */}}
+{{- define "nds.componentName" -}}
+{{- printf "%s-%s" (include "nds.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* The gRPC services, in a fixed order; each owns one database. */}}
+{{- define "nds.grpcServices" -}}
+{{- list "identity" "catalog" "search" "billing" "chat" | toJson -}}
+{{- end -}}
+
+{{/* Every Deployment: the gRPC services and the edge. */}}
+{{- define "nds.components" -}}
+{{- list "identity" "catalog" "search" "billing" "chat" "edge" | toJson -}}
+{{- end -}}
+
+{{/* grpc.health.v1 name a service reports (nds.catalog.v1.CatalogService). */}}
+{{- define "nds.healthServiceName" -}}
+{{- printf "nds.%s.v1.%sService" . (title .) -}}
+{{- end -}}
+
+{{/*
+Effective settings of one component: .Values.defaults overlaid with
+.Values.services.<component>, key by key (and key by key inside the nested
+maps autoscaling, pdb, probes, topologySpread), so `false` and `0` in a
+service entry do override a default. Returns YAML; use with fromYaml.
+*/}}
+{{- define "nds.componentConfig" -}}
+{{- $defaults := deepCopy .root.Values.defaults -}}
+{{- $own := index .root.Values.services .component | default dict -}}
+{{- $out := $defaults -}}
+{{- range $k, $v := $own -}}
+{{- if and (kindIs "map" $v) (has $k (list "autoscaling" "pdb" "probes" "topologySpread")) -}}
+{{- $merged := deepCopy (index $defaults $k | default dict) -}}
+{{- range $k2, $v2 := $v -}}
+{{- $_ := set $merged $k2 $v2 -}}
+{{- end -}}
+{{- $_ := set $out $k $merged -}}
+{{- else -}}
+{{- $_ := set $out $k $v -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $out -}}
+{{- end -}}
+
+{{/* Image reference: repository@digest or repository:tag. */}}
+{{- define "nds.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* ServiceAccount of Deployments and CronJobs. */}}
+{{- define "nds.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "nds.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Name of the ConfigMap with the non-secret NDS_* settings. */}}
+{{- define "nds.configMapName" -}}
+{{- printf "%s-config" (include "nds.fullname" .) -}}
+{{- end -}}
+
+{{/* True when search uses the embedded tantivy index. */}}
+{{- define "nds.tantivy" -}}
+{{- if eq .Values.config.searchBackend "tantivy" -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+env entries for the listed .Values.secrets entries (secretKeyRef to existing
+Secrets; entries with an empty name are skipped). With the elasticsearch
+backend, elasticsearchUrl is added: every process's config requires the URL.
+Call with
+(dict "root" $ "names" (list "billingDatabaseUrl" ...)).
+*/}}
+{{- define "nds.secretEnv" -}}
+{{- $names := .names | default list }}
+{{- if and (eq .root.Values.config.searchBackend "elasticsearch") (not (has "elasticsearchUrl" $names)) }}
+{{- $names = append $names "elasticsearchUrl" }}
+{{- end }}
+{{- range $names }}
+{{- $ref := index $.root.Values.secrets . | default dict }}
+{{- if not (hasKey $.root.Values.secrets .) }}
+{{- fail (printf "unknown secret entry %q: add it under .Values.secrets" .) }}
+{{- end }}
+{{- if $ref.name }}
+- name: {{ printf "NDS_%s" (snakecase . | upper) }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $ref.name | quote }}
+      key: {{ required (printf "secrets.%s.key is required" .) $ref.key | quote }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* Graceful-shutdown budget: preStop sleep + drain + grace (seconds). */}}
+{{- define "nds.shutdownBudget" -}}
+{{- add (int .preStop) (int .root.Values.config.shutdown.drainSecs) (int .root.Values.config.shutdown.graceSecs) -}}
+{{- end -}}
+
+{{/* terminationGracePeriodSeconds of a component; fails if too short. Call with (dict "root" $ "cfg" $cfg). */}}
+{{- define "nds.terminationGrace" -}}
+{{- $budget := include "nds.shutdownBudget" (dict "root" .root "preStop" .cfg.preStopSleepSeconds) | int -}}
+{{- $tgp := int (.cfg.terminationGracePeriodSeconds | default 0) -}}
+{{- if eq $tgp 0 -}}
+{{- add $budget 10 -}}
+{{- else if le $tgp $budget -}}
+{{- fail (printf "terminationGracePeriodSeconds %d must exceed preStopSleepSeconds + shutdown.drainSecs + shutdown.graceSecs = %d" $tgp $budget) -}}
+{{- else -}}
+{{- $tgp -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Pod-level settings shared by every pod (Deployments, CronJobs, hooks). */}}
+{{- define "nds.podCommon" -}}
+automountServiceAccountToken: false
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- end -}}
+
+{{/* Writable volumes: /tmp and the data dir (read-only root filesystem). Call with (dict "root" $ "dataSizeLimit" "256Mi"). */}}
+{{- define "nds.volumes" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+- name: data
+  emptyDir:
+    sizeLimit: {{ .dataSizeLimit | default "256Mi" }}
+{{- end -}}
+
+{{- define "nds.volumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+- name: data
+  mountPath: {{ .Values.config.dataDir }}
+{{- end -}}
+
+{{/* Checksum of the ConfigMap, so pods roll when configuration changes. */}}
+{{- define "nds.configChecksum" -}}
+{{- include (print .Template.BasePath "/configmap.yaml") . | sha256sum -}}
+{{- end -}}
+
+{{/* NetworkPolicy peer: the ingress controller's namespace (and pods, if given). */}}
+{{- define "nds.ingressControllerPeer" -}}
+- namespaceSelector:
+    matchLabels:
+      kubernetes.io/metadata.name: {{ .Values.networkPolicy.ingressNamespace | quote }}
+  {{- with .Values.networkPolicy.ingressPodLabels }}
+  podSelector:
+    matchLabels:
+      {{- toYaml . | nindent 6 }}
+  {{- end }}
+{{- end -}}
+
+{{/* NetworkPolicy peer: the monitoring namespace. */}}
+{{- define "nds.metricsPeer" -}}
+- namespaceSelector:
+    matchLabels:
+      kubernetes.io/metadata.name: {{ .Values.networkPolicy.metricsNamespace | quote }}
+{{- end -}}

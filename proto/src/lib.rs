@@ -1,0 +1,51 @@
+//! The gRPC contracts between NDS services, generated from `proto/nds/**.proto`.
+//!
+//! Re-exports tonic and prost so every crate uses the same versions.
+
+pub use prost;
+pub use prost_types;
+pub use tonic;
+
+/// The encoded `FileDescriptorSet` of every NDS proto, for gRPC reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/nds_descriptor.bin"));
+
+pub mod common {
+    pub mod v1 {
+        tonic::include_proto!("nds.common.v1");
+    }
+}
+pub mod identity {
+    pub mod v1 {
+        tonic::include_proto!("nds.identity.v1");
+    }
+}
+pub mod catalog {
+    pub mod v1 {
+        tonic::include_proto!("nds.catalog.v1");
+    }
+}
+pub mod search {
+    pub mod v1 {
+        tonic::include_proto!("nds.search.v1");
+    }
+}
+pub mod billing {
+    pub mod v1 {
+        tonic::include_proto!("nds.billing.v1");
+    }
+}
+pub mod chat {
+    pub mod v1 {
+        tonic::include_proto!("nds.chat.v1");
+    }
+}
+
+/// The gRPC service names, as health checks and reflection report them.
+pub mod service_names {
+    pub const IDENTITY: &str = "nds.identity.v1.IdentityService";
+    pub const CATALOG: &str = "nds.catalog.v1.CatalogService";
+    pub const SEARCH: &str = "nds.search.v1.SearchService";
+    pub const BILLING: &str = "nds.billing.v1.BillingService";
+    pub const CHAT: &str = "nds.chat.v1.ChatService";
+    pub const ALL: [&str; 5] = [IDENTITY, CATALOG, SEARCH, BILLING, CHAT];
+}
