@@ -5,10 +5,12 @@
 pub mod auth;
 pub mod cache;
 pub mod config;
+pub mod convert;
 pub mod db;
 pub mod error;
 pub mod grpc;
 pub mod job_lock;
+pub mod runtime;
 pub mod mail;
 pub mod secret;
 pub mod shutdown;
