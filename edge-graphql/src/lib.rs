@@ -1,1 +1,60 @@
+//! The one public API: an async-graphql schema whose resolvers call the services
+//! over gRPC, served over HTTP and WebSocket by axum.
 
+pub mod clients;
+pub mod context;
+pub mod error;
+pub mod http;
+pub mod limits;
+pub mod schema;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use nds_common::runtime::Runtime;
+
+pub use schema::NdsSchema;
+
+/// Everything the HTTP handlers share.
+#[derive(Clone)]
+pub struct EdgeState {
+    pub schema: NdsSchema,
+    pub clients: clients::Clients,
+    pub graphiql: bool,
+    pub cors_origins: Arc<Vec<String>>,
+    /// Deadline budget of one GraphQL request, forwarded to every gRPC call it makes.
+    pub request_budget: Duration,
+}
+
+/// Builds the schema with the limits and switches of this deployment.
+pub fn build_schema(runtime: &Runtime, clients: clients::Clients) -> NdsSchema {
+    let mut builder = schema::schema_builder()
+        .data(clients)
+        .limit_depth(limits::MAX_DEPTH)
+        .limit_complexity(limits::MAX_COMPLEXITY)
+        .limit_directives(limits::MAX_DIRECTIVES)
+        .extension(async_graphql::extensions::Tracing);
+    if !runtime.config.graphql_introspection {
+        builder = builder.disable_introspection();
+    }
+    if runtime.config.is_production() {
+        builder = builder.disable_suggestions();
+    }
+    builder.finish()
+}
+
+pub fn edge_state(runtime: &Runtime) -> EdgeState {
+    let clients = clients::Clients::new(runtime.channels.clone());
+    EdgeState {
+        schema: build_schema(runtime, clients.clone()),
+        clients,
+        graphiql: runtime.config.graphiql,
+        cors_origins: Arc::new(runtime.config.cors_origins.clone()),
+        request_budget: runtime.config.default_deadline,
+    }
+}
+
+/// The edge's axum router for a runtime.
+pub fn router(runtime: &Runtime) -> axum::Router {
+    http::router(edge_state(runtime))
+}

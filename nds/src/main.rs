@@ -1,1 +1,24 @@
-fn main() {}
+use clap::Parser;
+use nds::cli::Cli;
+use nds_common::config::Config;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let config = match Config::from_process_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("configuration error: {error}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    nds_common::telemetry::init_tracing(&config.log_filter, config.log_format);
+    match nds::commands::run(cli.command, config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "nds failed");
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Typed gRPC clients over the runtime's channels (cheap clones of one HTTP/2 connection each).
+
+use nds_common::runtime::ServiceChannels;
+use nds_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
+use nds_proto::chat::v1::chat_service_client::ChatServiceClient;
+use nds_proto::identity::v1::identity_service_client::IdentityServiceClient;
+use nds_proto::search::v1::search_service_client::SearchServiceClient;
+use nds_proto::billing::v1::billing_service_client::BillingServiceClient;
+use tonic::transport::Channel;
+
+#[derive(Clone)]
+pub struct Clients {
+    channels: ServiceChannels,
+}
+
+impl Clients {
+    pub fn new(channels: ServiceChannels) -> Self {
+        Self { channels }
+    }
+
+    pub fn identity(&self) -> IdentityServiceClient<Channel> {
+        IdentityServiceClient::new(self.channels.identity.clone())
+    }
+
+    pub fn catalog(&self) -> CatalogServiceClient<Channel> {
+        CatalogServiceClient::new(self.channels.catalog.clone())
+    }
+
+    pub fn search(&self) -> SearchServiceClient<Channel> {
+        SearchServiceClient::new(self.channels.search.clone())
+    }
+
+    pub fn billing(&self) -> BillingServiceClient<Channel> {
+        BillingServiceClient::new(self.channels.billing.clone())
+    }
+
+    pub fn chat(&self) -> ChatServiceClient<Channel> {
+        ChatServiceClient::new(self.channels.chat.clone())
+    }
+}
+
+/// The clients of a resolver.
+pub fn clients<'a>(context: &async_graphql::Context<'a>) -> async_graphql::Result<&'a Clients> {
+    context.data::<Clients>()
+}

@@ -1,0 +1,154 @@
+//! The edge's HTTP surface: `/graphql` (POST, GET, GraphiQL), `/graphql/ws`
+//! (graphql-transport-ws), `/healthz`, `/readyz`, `/metrics`, `/.well-known/jwks.json`.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::Router;
+use axum::extract::{ConnectInfo, RawQuery, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use nds_proto::identity::v1::GetJwksRequest;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::EdgeState;
+use crate::context::RequestContext;
+use crate::limits::MAX_BODY_BYTES;
+
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(|token| token.trim().to_string())
+}
+
+async fn graphql_handler(
+    State(state): State<EdgeState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let context = RequestContext::new(bearer_token(&headers), Some(peer.ip().to_string()), state.request_budget);
+    state.schema.execute(request.into_inner().data(context)).await.into()
+}
+
+/// GET: a query in the URL (queries only: a mutation over GET would be a CSRF hole),
+/// or GraphiQL for a browser when enabled.
+async fn graphiql_or_get(
+    State(state): State<EdgeState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(raw_query): RawQuery,
+) -> Response {
+    let Some(raw_query) = raw_query.filter(|raw| !raw.is_empty()) else {
+        if state.graphiql {
+            let page = GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish();
+            return Html(page).into_response();
+        }
+        return (StatusCode::BAD_REQUEST, "send a GraphQL query").into_response();
+    };
+    let request = match async_graphql::http::parse_query_string(&raw_query) {
+        Ok(request) => request,
+        Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()).into_response(),
+    };
+    if is_mutation(&request) {
+        return (StatusCode::METHOD_NOT_ALLOWED, "mutations need POST").into_response();
+    }
+    let context = RequestContext::new(bearer_token(&headers), Some(peer.ip().to_string()), state.request_budget);
+    GraphQLResponse::from(state.schema.execute(request.data(context)).await).into_response()
+}
+
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false;
+    };
+    document.operations.iter().any(|(_, operation)| {
+        operation.node.ty == async_graphql::parser::types::OperationType::Mutation
+    })
+}
+
+async fn websocket_handler(
+    State(state): State<EdgeState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let schema = state.schema.clone();
+    let budget = state.request_budget;
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    // The access token travels in connection_init, as graphql-transport-ws clients send it.
+                    let token = payload
+                        .get("authorization")
+                        .or_else(|| payload.get("Authorization"))
+                        .and_then(|value| value.as_str())
+                        .map(|value| value.trim_start_matches("Bearer ").trim().to_string());
+                    let mut data = async_graphql::Data::default();
+                    data.insert(RequestContext::new(token, Some(peer.ip().to_string()), budget));
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when identity answers (every authenticated operation needs its JWKS).
+async fn readyz(State(state): State<EdgeState>) -> Response {
+    let context = nds_common::grpc::CallContext::new(Duration::from_secs(1));
+    match state.clients.identity().get_jwks(context.request(GetJwksRequest {})).await {
+        Ok(_) => (StatusCode::OK, "ready").into_response(),
+        Err(status) => (StatusCode::SERVICE_UNAVAILABLE, format!("identity: {}", status.message())).into_response(),
+    }
+}
+
+async fn jwks(State(state): State<EdgeState>) -> Response {
+    let context = nds_common::grpc::CallContext::new(Duration::from_secs(2));
+    match state.clients.identity().get_jwks(context.request(GetJwksRequest {})).await {
+        Ok(response) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "public, max-age=300")],
+            response.into_inner().jwks_json,
+        )
+            .into_response(),
+        Err(status) => (StatusCode::SERVICE_UNAVAILABLE, status.message().to_string()).into_response(),
+    }
+}
+
+fn cors_layer(origins: &[String]) -> CorsLayer {
+    let allow_origin = if origins.iter().any(|origin| origin == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|origin| HeaderValue::from_str(origin).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow_origin)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(600))
+}
+
+pub fn router(state: EdgeState) -> Router {
+    let cors = cors_layer(&state.cors_origins);
+    Router::new()
+        .route("/graphql", get(graphiql_or_get).post(graphql_handler))
+        .route("/graphql/ws", get(websocket_handler))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/.well-known/jwks.json", get(jwks))
+        .with_state(state)
+        .merge(nds_common::telemetry::metrics_router())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(cors)
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+}

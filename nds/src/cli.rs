@@ -1,0 +1,118 @@
+//! The command line: `nds dev`, `nds serve`, `nds migrate`, `nds job`.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use nds_common::config::ServiceName;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "nds",
+    version,
+    about = "NDS: the backend of an online car marketplace",
+    long_about = "NDS: the backend of an online car marketplace.\n\n\
+        Subcommands: dev (everything in one process, embedded defaults, demo data), \
+        serve <identity|catalog|search|billing|chat|edge> (one service, what Kubernetes runs), \
+        migrate [identity|catalog|search|billing|chat] (apply database migrations), \
+        job <expire-promotions|start-usage-new-month|flush-view-counters|reindex> (one scheduled job, once).\n\n\
+        Configuration comes from NDS_* environment variables (see the README)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run every service and the edge in one process on embedded defaults (SQLite, in-process
+    /// cache, tantivy, `.eml` mail, rule-based interpreter), loading demo data on first start.
+    Dev {
+        /// Where embedded databases, the search index and mail go (NDS_DATA_DIR).
+        #[arg(long)]
+        data_dir: Option<std::path::PathBuf>,
+        /// Skip loading the demo data.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Run one service (gRPC on NDS_GRPC_ADDR) or the edge (HTTP on NDS_HTTP_ADDR).
+    Serve {
+        #[arg(value_enum)]
+        target: ServeTarget,
+    },
+    /// Apply database migrations of one service, or of every service when omitted.
+    Migrate {
+        #[arg(value_enum)]
+        service: Option<MigrateTarget>,
+    },
+    /// Run one scheduled job once (what a Kubernetes CronJob runs). Every job takes a lock
+    /// named after itself and is safe to run twice.
+    Job {
+        #[arg(value_enum)]
+        name: JobName,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ServeTarget {
+    Identity,
+    Catalog,
+    Search,
+    Billing,
+    Chat,
+    Edge,
+}
+
+impl ServeTarget {
+    pub fn service(self) -> Option<ServiceName> {
+        match self {
+            ServeTarget::Identity => Some(ServiceName::Identity),
+            ServeTarget::Catalog => Some(ServiceName::Catalog),
+            ServeTarget::Search => Some(ServiceName::Search),
+            ServeTarget::Billing => Some(ServiceName::Billing),
+            ServeTarget::Chat => Some(ServiceName::Chat),
+            ServeTarget::Edge => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MigrateTarget {
+    Identity,
+    Catalog,
+    Search,
+    Billing,
+    Chat,
+}
+
+impl MigrateTarget {
+    pub fn service(self) -> ServiceName {
+        match self {
+            MigrateTarget::Identity => ServiceName::Identity,
+            MigrateTarget::Catalog => ServiceName::Catalog,
+            MigrateTarget::Search => ServiceName::Search,
+            MigrateTarget::Billing => ServiceName::Billing,
+            MigrateTarget::Chat => ServiceName::Chat,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum JobName {
+    /// End promotions that are due, reset them in catalog, mail the agencies (hourly).
+    ExpirePromotions,
+    /// Record each agency's opening usage for the new month (monthly).
+    StartUsageNewMonth,
+    /// Move listing view counters from the cache to the database (every few minutes).
+    FlushViewCounters,
+    /// Rebuild the search index from catalog and swap it in (optional, nightly).
+    Reindex,
+}
+
+impl JobName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobName::ExpirePromotions => "expire-promotions",
+            JobName::StartUsageNewMonth => "start-usage-new-month",
+            JobName::FlushViewCounters => "flush-view-counters",
+            JobName::Reindex => "reindex",
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! What each subcommand does.
+
+use anyhow::Context;
+use nds_common::config::{Config, ServiceName};
+
+use crate::cli::{Command, JobName, ServeTarget};
+use crate::system::{self, SystemOptions};
+
+pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Dev { data_dir, no_demo } => dev(config, data_dir, no_demo).await,
+        Command::Serve { target } => serve(config, target).await,
+        Command::Migrate { service } => {
+            let services = match service {
+                Some(target) => vec![target.service()],
+                None => ServiceName::ALL.to_vec(),
+            };
+            for service in services {
+                system::migrate_service(&config, service).await?;
+                println!("migrated {}", service.as_str());
+            }
+            Ok(())
+        }
+        Command::Job { name } => job(config, name).await,
+    }
+}
+
+async fn dev(mut config: Config, data_dir: Option<std::path::PathBuf>, no_demo: bool) -> anyhow::Result<()> {
+    if let Some(data_dir) = data_dir {
+        config.data_dir = data_dir;
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
+    let running = system::start(config, SystemOptions::everything()).await?;
+    running.shutdown().trigger_on_os_signal();
+    if !no_demo {
+        tracing::info!("demo data arrives with the identity and catalog services");
+    }
+    if let Some(address) = running.http_addr {
+        println!("GraphQL (GraphiQL): http://localhost:{}/graphql", address.port());
+    }
+    if let Some(address) = running.grpc_addr {
+        println!("gRPC (all services, reflection on): localhost:{}", address.port());
+    }
+    running.wait().await
+}
+
+async fn serve(config: Config, target: ServeTarget) -> anyhow::Result<()> {
+    let options = match target.service() {
+        Some(service) => SystemOptions { services: vec![service], edge: false, migrate: false },
+        None => SystemOptions { services: Vec::new(), edge: true, migrate: false },
+    };
+    let metrics_addr = config.metrics_addr;
+    let running = system::start(config, options).await?;
+    running.shutdown().trigger_on_os_signal();
+    if target.service().is_some() {
+        // Services expose Prometheus metrics on their own port; the edge serves /metrics itself.
+        let listener = tokio::net::TcpListener::bind(metrics_addr)
+            .await
+            .with_context(|| format!("binding metrics on {metrics_addr}"))?;
+        let shutdown = running.shutdown().clone();
+        tokio::spawn(async move {
+            let served = axum::serve(listener, nds_common::telemetry::metrics_router())
+                .with_graceful_shutdown(async move { shutdown.wait().await })
+                .await;
+            if let Err(error) = served {
+                tracing::error!(error = %error, "metrics listener failed");
+            }
+        });
+    }
+    running.wait().await
+}
+
+async fn job(_config: Config, name: JobName) -> anyhow::Result<()> {
+    anyhow::bail!("job {} is not assembled into this binary yet", name.as_str())
+}

@@ -1,0 +1,171 @@
+//! Assembles NDS in one process: the runtime, the services' gRPC server, the edge,
+//! billing's webhook. `nds dev` runs all of it; `nds serve <service>` one part;
+//! tests start it on random ports with their own data directory.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use nds_common::config::{Config, ServiceName};
+use nds_common::grpc::{GrpcServeOptions, serve_grpc};
+use nds_common::runtime::Runtime;
+use nds_common::shutdown::Shutdown;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tonic::service::RoutesBuilder;
+
+/// What one process runs.
+#[derive(Clone, Debug)]
+pub struct SystemOptions {
+    pub services: Vec<ServiceName>,
+    pub edge: bool,
+    /// Apply migrations before starting (`nds dev`; production runs `nds migrate` as a hook).
+    pub migrate: bool,
+}
+
+impl SystemOptions {
+    pub fn everything() -> Self {
+        Self { services: ServiceName::ALL.to_vec(), edge: true, migrate: true }
+    }
+}
+
+pub struct RunningSystem {
+    pub runtime: Runtime,
+    pub grpc_addr: Option<SocketAddr>,
+    pub http_addr: Option<SocketAddr>,
+    tasks: JoinSet<anyhow::Result<()>>,
+}
+
+impl RunningSystem {
+    pub fn shutdown(&self) -> &Shutdown {
+        &self.runtime.shutdown
+    }
+
+    /// Waits until every listener stopped (after the shutdown signal), or one failed.
+    pub async fn wait(mut self) -> anyhow::Result<()> {
+        while let Some(result) = self.tasks.join_next().await {
+            match result {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => {
+                    self.runtime.shutdown.trigger();
+                    return Err(error);
+                }
+                Err(join_error) => {
+                    self.runtime.shutdown.trigger();
+                    return Err(anyhow::anyhow!("a listener task failed: {join_error}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Triggers shutdown and waits for the listeners to finish.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.runtime.shutdown.trigger();
+        self.wait().await
+    }
+}
+
+/// Applies one service's migrations to its configured database.
+pub async fn migrate_service(config: &Config, service: ServiceName) -> anyhow::Result<()> {
+    let url = config.database_url(service);
+    let result = match service {
+        ServiceName::Chat => svc_chat::migrate(&url).await,
+        ServiceName::Identity | ServiceName::Catalog | ServiceName::Search | ServiceName::Billing => {
+            anyhow::bail!("{} is not assembled into this binary yet", service.as_str())
+        }
+    };
+    result.with_context(|| format!("migrating {}", service.as_str()))
+}
+
+async fn add_service(routes: &mut RoutesBuilder, runtime: &Runtime, service: ServiceName) -> anyhow::Result<()> {
+    match service {
+        ServiceName::Chat => {
+            routes.add_service(svc_chat::build(runtime).await.context("starting chat")?);
+        }
+        ServiceName::Identity | ServiceName::Catalog | ServiceName::Search | ServiceName::Billing => {
+            anyhow::bail!("{} is not assembled into this binary yet", service.as_str())
+        }
+    }
+    Ok(())
+}
+
+pub fn service_health_name(service: ServiceName) -> &'static str {
+    use nds_proto::service_names;
+    match service {
+        ServiceName::Identity => service_names::IDENTITY,
+        ServiceName::Catalog => service_names::CATALOG,
+        ServiceName::Search => service_names::SEARCH,
+        ServiceName::Billing => service_names::BILLING,
+        ServiceName::Chat => service_names::CHAT,
+    }
+}
+
+/// Binds the listeners, builds the runtime and starts every requested part.
+pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<RunningSystem> {
+    let config = Arc::new(config);
+    let shutdown = Shutdown::new();
+
+    let grpc_listener = if options.services.is_empty() {
+        None
+    } else {
+        Some(TcpListener::bind(config.grpc_addr).await.with_context(|| format!("binding gRPC on {}", config.grpc_addr))?)
+    };
+    let grpc_addr = grpc_listener.as_ref().map(TcpListener::local_addr).transpose()?;
+    // In-process services are reached through this process's own listener.
+    let local_grpc_url = match grpc_addr {
+        Some(address) => format!("http://127.0.0.1:{}", address.port()),
+        None => format!("http://127.0.0.1:{}", config.grpc_addr.port()),
+    };
+
+    let cache = nds_common::cache::from_config(config.redis_url.as_ref().map(|url| url.expose().as_str()), "nds:")?;
+    let mailer = nds_common::mail::from_config(
+        config.smtp_url.as_ref().map(|url| url.expose().as_str()),
+        &config.mail_from,
+        &config.data_dir,
+    )?;
+    let runtime = Runtime::new(config.clone(), cache, mailer, &local_grpc_url, shutdown.clone())?;
+
+    if options.migrate {
+        for service in &options.services {
+            migrate_service(&config, *service).await?;
+        }
+    }
+
+    let mut tasks = JoinSet::new();
+    if let Some(listener) = grpc_listener {
+        let mut routes = RoutesBuilder::default();
+        for service in &options.services {
+            add_service(&mut routes, &runtime, *service).await?;
+        }
+        let names: Vec<&'static str> = options.services.iter().map(|service| service_health_name(*service)).collect();
+        let serve_options = GrpcServeOptions {
+            drain: config.shutdown_drain,
+            grace: config.shutdown_grace,
+            default_deadline: config.default_deadline,
+            ..GrpcServeOptions::default()
+        };
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            serve_grpc(listener, routes.routes(), &names, serve_options, shutdown).await.context("gRPC server")
+        });
+    }
+
+    let mut http_addr = None;
+    if options.edge {
+        let listener =
+            TcpListener::bind(config.http_addr).await.with_context(|| format!("binding HTTP on {}", config.http_addr))?;
+        http_addr = Some(listener.local_addr()?);
+        let router = edge_graphql::router(&runtime);
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            tracing::info!(address = ?listener.local_addr().ok(), "edge serving");
+            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move { shutdown.wait().await })
+                .await
+                .context("edge HTTP server")
+        });
+    }
+
+    Ok(RunningSystem { runtime, grpc_addr, http_addr, tasks })
+}
