@@ -7,6 +7,9 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`) and `NDS_TEST_REDIS_URL` (default
 //! `redis://127.0.0.1:6379`).
 
+// Test support: failing loudly when the test servers are missing is the point.
+#![allow(clippy::panic)]
+
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
 
 pub fn postgres_admin_url() -> String {

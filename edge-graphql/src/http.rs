@@ -18,6 +18,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::EdgeState;
 use crate::context::RequestContext;
+use crate::loaders::Loaders;
 use crate::limits::MAX_BODY_BYTES;
 
 fn bearer_token(headers: &HeaderMap) -> Option<String> {
@@ -32,7 +33,8 @@ async fn graphql_handler(
     request: GraphQLRequest,
 ) -> GraphQLResponse {
     let context = RequestContext::new(bearer_token(&headers), Some(peer.ip().to_string()), state.request_budget);
-    state.schema.execute(request.into_inner().data(context)).await.into()
+    let loaders = Loaders::new(&state.clients, &context.call);
+    state.schema.execute(request.into_inner().data(context).data(loaders)).await.into()
 }
 
 /// GET: a query in the URL (queries only: a mutation over GET would be a CSRF hole),
@@ -58,7 +60,8 @@ async fn graphiql_or_get(
         return (StatusCode::METHOD_NOT_ALLOWED, "mutations need POST").into_response();
     }
     let context = RequestContext::new(bearer_token(&headers), Some(peer.ip().to_string()), state.request_budget);
-    GraphQLResponse::from(state.schema.execute(request.data(context)).await).into_response()
+    let loaders = Loaders::new(&state.clients, &context.call);
+    GraphQLResponse::from(state.schema.execute(request.data(context).data(loaders)).await).into_response()
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {
@@ -77,6 +80,7 @@ async fn websocket_handler(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let schema = state.schema.clone();
+    let clients = state.clients.clone();
     let budget = state.request_budget;
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
@@ -89,8 +93,10 @@ async fn websocket_handler(
                         .or_else(|| payload.get("Authorization"))
                         .and_then(|value| value.as_str())
                         .map(|value| value.trim_start_matches("Bearer ").trim().to_string());
+                    let context = RequestContext::new(token, Some(peer.ip().to_string()), budget);
                     let mut data = async_graphql::Data::default();
-                    data.insert(RequestContext::new(token, Some(peer.ip().to_string()), budget));
+                    data.insert(Loaders::new(&clients, &context.call));
+                    data.insert(context);
                     Ok(data)
                 })
                 .serve()

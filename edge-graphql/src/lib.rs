@@ -6,6 +6,7 @@ pub mod context;
 pub mod error;
 pub mod http;
 pub mod limits;
+pub mod loaders;
 pub mod schema;
 
 use std::sync::Arc;

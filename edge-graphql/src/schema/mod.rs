@@ -3,16 +3,24 @@
 //! Names of the contract (`../shared/api/contract.graphql`) are fixed; the schema
 //! may add types and fields freely.
 
+pub mod billing;
+pub mod catalog;
+pub mod identity;
 pub mod interpret;
+pub mod paging;
+pub mod search;
 pub mod vocabulary;
 
-use async_graphql::{EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 #[derive(MergedObject, Default)]
-pub struct Query(interpret::InterpretQuery);
+pub struct Query(identity::IdentityQuery, catalog::CatalogQuery, search::SearchQuery, interpret::InterpretQuery);
 
-pub type NdsSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+#[derive(MergedObject, Default)]
+pub struct Mutation(identity::IdentityMutation, catalog::CatalogMutation, billing::BillingMutation);
 
-pub fn schema_builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+pub type NdsSchema = Schema<Query, Mutation, EmptySubscription>;
+
+pub fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
 }
