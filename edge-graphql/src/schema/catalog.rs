@@ -141,11 +141,11 @@ impl Listing {
     async fn view_count(&self) -> i64 {
         i64::try_from(self.0.view_count).unwrap_or(i64::MAX)
     }
-    async fn created_at(&self) -> Option<DateTime<Utc>> {
-        timestamp(self.0.created_at_unix)
+    async fn created_at(&self) -> DateTime<Utc> {
+        timestamp(self.0.created_at_unix).unwrap_or_default()
     }
-    async fn updated_at(&self) -> Option<DateTime<Utc>> {
-        timestamp(self.0.updated_at_unix)
+    async fn updated_at(&self) -> DateTime<Utc> {
+        timestamp(self.0.updated_at_unix).or_else(|| timestamp(self.0.created_at_unix)).unwrap_or_default()
     }
 }
 
