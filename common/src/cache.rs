@@ -141,17 +141,14 @@ impl RedisCache {
 impl Cache for RedisCache {
     async fn get(&self, key: &str) -> Option<Vec<u8>> {
         let key = self.key(key);
-        self.run("get", |mut connection| async move { connection.get::<_, Option<Vec<u8>>>(key).await })
-            .await
-            .flatten()
+        self.run("get", |mut connection| async move { connection.get::<_, Option<Vec<u8>>>(key).await }).await.flatten()
     }
 
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) {
         let key = self.key(key);
         let seconds = ttl.as_secs().max(1);
         let value = value.to_vec();
-        self.run("set", |mut connection| async move { connection.set_ex::<_, _, ()>(key, value, seconds).await })
-            .await;
+        self.run("set", |mut connection| async move { connection.set_ex::<_, _, ()>(key, value, seconds).await }).await;
     }
 
     async fn delete(&self, key: &str) {

@@ -47,13 +47,8 @@ pub enum ServiceName {
 }
 
 impl ServiceName {
-    pub const ALL: [ServiceName; 5] = [
-        ServiceName::Identity,
-        ServiceName::Catalog,
-        ServiceName::Search,
-        ServiceName::Billing,
-        ServiceName::Chat,
-    ];
+    pub const ALL: [ServiceName; 5] =
+        [ServiceName::Identity, ServiceName::Catalog, ServiceName::Search, ServiceName::Billing, ServiceName::Chat];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -134,11 +129,17 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Deadline for a call that arrives without one.
     pub default_deadline: Duration,
+    /// This process's service account, for calls on its own behalf (jobs, feeds, billing → catalog).
+    pub service_credentials: Option<crate::service_token::ServiceCredentialsConfig>,
 }
 
 /// Every variable the loader reads, with its meaning: the README's table comes from here.
 pub const VARIABLES: &[(&str, &str, &str)] = &[
-    ("NDS_ENV", "development", "`development` or `production` (production turns GraphiQL and introspection off by default)"),
+    (
+        "NDS_ENV",
+        "development",
+        "`development` or `production` (production turns GraphiQL and introspection off by default)",
+    ),
     ("NDS_LOG", "info", "tracing filter, e.g. `info,svc_catalog=debug`"),
     ("NDS_LOG_FORMAT", "text", "`text` or `json`"),
     ("NDS_DATA_DIR", "./.nds", "embedded databases, tantivy index and `.eml` mail of `nds dev`"),
@@ -146,7 +147,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("NDS_HTTP_ADDR", "0.0.0.0:8080", "the edge's HTTP listener (GraphQL, JWKS, health)"),
     ("NDS_WEBHOOK_ADDR", "0.0.0.0:8081", "billing's Stripe webhook listener in `nds serve billing`"),
     ("NDS_METRICS_ADDR", "0.0.0.0:9090", "Prometheus `/metrics` of a served service"),
-    ("NDS_<SERVICE>_DATABASE_URL", "SQLite under the data dir", "PostgreSQL URL per service: IDENTITY, CATALOG, SEARCH, BILLING, CHAT"),
+    (
+        "NDS_<SERVICE>_DATABASE_URL",
+        "SQLite under the data dir",
+        "PostgreSQL URL per service: IDENTITY, CATALOG, SEARCH, BILLING, CHAT",
+    ),
     ("NDS_REDIS_URL", "in-process cache", "Redis URL for cache, rate limits and chat fan-out"),
     ("NDS_SEARCH_BACKEND", "tantivy", "`tantivy` or `elasticsearch`"),
     ("NDS_ELASTICSEARCH_URL", "", "Elasticsearch base URL when the backend is elasticsearch"),
@@ -173,6 +178,12 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("NDS_SHUTDOWN_DRAIN_SECS", "5", "NOT_SERVING before draining on SIGTERM"),
     ("NDS_SHUTDOWN_GRACE_SECS", "20", "time in-flight calls get to finish"),
     ("NDS_DEFAULT_DEADLINE_MS", "5000", "deadline of a call that arrives without one"),
+    (
+        "NDS_SERVICE_CLIENT_ID",
+        "unset (`nds dev` creates one)",
+        "service account this process uses for calls on its own behalf",
+    ),
+    ("NDS_SERVICE_CLIENT_SECRET", "unset", "its secret"),
 ];
 
 struct Vars(HashMap<String, String>);
@@ -192,10 +203,9 @@ impl Vars {
     {
         match self.get(name) {
             None => Ok(default),
-            Some(raw) => raw.parse().map_err(|error: T::Err| ConfigError::Invalid {
-                name: name.to_string(),
-                reason: error.to_string(),
-            }),
+            Some(raw) => raw
+                .parse()
+                .map_err(|error: T::Err| ConfigError::Invalid { name: name.to_string(), reason: error.to_string() }),
         }
     }
 
@@ -339,6 +349,20 @@ impl Config {
             shutdown_drain: Duration::from_secs(vars.parse_or("NDS_SHUTDOWN_DRAIN_SECS", 5)?),
             shutdown_grace: Duration::from_secs(vars.parse_or("NDS_SHUTDOWN_GRACE_SECS", 20)?),
             default_deadline: Duration::from_millis(vars.parse_or("NDS_DEFAULT_DEADLINE_MS", 5000)?),
+            service_credentials: match (vars.get("NDS_SERVICE_CLIENT_ID"), vars.get("NDS_SERVICE_CLIENT_SECRET")) {
+                (Some(client_id), Some(secret)) => Some(crate::service_token::ServiceCredentialsConfig {
+                    client_id: client_id.to_string(),
+                    client_secret: Secret::new(secret.to_string()),
+                    scopes: vec![crate::auth::principal::SCOPE_INTERNAL.to_string()],
+                }),
+                (None, None) => None,
+                _ => {
+                    return Err(ConfigError::Missing {
+                        name: "NDS_SERVICE_CLIENT_ID and NDS_SERVICE_CLIENT_SECRET".into(),
+                        context: "together".into(),
+                    });
+                }
+            },
         })
     }
 
@@ -347,7 +371,9 @@ impl Config {
     pub fn database_url(&self, service: ServiceName) -> String {
         match self.database_urls.get(&service) {
             Some(url) => url.expose().clone(),
-            None => format!("sqlite://{}?mode=rwc", self.data_dir.join(format!("{}.sqlite", service.as_str())).display()),
+            None => {
+                format!("sqlite://{}?mode=rwc", self.data_dir.join(format!("{}.sqlite", service.as_str())).display())
+            }
         }
     }
 

@@ -17,7 +17,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = sqlite_file_path(url)
         && let Some(parent) = std::path::Path::new(&path).parent()
     {
-        std::fs::create_dir_all(parent).map_err(|error| DbErr::Custom(format!("cannot create {}: {error}", parent.display())))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|error| DbErr::Custom(format!("cannot create {}: {error}", parent.display())))?;
     }
     let mut options = ConnectOptions::new(url.to_string());
     options
@@ -66,7 +67,10 @@ mod tests {
 
     #[test]
     fn sqlite_paths_are_extracted_from_urls() {
-        assert_eq!(sqlite_file_path("sqlite://./.nds/catalog.sqlite?mode=rwc").as_deref(), Some("./.nds/catalog.sqlite"));
+        assert_eq!(
+            sqlite_file_path("sqlite://./.nds/catalog.sqlite?mode=rwc").as_deref(),
+            Some("./.nds/catalog.sqlite")
+        );
         assert_eq!(sqlite_file_path("sqlite::memory:"), None);
         assert_eq!(sqlite_file_path("postgres://localhost/x"), None);
     }

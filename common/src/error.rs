@@ -156,10 +156,7 @@ impl ApiError {
             .and_then(|value| value.to_str().ok())
             .and_then(ErrorCode::parse)
             .unwrap_or_else(|| ErrorCode::from_grpc_code(status.code()));
-        let field = metadata
-            .get(ERROR_FIELD_METADATA)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_string);
+        let field = metadata.get(ERROR_FIELD_METADATA).and_then(|value| value.to_str().ok()).map(str::to_string);
         let message = match code {
             ErrorCode::Internal => "internal error".to_string(),
             ErrorCode::Unavailable if status.code() == tonic::Code::DeadlineExceeded => {

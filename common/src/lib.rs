@@ -10,14 +10,15 @@ pub mod db;
 pub mod error;
 pub mod grpc;
 pub mod job_lock;
-pub mod runtime;
 pub mod mail;
+pub mod runtime;
 pub mod secret;
+pub mod service_token;
 pub mod shutdown;
 pub mod telemetry;
-pub mod vehicle;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod vehicle;
 
 pub use config::Config;
 pub use error::{ApiError, ErrorCode, HasErrorCode};

@@ -61,7 +61,10 @@ impl JwksSource for GrpcJwksSource {
         let context = CallContext::new(Duration::from_secs(3));
         let mut client = IdentityServiceClient::new(self.channel.clone());
         let response = client.get_jwks(context.request(GetJwksRequest {})).await.map_err(|status| {
-            ApiError::new(ErrorCode::Unavailable, format!("cannot fetch signing keys from identity: {}", status.message()))
+            ApiError::new(
+                ErrorCode::Unavailable,
+                format!("cannot fetch signing keys from identity: {}", status.message()),
+            )
         })?;
         Ok(response.into_inner().jwks_json)
     }

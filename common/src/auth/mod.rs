@@ -8,6 +8,6 @@ pub mod claims;
 pub mod principal;
 pub mod verifier;
 
-pub use claims::{AccessClaims, MembershipClaim, TOKEN_USE_ACCESS, TOKEN_TYPE_HEADER};
+pub use claims::{AccessClaims, MembershipClaim, TOKEN_TYPE_HEADER, TOKEN_USE_ACCESS};
 pub use principal::{AgencyAction, AgencyRef, Membership, Principal, PrincipalKind, Role};
 pub use verifier::{Authenticator, JwksSource, JwtVerifier, StaticJwks};

@@ -18,7 +18,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [Role::PlatformAdmin, Role::GroupAdmin, Role::AgencyManager, Role::Salesperson, Role::Buyer];
+    pub const ALL: [Role; 5] =
+        [Role::PlatformAdmin, Role::GroupAdmin, Role::AgencyManager, Role::Salesperson, Role::Buyer];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -105,7 +106,9 @@ impl Principal {
         let kind = match claims.kind.as_str() {
             "user" => PrincipalKind::User,
             "service" => PrincipalKind::Service,
-            other => return Err(ApiError::new(ErrorCode::Unauthenticated, format!("unknown principal kind {other:?}"))),
+            other => {
+                return Err(ApiError::new(ErrorCode::Unauthenticated, format!("unknown principal kind {other:?}")));
+            }
         };
         let memberships = claims.memberships.iter().map(membership_from_claim).collect::<Result<Vec<_>, _>>()?;
         Ok(Principal {

@@ -78,8 +78,7 @@ pub async fn serve_grpc(
         builder
     };
     let reflection_v1 = reflection().build_v1().map_err(|error| ServeError::Reflection(error.to_string()))?;
-    let reflection_v1alpha =
-        reflection().build_v1alpha().map_err(|error| ServeError::Reflection(error.to_string()))?;
+    let reflection_v1alpha = reflection().build_v1alpha().map_err(|error| ServeError::Reflection(error.to_string()))?;
 
     let routes = routes.add_service(health_service).add_service(reflection_v1).add_service(reflection_v1alpha);
 
