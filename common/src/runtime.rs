@@ -15,6 +15,7 @@ use crate::config::{Config, ServiceName};
 use crate::error::{ApiError, ErrorCode};
 use crate::grpc::{CallContext, connect_lazy};
 use crate::mail::SharedMailer;
+use crate::service_token::ServiceTokens;
 use crate::shutdown::Shutdown;
 
 /// Lazily connected channels to every service: its configured `NDS_<SERVICE>_URL`,
@@ -78,6 +79,8 @@ pub struct Runtime {
     pub authenticator: Authenticator,
     pub channels: ServiceChannels,
     pub shutdown: Shutdown,
+    /// This process's own service token (jobs, feeds, billing → catalog), when configured.
+    pub service_tokens: Option<Arc<ServiceTokens>>,
 }
 
 impl Runtime {
@@ -96,12 +99,28 @@ impl Runtime {
             config.jwt_issuer.clone(),
             config.jwt_audience.clone(),
         );
-        Ok(Self { config, cache, mailer, authenticator: Authenticator::new(Arc::new(verifier)), channels, shutdown })
+        let service_tokens = config
+            .service_credentials
+            .clone()
+            .map(|credentials| ServiceTokens::new(credentials, channels.identity.clone()));
+        Ok(Self {
+            config,
+            cache,
+            mailer,
+            authenticator: Authenticator::new(Arc::new(verifier)),
+            channels,
+            shutdown,
+            service_tokens,
+        })
     }
 
-    /// The context for a call this service makes on its own behalf (jobs, feeds).
+    /// The context for a call this service makes on its own behalf (jobs, feeds):
+    /// carries the service token when one is configured.
     pub fn background_context(&self) -> CallContext {
-        CallContext::new(self.config.default_deadline)
+        match &self.service_tokens {
+            Some(tokens) => tokens.context(self.config.default_deadline),
+            None => CallContext::new(self.config.default_deadline),
+        }
     }
 
     pub fn database_url(&self, service: ServiceName) -> String {

@@ -1,0 +1,36 @@
+//! What billing calls: Stripe, catalog (listings, promotions, the change feed)
+//! and identity (who manages an agency). Catalog and identity sit behind small
+//! traits so the service can run before their crates exist; production uses gRPC.
+
+pub mod catalog;
+pub mod identity;
+pub mod stripe_api;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use nds_common::Secret;
+use nds_common::grpc::CallContext;
+use nds_common::service_token::ServiceTokens;
+
+/// How billing authenticates when it calls on its own behalf (webhook effects,
+/// jobs, the feed): a service token with the `internal` scope, issued by identity
+/// and kept fresh by the shared [`ServiceTokens`] of the runtime.
+#[derive(Clone, Default)]
+pub struct ServiceCredentials {
+    pub tokens: Option<Arc<ServiceTokens>>,
+}
+
+impl ServiceCredentials {
+    pub fn token(&self) -> Option<Secret<String>> {
+        self.tokens.as_ref().and_then(|tokens| tokens.current())
+    }
+
+    pub fn context(&self, budget: Duration) -> CallContext {
+        let context = CallContext::new(budget);
+        match self.token() {
+            Some(token) => context.with_bearer(token.expose()),
+            None => context,
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! A Stripe event as billing reads it: parsed loosely from JSON (Stripe adds
+//! fields and event types at will) into just what processing needs.
+
+use serde_json::Value;
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EventParseError {
+    #[error("the body is not JSON: {0}")]
+    NotJson(String),
+    #[error("the event lacks {0}")]
+    MissingField(&'static str),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StripeEvent {
+    pub id: String,
+    pub event_type: String,
+    /// Stripe's `created` (unix seconds): the order in which object states happened.
+    pub created: i64,
+    pub object: Value,
+}
+
+impl StripeEvent {
+    pub fn parse(body: &[u8]) -> Result<StripeEvent, EventParseError> {
+        let value: Value = serde_json::from_slice(body).map_err(|error| EventParseError::NotJson(error.to_string()))?;
+        let id = value.get("id").and_then(Value::as_str).filter(|id| !id.is_empty() && id.len() <= 255);
+        let id = id.ok_or(EventParseError::MissingField("id"))?.to_string();
+        let event_type = value.get("type").and_then(Value::as_str).ok_or(EventParseError::MissingField("type"))?;
+        let created = value.get("created").and_then(Value::as_i64).ok_or(EventParseError::MissingField("created"))?;
+        let object = value
+            .get("data")
+            .and_then(|data| data.get("object"))
+            .filter(|object| object.is_object())
+            .ok_or(EventParseError::MissingField("data.object"))?
+            .clone();
+        Ok(StripeEvent { id, event_type: event_type.to_string(), created, object })
+    }
+
+    pub fn object_id(&self) -> String {
+        self.object_str("id").unwrap_or_default().to_string()
+    }
+
+    pub fn object_str(&self, field: &str) -> Option<&str> {
+        self.object.get(field).and_then(Value::as_str)
+    }
+
+    pub fn metadata(&self, key: &str) -> Option<&str> {
+        self.object.get("metadata").and_then(|metadata| metadata.get(key)).and_then(Value::as_str)
+    }
+
+    pub fn kind(&self) -> EventKind {
+        EventKind::of(&self.event_type)
+    }
+}
+
+/// The event types billing acts on; everything else is recorded and ignored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    PaymentSucceeded,
+    PaymentFailed,
+    PaymentCanceled,
+    SubscriptionChanged,
+    SubscriptionDeleted,
+    InvoicePaid,
+    InvoicePaymentFailed,
+    AccountUpdated,
+    ChargeRefunded,
+    Other,
+}
+
+impl EventKind {
+    pub fn of(event_type: &str) -> EventKind {
+        match event_type {
+            "payment_intent.succeeded" => EventKind::PaymentSucceeded,
+            "payment_intent.payment_failed" => EventKind::PaymentFailed,
+            "payment_intent.canceled" => EventKind::PaymentCanceled,
+            "customer.subscription.created" | "customer.subscription.updated" => EventKind::SubscriptionChanged,
+            "customer.subscription.deleted" => EventKind::SubscriptionDeleted,
+            "invoice.paid" => EventKind::InvoicePaid,
+            "invoice.payment_failed" => EventKind::InvoicePaymentFailed,
+            "account.updated" => EventKind::AccountUpdated,
+            "charge.refunded" => EventKind::ChargeRefunded,
+            _ => EventKind::Other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_parse_id_type_created_and_object() {
+        let body = br#"{"id":"evt_1","type":"payment_intent.succeeded","created":5,"data":{"object":{"id":"pi_1","metadata":{"listing_id":"l"}}}}"#;
+        let event = StripeEvent::parse(body).unwrap();
+        assert_eq!(event.object_id(), "pi_1");
+        assert_eq!(event.metadata("listing_id"), Some("l"));
+        assert_eq!(event.kind(), EventKind::PaymentSucceeded);
+    }
+
+    #[test]
+    fn malformed_events_are_refused_with_the_missing_part() {
+        assert!(matches!(StripeEvent::parse(b"{not json"), Err(EventParseError::NotJson(_))));
+        assert_eq!(
+            StripeEvent::parse(br#"{"type":"x","created":1,"data":{"object":{}}}"#),
+            Err(EventParseError::MissingField("id"))
+        );
+        assert_eq!(
+            StripeEvent::parse(br#"{"id":"e","type":"x","created":1}"#),
+            Err(EventParseError::MissingField("data.object"))
+        );
+        assert_eq!(
+            StripeEvent::parse(br#"{"id":"e","type":"x","data":{"object":{}}}"#),
+            Err(EventParseError::MissingField("created"))
+        );
+    }
+
+    #[test]
+    fn unknown_types_are_other() {
+        assert_eq!(EventKind::of("plan.created"), EventKind::Other);
+    }
+}

@@ -1,0 +1,15 @@
+//! Billing's schema. Portable across PostgreSQL and SQLite: ids are UUID strings
+//! and times are unix seconds, so no backend-specific types are needed.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_billing_schema;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_billing_schema::Migration)]
+    }
+}

@@ -1,0 +1,122 @@
+//! Usage from catalog's change feed: each change updates billing's copy of the
+//! listing's state and, when a listing is newly published, queues one meter event
+//! for the month (identifier = listing + month). The cursor is saved with the
+//! effects, so a crash or replay neither loses nor duplicates.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use sea_orm::TransactionTrait;
+
+use super::Billing;
+use crate::clients::catalog::FeedChange;
+use crate::domain::period::{meter_identifier, month_of};
+use crate::error::BillingError;
+use crate::store::entities::listing_state;
+use crate::store::{self, now_unix};
+
+impl Billing {
+    /// Applies one change (idempotent by listing version).
+    pub async fn apply_feed_change(&self, change: &FeedChange) -> Result<(), BillingError> {
+        let listing = &change.listing;
+        let listing_id = listing.listing_id.to_string();
+        let agency_id = listing.agency_id.to_string();
+        let transaction = self.database.begin().await?;
+        let previous = store::usage::listing(&transaction, &listing_id).await?;
+        let newly_published =
+            listing.published && previous.as_ref().is_none_or(|previous| previous.status != "published");
+        let stored = store::usage::upsert_listing(
+            &transaction,
+            listing_state::Model {
+                listing_id: listing_id.clone(),
+                agency_id: agency_id.clone(),
+                group_id: listing.group_id.to_string(),
+                status: listing.status.clone(),
+                version: listing.version,
+                updated_at_unix: change.changed_at_unix,
+            },
+        )
+        .await?;
+        if stored && newly_published {
+            let month = month_of(if change.changed_at_unix > 0 { change.changed_at_unix } else { now_unix() });
+            store::usage::queue_meter_event(
+                &transaction,
+                &meter_identifier(&listing_id, &month),
+                &listing_id,
+                &agency_id,
+                &month,
+            )
+            .await?;
+        }
+        store::usage::save_cursor(&transaction, change.sequence).await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    /// Sends queued meter events of agencies with a subscription; the others wait
+    /// (they are billed from their opening count once they subscribe).
+    pub async fn send_meter_events(&self) -> Result<usize, BillingError> {
+        if !self.stripe.is_configured() {
+            return Ok(0);
+        }
+        let mut sent = 0;
+        for event in store::usage::unsent_meter_events(&self.database, 500).await? {
+            let Some(account) = store::accounts::get(&self.database, &event.agency_id).await? else {
+                continue;
+            };
+            let (Some(customer_id), Some(_)) = (account.stripe_customer_id, account.subscription_id) else {
+                continue;
+            };
+            let timestamp = now_unix();
+            match self.stripe.send_meter_event(&customer_id, &event.identifier, timestamp).await {
+                Ok(()) => {
+                    store::usage::mark_meter_sent(&self.database, &event.identifier).await?;
+                    sent += 1;
+                }
+                Err(error) => {
+                    tracing::warn!(identifier = %event.identifier, error = %error, "meter event not sent; will retry");
+                    store::usage::meter_attempt_failed(&self.database, &event.identifier).await?;
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Follows the feed from the saved cursor until the stream ends or fails.
+    pub async fn follow_feed_once(&self) -> Result<usize, BillingError> {
+        let after = store::usage::cursor(&self.database).await?;
+        let mut stream = self.catalog.changes(after).await?;
+        let mut applied = 0;
+        while let Some(change) = stream.next().await {
+            let change = change?;
+            if change.sequence <= after {
+                continue;
+            }
+            self.apply_feed_change(&change).await?;
+            applied += 1;
+            if applied % 50 == 0 {
+                self.send_meter_events().await?;
+            }
+        }
+        self.send_meter_events().await?;
+        Ok(applied)
+    }
+}
+
+/// The feed consumer task: reconnects with a pause after any failure.
+pub async fn run_feed_consumer(billing: Billing, shutdown: nds_common::Shutdown) {
+    loop {
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            result = billing.follow_feed_once() => {
+                if let Err(error) = result {
+                    tracing::warn!(error = %error, "catalog feed interrupted; reconnecting");
+                }
+            }
+        }
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! Billing's use cases over the domain, the store and the clients. The gRPC
+//! adapter and the webhook route call these; so do jobs and background workers.
+
+pub mod feed;
+pub mod jobs;
+pub mod payments;
+pub mod queries;
+pub mod webhooks;
+
+use std::sync::Arc;
+
+use nds_common::auth::{AgencyAction, AgencyRef, Principal};
+use nds_common::mail::SharedMailer;
+use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use crate::clients::catalog::Catalog;
+use crate::clients::identity::Directory;
+use crate::clients::stripe_api::StripeApi;
+use crate::error::BillingError;
+use crate::store;
+
+/// Prices and links billing needs, from config.
+#[derive(Clone, Debug)]
+pub struct BillingSettings {
+    pub promotion_price_minor: i64,
+    pub currency: String,
+    pub platform_fee_percent: f64,
+    /// Monthly price per published listing, in minor units.
+    pub listing_price_minor: i64,
+    pub public_url: String,
+}
+
+#[derive(Clone)]
+pub struct Billing {
+    pub database: DatabaseConnection,
+    pub stripe: StripeApi,
+    pub catalog: Arc<dyn Catalog>,
+    pub directory: Arc<dyn Directory>,
+    pub mailer: SharedMailer,
+    pub settings: BillingSettings,
+    /// Wakes the webhook worker when an event was stored.
+    pub wake: Arc<Notify>,
+}
+
+impl Billing {
+    /// The agency as tenant checks need it. The group comes from the caller's own
+    /// membership of that agency or from what billing stored; a group billing does
+    /// not know is the nil id, which no group admin administers.
+    pub async fn agency_ref(&self, principal: &Principal, agency_id: Uuid) -> Result<AgencyRef, BillingError> {
+        let from_membership = principal
+            .memberships
+            .iter()
+            .find(|membership| membership.agency_id == Some(agency_id))
+            .and_then(|membership| membership.group_id);
+        let group_id = match from_membership {
+            Some(group_id) => group_id,
+            None => store::accounts::get(&self.database, &agency_id.to_string())
+                .await?
+                .and_then(|account| Uuid::parse_str(&account.group_id).ok())
+                .unwrap_or(Uuid::nil()),
+        };
+        Ok(AgencyRef { agency_id, group_id })
+    }
+
+    pub async fn require_on_agency(
+        &self,
+        principal: &Principal,
+        agency_id: Uuid,
+        action: AgencyAction,
+    ) -> Result<AgencyRef, BillingError> {
+        let agency = self.agency_ref(principal, agency_id).await?;
+        principal.require_on_agency(agency, action)?;
+        Ok(agency)
+    }
+}
+
+pub fn parse_id(field: &str, raw: &str) -> Result<Uuid, BillingError> {
+    Uuid::parse_str(raw.trim()).map_err(|_| BillingError::invalid(field, format!("{field} must be a UUID")))
+}

@@ -1,0 +1,339 @@
+//! The paid actions: promote a listing, subscribe an agency, onboard payouts,
+//! take and refund a buyer's deposit. Each checks the caller on the agency first,
+//! then PAYMENT_NOT_CONFIGURED, then writes our row before calling Stripe with an
+//! idempotency key derived from that row.
+
+use std::collections::HashMap;
+
+use nds_common::auth::{AgencyAction, Principal};
+use nds_common::grpc::CallContext;
+use sea_orm::TransactionTrait;
+use uuid::Uuid;
+
+use super::{Billing, parse_id};
+use crate::clients::stripe_api::PaymentIntentSpec;
+use crate::domain::money::{DepositAmount, MoneyError, platform_fee};
+use crate::domain::status::SubscriptionState;
+use crate::error::BillingError;
+use crate::store::accounts::deposits;
+use crate::store::entities::deposit;
+use crate::store::{self, ledger, now_unix, promotions};
+
+/// What a client needs to pay: the PaymentIntent's client secret and our reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckoutView {
+    pub client_secret: String,
+    pub payment_intent_id: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub kind: &'static str,
+    pub status: String,
+    pub reference_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OnboardingView {
+    pub url: String,
+    pub expires_at_unix: i64,
+    pub account_id: String,
+}
+
+pub const SETTING_METER_ID: &str = "stripe_listing_meter_id";
+pub const SETTING_PRICE_ID: &str = "stripe_listing_price_id";
+
+fn money_error(error: MoneyError) -> BillingError {
+    BillingError::invalid("amount", error.to_string())
+}
+
+impl Billing {
+    pub async fn promote_listing(
+        &self,
+        principal: &Principal,
+        context: &CallContext,
+        listing_id: &str,
+    ) -> Result<CheckoutView, BillingError> {
+        let listing_id = parse_id("listing_id", listing_id)?;
+        let listing = self.catalog.get_listing(context, listing_id).await?;
+        let agency = nds_common::auth::AgencyRef { agency_id: listing.agency_id, group_id: listing.group_id };
+        principal.require_on_agency(agency, AgencyAction::ManageBilling)?;
+        if !listing.published {
+            return Err(BillingError::invalid("listing_id", "only published listings can be promoted"));
+        }
+        if !self.stripe.is_configured() {
+            return Err(BillingError::PaymentNotConfigured);
+        }
+        store::accounts::ensure(&self.database, &listing.agency_id.to_string(), &listing.group_id.to_string()).await?;
+        let promotion = promotions::insert_pending(
+            &self.database,
+            &promotions::NewPromotion {
+                id: Uuid::now_v7(),
+                listing_id,
+                agency_id: listing.agency_id,
+                group_id: listing.group_id,
+                amount_minor: self.settings.promotion_price_minor,
+                currency: self.settings.currency.clone(),
+            },
+        )
+        .await?;
+        let metadata = HashMap::from([
+            ("kind".to_string(), "promotion".to_string()),
+            ("promotion_id".to_string(), promotion.id.clone()),
+            ("listing_id".to_string(), listing_id.to_string()),
+            ("agency_id".to_string(), listing.agency_id.to_string()),
+        ]);
+        let intent = self
+            .stripe
+            .create_payment_intent(&PaymentIntentSpec {
+                amount_minor: promotion.amount_minor,
+                currency: promotion.currency.clone(),
+                metadata,
+                idempotency_key: format!("promotion-{}", promotion.id),
+                destination: None,
+            })
+            .await?;
+        promotions::attach_payment_intent(&self.database, &promotion.id, &intent.id).await?;
+        Ok(CheckoutView {
+            client_secret: intent.client_secret,
+            payment_intent_id: intent.id,
+            amount_minor: promotion.amount_minor,
+            currency: promotion.currency,
+            kind: "promotion",
+            status: "pending".into(),
+            reference_id: promotion.id,
+        })
+    }
+
+    pub async fn subscribe_agency(&self, principal: &Principal, agency_id: &str) -> Result<CheckoutView, BillingError> {
+        let agency_id = parse_id("agency_id", agency_id)?;
+        let agency = self.require_on_agency(principal, agency_id, AgencyAction::ManageBilling).await?;
+        if !self.stripe.is_configured() {
+            return Err(BillingError::PaymentNotConfigured);
+        }
+        let agency_key = agency_id.to_string();
+        let account = store::accounts::ensure(&self.database, &agency_key, &agency.group_id.to_string()).await?;
+        let state = SubscriptionState::parse(&account.subscription_status);
+        if account.subscription_id.is_some()
+            && matches!(state, SubscriptionState::Active | SubscriptionState::PastDue | SubscriptionState::None)
+        {
+            return Err(BillingError::Conflict("the agency already has a subscription".into()));
+        }
+        let customer_id = match account.stripe_customer_id.clone() {
+            Some(customer_id) => customer_id,
+            None => {
+                let customer_id = self.stripe.create_customer(&agency_key, &format!("customer-{agency_key}")).await?;
+                store::accounts::set_customer(&self.database, &agency_key, &customer_id).await?;
+                customer_id
+            }
+        };
+        let price_id = self.listing_price_id().await?;
+        // A re-subscription after a cancellation gets a new key; a retry of the same one does not.
+        let previous = account.subscription_id.clone().unwrap_or_else(|| "first".into());
+        let (subscription_id, status) = self
+            .stripe
+            .create_subscription(&customer_id, &price_id, &format!("subscription-{agency_key}-{previous}"))
+            .await?;
+        store::accounts::set_subscription(
+            &self.database,
+            &agency_key,
+            &subscription_id,
+            SubscriptionState::from_stripe(&status),
+        )
+        .await?;
+        Ok(CheckoutView {
+            client_secret: String::new(),
+            payment_intent_id: String::new(),
+            amount_minor: self.settings.listing_price_minor,
+            currency: self.settings.currency.clone(),
+            kind: "subscription",
+            status,
+            reference_id: subscription_id,
+        })
+    }
+
+    /// The platform's meter and usage price, created once and remembered.
+    async fn listing_price_id(&self) -> Result<String, BillingError> {
+        if let Some(price_id) = store::usage::setting(&self.database, SETTING_PRICE_ID).await? {
+            return Ok(price_id);
+        }
+        let meter_id = match store::usage::setting(&self.database, SETTING_METER_ID).await? {
+            Some(meter_id) => meter_id,
+            None => {
+                let meter_id = self.stripe.create_listing_meter().await?;
+                store::usage::put_setting(&self.database, SETTING_METER_ID, &meter_id).await?;
+                meter_id
+            }
+        };
+        let price_id = self
+            .stripe
+            .create_listing_price(&meter_id, self.settings.listing_price_minor, &self.settings.currency)
+            .await?;
+        store::usage::put_setting(&self.database, SETTING_PRICE_ID, &price_id).await?;
+        Ok(price_id)
+    }
+
+    pub async fn start_payout_onboarding(
+        &self,
+        principal: &Principal,
+        agency_id: &str,
+    ) -> Result<OnboardingView, BillingError> {
+        let agency_id = parse_id("agency_id", agency_id)?;
+        let agency = self.require_on_agency(principal, agency_id, AgencyAction::ManageBilling).await?;
+        if !self.stripe.is_configured() {
+            return Err(BillingError::PaymentNotConfigured);
+        }
+        let agency_key = agency_id.to_string();
+        let account = store::accounts::ensure(&self.database, &agency_key, &agency.group_id.to_string()).await?;
+        let account_id = match account.connect_account_id {
+            Some(account_id) => account_id,
+            None => {
+                let account_id =
+                    self.stripe.create_connected_account(&agency_key, &format!("connect-{agency_key}")).await?;
+                store::accounts::set_connect_account(&self.database, &agency_key, &account_id).await?;
+                account_id
+            }
+        };
+        let base = self.settings.public_url.trim_end_matches('/');
+        let (url, expires_at_unix) = self
+            .stripe
+            .create_account_link(
+                &account_id,
+                &format!("{base}/agencies/{agency_key}/payouts/refresh"),
+                &format!("{base}/agencies/{agency_key}/payouts/done"),
+            )
+            .await?;
+        Ok(OnboardingView { url, expires_at_unix, account_id })
+    }
+
+    pub async fn pay_deposit(
+        &self,
+        principal: &Principal,
+        context: &CallContext,
+        listing_id: &str,
+        amount_minor: i64,
+        currency: &str,
+    ) -> Result<CheckoutView, BillingError> {
+        let buyer_id = principal.require_user_id()?;
+        let listing_id = parse_id("listing_id", listing_id)?;
+        let amount = DepositAmount::parse(amount_minor, currency, &self.settings.currency).map_err(money_error)?;
+        let listing = self.catalog.get_listing(context, listing_id).await?;
+        if !listing.published {
+            return Err(BillingError::invalid("listing_id", "deposits are only taken on published listings"));
+        }
+        if !self.stripe.is_configured() {
+            return Err(BillingError::PaymentNotConfigured);
+        }
+        let agency_key = listing.agency_id.to_string();
+        let account = store::accounts::get(&self.database, &agency_key).await?;
+        let destination = account
+            .filter(|account| account.charges_enabled)
+            .and_then(|account| account.connect_account_id)
+            .ok_or_else(|| BillingError::Conflict("this agency cannot take payments yet".into()))?;
+        let fee = platform_fee(amount.minor, self.settings.platform_fee_percent);
+        let now = now_unix();
+        let row = deposits::insert(
+            &self.database,
+            deposit::Model {
+                id: Uuid::now_v7().to_string(),
+                listing_id: listing_id.to_string(),
+                agency_id: agency_key.clone(),
+                group_id: listing.group_id.to_string(),
+                buyer_id: buyer_id.to_string(),
+                amount_minor: amount.minor,
+                fee_minor: fee,
+                currency: amount.currency.clone(),
+                payment_intent_id: None,
+                status: deposits::PENDING.into(),
+                refund_id: None,
+                last_event_created: 0,
+                created_at_unix: now,
+                updated_at_unix: now,
+            },
+        )
+        .await?;
+        let metadata = HashMap::from([
+            ("kind".to_string(), "deposit".to_string()),
+            ("deposit_id".to_string(), row.id.clone()),
+            ("listing_id".to_string(), listing_id.to_string()),
+            ("agency_id".to_string(), agency_key),
+        ]);
+        let intent = self
+            .stripe
+            .create_payment_intent(&PaymentIntentSpec {
+                amount_minor: amount.minor,
+                currency: amount.currency.clone(),
+                metadata,
+                idempotency_key: format!("deposit-{}", row.id),
+                destination: Some((destination, fee)),
+            })
+            .await?;
+        deposits::attach_payment_intent(&self.database, &row.id, &intent.id).await?;
+        Ok(CheckoutView {
+            client_secret: intent.client_secret,
+            payment_intent_id: intent.id,
+            amount_minor: amount.minor,
+            currency: amount.currency,
+            kind: "deposit",
+            status: deposits::PENDING.into(),
+            reference_id: row.id,
+        })
+    }
+
+    pub async fn refund_deposit(
+        &self,
+        principal: &Principal,
+        deposit_id: &str,
+    ) -> Result<deposits::Model, BillingError> {
+        let deposit_uuid = parse_id("deposit_id", deposit_id)?;
+        let deposit = deposits::by_id(&self.database, &deposit_uuid.to_string())
+            .await?
+            .ok_or_else(|| BillingError::NotFound("deposit".into()))?;
+        let agency_id = parse_id("deposit_id", &deposit.agency_id)?;
+        let agency = self.agency_ref(principal, agency_id).await?;
+        if !principal.can_on_agency(agency, AgencyAction::ManageBilling) {
+            // Not found rather than forbidden: other agencies' deposits are not revealed.
+            return Err(BillingError::NotFound("deposit".into()));
+        }
+        if deposit.status != deposits::SUCCEEDED {
+            return Err(BillingError::Conflict(format!("a {} deposit cannot be refunded", deposit.status)));
+        }
+        if !self.stripe.is_configured() {
+            return Err(BillingError::PaymentNotConfigured);
+        }
+        let payment_intent_id = deposit.payment_intent_id.clone().unwrap_or_default();
+        let (refund_id, _status) =
+            self.stripe.refund_destination_charge(&payment_intent_id, &format!("refund-{}", deposit.id)).await?;
+        let transaction = self.database.begin().await?;
+        deposits::set_refund(&transaction, &deposit.id, &refund_id).await?;
+        record_refund(&transaction, &deposit, now_unix()).await?;
+        transaction.commit().await?;
+        deposits::by_id(&self.database, &deposit.id).await?.ok_or_else(|| BillingError::NotFound("deposit".into()))
+    }
+}
+
+/// succeeded → refunded with the ledger's negative rows, once (from the refund
+/// call or from `charge.refunded`, whichever comes first).
+pub async fn record_refund<C: sea_orm::ConnectionTrait>(
+    database: &C,
+    deposit: &deposits::Model,
+    event_created: i64,
+) -> Result<bool, BillingError> {
+    if !deposits::transition(database, &deposit.id, deposits::SUCCEEDED, deposits::REFUNDED, event_created).await? {
+        return Ok(false);
+    }
+    let payment_intent_id = deposit.payment_intent_id.clone().unwrap_or_default();
+    for (kind, amount) in [(ledger::REFUND, -deposit.amount_minor), (ledger::FEE_REVERSAL, -deposit.fee_minor)] {
+        ledger::record(
+            database,
+            ledger::NewEntry {
+                agency_id: &deposit.agency_id,
+                group_id: &deposit.group_id,
+                kind,
+                amount_minor: amount,
+                currency: &deposit.currency,
+                stripe_object_id: &payment_intent_id,
+            },
+        )
+        .await?;
+    }
+    Ok(true)
+}

@@ -1,0 +1,186 @@
+//! Reads: an agency's billing status, the ledger, metrics per scope.
+
+use std::collections::BTreeMap;
+
+use nds_common::auth::{AgencyAction, Principal};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+
+use super::{Billing, parse_id};
+use crate::domain::promotion::PromotionStatus;
+use crate::domain::status::SubscriptionState;
+use crate::error::BillingError;
+use crate::store::entities::{agency_account, ledger_entry, promotion};
+use crate::store::ledger::{self, LedgerScope};
+use crate::store::{self, now_unix};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusView {
+    pub agency_id: String,
+    pub subscription: SubscriptionState,
+    pub payouts_enabled: bool,
+    pub payouts_onboarded: bool,
+    pub active_promotions: u32,
+}
+
+pub struct LedgerPage {
+    pub entries: Vec<ledger_entry::Model>,
+    pub has_next_page: bool,
+    pub end_cursor: String,
+    pub total_count: u64,
+}
+
+/// The scope of a metrics question, as the request gives it.
+#[derive(Clone, Debug)]
+pub enum MetricsScopeInput {
+    Platform,
+    Group(String),
+    Agency(String),
+}
+
+pub const MAX_PAGE: u32 = 100;
+pub const DEFAULT_PAGE: u32 = 20;
+
+impl Billing {
+    pub async fn billing_status(&self, principal: &Principal, agency_id: &str) -> Result<StatusView, BillingError> {
+        let agency_id = parse_id("agency_id", agency_id)?;
+        self.require_on_agency(principal, agency_id, AgencyAction::ReadPrivate).await?;
+        let agency_key = agency_id.to_string();
+        let account = store::accounts::get(&self.database, &agency_key).await?;
+        let active_promotions = promotion::Entity::find()
+            .filter(promotion::Column::AgencyId.eq(agency_key.clone()))
+            .filter(promotion::Column::Status.eq(PromotionStatus::Active.as_str()))
+            .count(&self.database)
+            .await?;
+        Ok(StatusView {
+            agency_id: agency_key,
+            subscription: account
+                .as_ref()
+                .map(|account| SubscriptionState::parse(&account.subscription_status))
+                .unwrap_or(SubscriptionState::None),
+            payouts_enabled: account.as_ref().is_some_and(|account| account.charges_enabled),
+            payouts_onboarded: account.as_ref().is_some_and(|account| account.connect_account_id.is_some()),
+            active_promotions: u32::try_from(active_promotions).unwrap_or(u32::MAX),
+        })
+    }
+
+    pub async fn list_ledger(
+        &self,
+        principal: &Principal,
+        agency_id: &str,
+        first: u32,
+        after: &str,
+    ) -> Result<LedgerPage, BillingError> {
+        let scope = if agency_id.trim().is_empty() {
+            principal.require_platform_admin()?;
+            LedgerScope::Platform
+        } else {
+            let agency_id = parse_id("agency_id", agency_id)?;
+            self.require_on_agency(principal, agency_id, AgencyAction::ManageBilling).await?;
+            LedgerScope::Agency(agency_id.to_string())
+        };
+        let first = match first {
+            0 => DEFAULT_PAGE,
+            first if first > MAX_PAGE => {
+                return Err(BillingError::invalid("page.first", format!("at most {MAX_PAGE}")));
+            }
+            first => first,
+        };
+        let after = match after.trim() {
+            "" => None,
+            cursor => Some(parse_id("page.after", cursor)?.to_string()),
+        };
+        let mut entries = ledger::page(&self.database, &scope, after.as_deref(), u64::from(first) + 1).await?;
+        let has_next_page = entries.len() > first as usize;
+        entries.truncate(first as usize);
+        let end_cursor = entries.last().map(|entry| entry.id.clone()).unwrap_or_default();
+        let total_count = ledger::count(&self.database, &scope).await?;
+        Ok(LedgerPage { entries, has_next_page, end_cursor, total_count })
+    }
+
+    /// Revenue by kind (minor units) in `[from, to)`, promotions bought in the
+    /// window and active now, and subscription statuses, for one scope.
+    pub async fn metrics(
+        &self,
+        principal: &Principal,
+        scope: MetricsScopeInput,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(String, f64, String)>, BillingError> {
+        let scope = match scope {
+            MetricsScopeInput::Platform => {
+                principal.require_platform_admin()?;
+                LedgerScope::Platform
+            }
+            MetricsScopeInput::Group(group_id) => {
+                let group_id = parse_id("scope.group_id", &group_id)?;
+                if !principal.can_read_group(group_id) {
+                    return Err(BillingError::Forbidden("not allowed for this group".into()));
+                }
+                LedgerScope::Group(group_id.to_string())
+            }
+            MetricsScopeInput::Agency(agency_id) => {
+                let agency_id = parse_id("scope.agency_id", &agency_id)?;
+                self.require_on_agency(principal, agency_id, AgencyAction::ReadPrivate).await?;
+                LedgerScope::Agency(agency_id.to_string())
+            }
+        };
+        let to = if to <= 0 { now_unix() + 1 } else { to };
+        if from > to {
+            return Err(BillingError::invalid("range", "from must not be after to"));
+        }
+        let mut metrics = Vec::new();
+        let mut revenue: BTreeMap<String, i64> = BTreeMap::new();
+        for entry in ledger::in_range(&self.database, &scope, from, to).await? {
+            *revenue.entry(entry.kind).or_default() += entry.amount_minor;
+        }
+        for (kind, amount) in revenue {
+            metrics.push(("billing_revenue_minor".to_string(), amount as f64, kind));
+        }
+        let promotions = promotion::Entity::find().filter(scope_filter_promotion(&scope)).all(&self.database).await?;
+        let now = now_unix();
+        let active = promotions
+            .iter()
+            .filter(|row| {
+                row.status == PromotionStatus::Active.as_str() && row.ends_at_unix.is_some_and(|end| end > now)
+            })
+            .count();
+        let bought = promotions
+            .iter()
+            .filter(|row| matches!(row.status.as_str(), "active" | "expired"))
+            .filter(|row| row.starts_at_unix.is_some_and(|start| start >= from && start < to))
+            .count();
+        metrics.push(("promotions_active".into(), active as f64, String::new()));
+        metrics.push(("promotions_bought".into(), bought as f64, String::new()));
+        let accounts = agency_account::Entity::find().filter(scope_filter_account(&scope)).all(&self.database).await?;
+        let mut statuses: BTreeMap<String, i64> = BTreeMap::new();
+        for account in accounts {
+            *statuses.entry(account.subscription_status).or_default() += 1;
+        }
+        for (status, count) in statuses {
+            metrics.push(("agencies_by_billing_status".into(), count as f64, status));
+        }
+        Ok(metrics)
+    }
+}
+
+fn scope_filter_promotion(scope: &LedgerScope) -> sea_orm::Condition {
+    match scope {
+        LedgerScope::Platform => sea_orm::Condition::all(),
+        LedgerScope::Group(group_id) => sea_orm::Condition::all().add(promotion::Column::GroupId.eq(group_id.clone())),
+        LedgerScope::Agency(agency_id) => {
+            sea_orm::Condition::all().add(promotion::Column::AgencyId.eq(agency_id.clone()))
+        }
+    }
+}
+
+fn scope_filter_account(scope: &LedgerScope) -> sea_orm::Condition {
+    match scope {
+        LedgerScope::Platform => sea_orm::Condition::all(),
+        LedgerScope::Group(group_id) => {
+            sea_orm::Condition::all().add(agency_account::Column::GroupId.eq(group_id.clone()))
+        }
+        LedgerScope::Agency(agency_id) => {
+            sea_orm::Condition::all().add(agency_account::Column::AgencyId.eq(agency_id.clone()))
+        }
+    }
+}

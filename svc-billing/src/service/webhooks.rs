@@ -1,0 +1,344 @@
+//! Stripe events: stored once on receipt, processed afterwards from the stored
+//! row. Every effect is a state transition guarded in the database (pending →
+//! active, newer-than-stored, unique ledger keys), so a redelivery, a second
+//! event about the same object or a crash-and-replay has one effect.
+
+use sea_orm::TransactionTrait;
+use uuid::Uuid;
+
+use super::Billing;
+use super::payments::record_refund;
+use crate::domain::event::{EventKind, StripeEvent};
+use crate::domain::promotion::{PROMOTION_RANK, PromotionStatus, promotion_window};
+use crate::domain::signature::{SignatureError, verify_webhook_source};
+use crate::domain::status::SubscriptionState;
+use crate::error::BillingError;
+use crate::store::accounts::deposits;
+use crate::store::entities::webhook_event;
+use crate::store::{self, events, ledger, now_unix, promotions};
+
+/// Why a delivery was refused, mapped to HTTP by the route.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("no webhook secret configured")]
+    NotConfigured,
+    #[error("signature: {0}")]
+    Signature(SignatureError),
+    #[error("malformed event: {0}")]
+    Malformed(String),
+    #[error("storage: {0}")]
+    Storage(#[from] sea_orm::DbErr),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ingested {
+    Stored,
+    Duplicate,
+}
+
+/// Verify, parse, store once. Nothing is processed here: the answer must be fast.
+pub async fn ingest(
+    database: &sea_orm::DatabaseConnection,
+    secrets: &[&str],
+    signature: Option<&str>,
+    body: &[u8],
+    now: i64,
+) -> Result<Ingested, IngestError> {
+    verify_webhook_source(secrets, signature, body, now).map_err(|error| match error {
+        SignatureError::NotConfigured => IngestError::NotConfigured,
+        other => IngestError::Signature(other),
+    })?;
+    let event = StripeEvent::parse(body).map_err(|error| IngestError::Malformed(error.to_string()))?;
+    let payload = String::from_utf8_lossy(body);
+    if events::insert_once(database, &event, &payload).await? { Ok(Ingested::Stored) } else { Ok(Ingested::Duplicate) }
+}
+
+/// What processing one event did, for the log and the event row.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Applied(String),
+    Ignored(String),
+}
+
+impl Billing {
+    /// Processes every due event; returns how many were finished.
+    pub async fn process_pending_events(&self) -> Result<usize, BillingError> {
+        let mut finished = 0;
+        loop {
+            let batch = events::due(&self.database, 100).await?;
+            if batch.is_empty() {
+                break;
+            }
+            let mut claimed_any = false;
+            for row in batch {
+                if !events::claim(&self.database, &row).await? {
+                    continue;
+                }
+                claimed_any = true;
+                match self.process_event(&row).await {
+                    Ok(Outcome::Applied(what)) => {
+                        events::finish(&self.database, &row.id, events::PROCESSED, &what).await?;
+                        finished += 1;
+                    }
+                    Ok(Outcome::Ignored(why)) => {
+                        events::finish(&self.database, &row.id, events::IGNORED, &why).await?;
+                        finished += 1;
+                    }
+                    Err(error) => {
+                        tracing::warn!(event_id = %row.id, event_type = %row.event_type, error = %error, "stripe event processing failed; will retry");
+                        events::retry_later(&self.database, &row, &error.to_string()).await?;
+                    }
+                }
+            }
+            if !claimed_any {
+                break;
+            }
+        }
+        self.sync_promotions_to_catalog().await?;
+        Ok(finished)
+    }
+
+    pub async fn process_event(&self, row: &webhook_event::Model) -> Result<Outcome, BillingError> {
+        let event =
+            StripeEvent::parse(row.payload.as_bytes()).map_err(|error| BillingError::Internal(error.to_string()))?;
+        match event.kind() {
+            EventKind::PaymentSucceeded => self.payment_succeeded(&event).await,
+            EventKind::PaymentFailed | EventKind::PaymentCanceled => self.payment_failed(&event).await,
+            EventKind::SubscriptionChanged => {
+                let state = event.object_str("status").and_then(SubscriptionState::from_stripe);
+                self.subscription_state(&event, event.object_str("customer"), state).await
+            }
+            EventKind::SubscriptionDeleted => {
+                self.subscription_state(&event, event.object_str("customer"), Some(SubscriptionState::Cancelled)).await
+            }
+            EventKind::InvoicePaid => self.invoice_paid(&event).await,
+            EventKind::InvoicePaymentFailed => {
+                self.subscription_state(&event, event.object_str("customer"), Some(SubscriptionState::PastDue)).await
+            }
+            EventKind::AccountUpdated => self.account_updated(&event).await,
+            EventKind::ChargeRefunded => self.charge_refunded(&event).await,
+            EventKind::Other => Ok(Outcome::Ignored(format!("event type {} is not used", event.event_type))),
+        }
+    }
+
+    async fn payment_succeeded(&self, event: &StripeEvent) -> Result<Outcome, BillingError> {
+        let payment_intent_id = event.object_id();
+        if let Some(promotion) = self.promotion_for(event).await? {
+            if !PromotionStatus::parse(&promotion.status).is_some_and(PromotionStatus::accepts_success) {
+                return Ok(Outcome::Ignored(format!("promotion already {}", promotion.status)));
+            }
+            let transaction = self.database.begin().await?;
+            let current_end = promotions::current_end(&transaction, &promotion.listing_id).await?;
+            let (starts, ends) = promotion_window(now_unix(), current_end);
+            if !promotions::activate(&transaction, &promotion.id, starts, ends, event.created).await? {
+                transaction.rollback().await?;
+                return Ok(Outcome::Ignored("promotion no longer awaiting payment".into()));
+            }
+            promotions::attach_payment_intent(&transaction, &promotion.id, &payment_intent_id).await?;
+            ledger::record(
+                &transaction,
+                ledger::NewEntry {
+                    agency_id: &promotion.agency_id,
+                    group_id: &promotion.group_id,
+                    kind: ledger::PROMOTION,
+                    amount_minor: promotion.amount_minor,
+                    currency: &promotion.currency,
+                    stripe_object_id: &payment_intent_id,
+                },
+            )
+            .await?;
+            transaction.commit().await?;
+            return Ok(Outcome::Applied(format!("promotion {} active until {ends}", promotion.id)));
+        }
+        if let Some(deposit) = self.deposit_for(event).await? {
+            let transaction = self.database.begin().await?;
+            if !deposits::transition(&transaction, &deposit.id, deposits::PENDING, deposits::SUCCEEDED, event.created)
+                .await?
+            {
+                transaction.rollback().await?;
+                return Ok(Outcome::Ignored(format!("deposit already {}", deposit.status)));
+            }
+            deposits::attach_payment_intent(&transaction, &deposit.id, &payment_intent_id).await?;
+            for (kind, amount) in [(ledger::DEPOSIT, deposit.amount_minor), (ledger::FEE, deposit.fee_minor)] {
+                ledger::record(
+                    &transaction,
+                    ledger::NewEntry {
+                        agency_id: &deposit.agency_id,
+                        group_id: &deposit.group_id,
+                        kind,
+                        amount_minor: amount,
+                        currency: &deposit.currency,
+                        stripe_object_id: &payment_intent_id,
+                    },
+                )
+                .await?;
+            }
+            transaction.commit().await?;
+            return Ok(Outcome::Applied(format!("deposit {} paid", deposit.id)));
+        }
+        Ok(Outcome::Ignored("payment intent unknown to billing".into()))
+    }
+
+    async fn payment_failed(&self, event: &StripeEvent) -> Result<Outcome, BillingError> {
+        if let Some(promotion) = self.promotion_for(event).await? {
+            if promotions::fail(&self.database, &promotion.id, event.created).await? {
+                promotions::attach_payment_intent(&self.database, &promotion.id, &event.object_id()).await?;
+                return Ok(Outcome::Applied(format!("promotion {} failed", promotion.id)));
+            }
+            return Ok(Outcome::Ignored(format!("promotion already {}", promotion.status)));
+        }
+        if let Some(deposit) = self.deposit_for(event).await? {
+            if deposits::transition(&self.database, &deposit.id, deposits::PENDING, deposits::FAILED, event.created)
+                .await?
+            {
+                return Ok(Outcome::Applied(format!("deposit {} failed", deposit.id)));
+            }
+            return Ok(Outcome::Ignored(format!("deposit already {}", deposit.status)));
+        }
+        Ok(Outcome::Ignored("payment intent unknown to billing".into()))
+    }
+
+    /// By payment intent id, or by our id in the metadata when the event arrived
+    /// before our own write of the payment intent id.
+    async fn promotion_for(
+        &self,
+        event: &StripeEvent,
+    ) -> Result<Option<store::entities::promotion::Model>, BillingError> {
+        if let Some(promotion) = promotions::by_payment_intent(&self.database, &event.object_id()).await? {
+            return Ok(Some(promotion));
+        }
+        let Some(promotion_id) = event.metadata("promotion_id").and_then(|raw| Uuid::parse_str(raw).ok()) else {
+            return Ok(None);
+        };
+        let promotion = promotions::by_id(&self.database, &promotion_id.to_string()).await?;
+        // The metadata must agree with our row, or the event is not about it.
+        Ok(promotion.filter(|promotion| {
+            event.metadata("listing_id") == Some(promotion.listing_id.as_str())
+                && promotion.payment_intent_id.as_deref().is_none_or(|id| id == event.object_id())
+        }))
+    }
+
+    async fn deposit_for(&self, event: &StripeEvent) -> Result<Option<deposits::Model>, BillingError> {
+        if let Some(deposit) = deposits::by_payment_intent(&self.database, &event.object_id()).await? {
+            return Ok(Some(deposit));
+        }
+        let Some(deposit_id) = event.metadata("deposit_id").and_then(|raw| Uuid::parse_str(raw).ok()) else {
+            return Ok(None);
+        };
+        let deposit = deposits::by_id(&self.database, &deposit_id.to_string()).await?;
+        Ok(deposit.filter(|deposit| {
+            event.metadata("listing_id") == Some(deposit.listing_id.as_str())
+                && deposit.payment_intent_id.as_deref().is_none_or(|id| id == event.object_id())
+        }))
+    }
+
+    async fn subscription_state(
+        &self,
+        event: &StripeEvent,
+        customer: Option<&str>,
+        state: Option<SubscriptionState>,
+    ) -> Result<Outcome, BillingError> {
+        let Some(state) = state else {
+            return Ok(Outcome::Ignored("status not shown to agencies".into()));
+        };
+        let Some(account) = self.account_for_customer(customer).await? else {
+            return Ok(Outcome::Ignored("customer unknown to billing".into()));
+        };
+        if store::accounts::apply_subscription_state(&self.database, &account.agency_id, state, event.created).await? {
+            Ok(Outcome::Applied(format!("agency {} subscription {}", account.agency_id, state.as_str())))
+        } else {
+            Ok(Outcome::Ignored("older than the stored status, or cancelled".into()))
+        }
+    }
+
+    async fn invoice_paid(&self, event: &StripeEvent) -> Result<Outcome, BillingError> {
+        let Some(account) = self.account_for_customer(event.object_str("customer")).await? else {
+            return Ok(Outcome::Ignored("customer unknown to billing".into()));
+        };
+        let amount = event.object.get("amount_paid").and_then(serde_json::Value::as_i64).unwrap_or(0);
+        let currency = event.object_str("currency").unwrap_or("mxn").to_ascii_uppercase();
+        let transaction = self.database.begin().await?;
+        if amount > 0 {
+            ledger::record(
+                &transaction,
+                ledger::NewEntry {
+                    agency_id: &account.agency_id,
+                    group_id: &account.group_id,
+                    kind: ledger::SUBSCRIPTION,
+                    amount_minor: amount,
+                    currency: &currency,
+                    stripe_object_id: &event.object_id(),
+                },
+            )
+            .await?;
+        }
+        store::accounts::apply_subscription_state(
+            &transaction,
+            &account.agency_id,
+            SubscriptionState::Active,
+            event.created,
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(Outcome::Applied(format!("invoice paid by agency {}", account.agency_id)))
+    }
+
+    async fn account_for_customer(
+        &self,
+        customer: Option<&str>,
+    ) -> Result<Option<store::entities::agency_account::Model>, BillingError> {
+        match customer {
+            Some(customer) if !customer.is_empty() => Ok(store::accounts::by_customer(&self.database, customer).await?),
+            _ => Ok(None),
+        }
+    }
+
+    async fn account_updated(&self, event: &StripeEvent) -> Result<Outcome, BillingError> {
+        let enabled = event.object.get("charges_enabled").and_then(serde_json::Value::as_bool).unwrap_or(false);
+        if store::accounts::apply_charges_enabled(&self.database, &event.object_id(), enabled, event.created).await? {
+            Ok(Outcome::Applied(format!("account {} charges_enabled={enabled}", event.object_id())))
+        } else {
+            Ok(Outcome::Ignored("account unknown, or event older than the stored state".into()))
+        }
+    }
+
+    async fn charge_refunded(&self, event: &StripeEvent) -> Result<Outcome, BillingError> {
+        let Some(payment_intent_id) = event.object_str("payment_intent") else {
+            return Ok(Outcome::Ignored("charge without payment intent".into()));
+        };
+        let Some(deposit) = deposits::by_payment_intent(&self.database, payment_intent_id).await? else {
+            return Ok(Outcome::Ignored("charge unknown to billing".into()));
+        };
+        let transaction = self.database.begin().await?;
+        let applied = record_refund(&transaction, &deposit, event.created).await?;
+        transaction.commit().await?;
+        if applied {
+            Ok(Outcome::Applied(format!("deposit {} refunded", deposit.id)))
+        } else {
+            Ok(Outcome::Ignored(format!("deposit already {}", deposit.status)))
+        }
+    }
+
+    /// The outbox of promotion changes: tells catalog each listing's promotion end
+    /// (the latest active one, or none). Idempotent; failures retry next pass.
+    pub async fn sync_promotions_to_catalog(&self) -> Result<usize, BillingError> {
+        let mut synced = 0;
+        for promotion in promotions::unsynced(&self.database).await? {
+            let Ok(listing_id) = Uuid::parse_str(&promotion.listing_id) else {
+                continue;
+            };
+            let until = promotions::current_end(&self.database, &promotion.listing_id).await?;
+            let rank = if until.is_some() { PROMOTION_RANK } else { 0 };
+            match self.catalog.set_promotion(listing_id, until, rank).await {
+                Ok(()) => {
+                    promotions::mark_synced(&self.database, &promotion.id, promotion.updated_at_unix).await?;
+                    synced += 1;
+                }
+                Err(error) => {
+                    tracing::warn!(promotion_id = %promotion.id, error = %error, "catalog did not take the promotion; will retry");
+                }
+            }
+        }
+        Ok(synced)
+    }
+}

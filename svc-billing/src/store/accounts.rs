@@ -1,0 +1,199 @@
+//! Per-agency billing state (Stripe customer, subscription, Connect account) and
+//! buyers' deposits.
+
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+
+use super::entities::agency_account::{ActiveModel, Column, Entity, Model};
+use super::entities::deposit;
+use super::now_unix;
+use crate::domain::status::SubscriptionState;
+
+pub async fn get<C: ConnectionTrait>(database: &C, agency_id: &str) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(agency_id.to_string()).one(database).await
+}
+
+/// The agency's row, created empty on first use.
+pub async fn ensure<C: ConnectionTrait>(database: &C, agency_id: &str, group_id: &str) -> Result<Model, DbErr> {
+    let row = ActiveModel {
+        agency_id: Set(agency_id.to_string()),
+        group_id: Set(group_id.to_string()),
+        stripe_customer_id: Set(None),
+        subscription_id: Set(None),
+        subscription_status: Set(SubscriptionState::None.as_str().to_string()),
+        subscription_event_created: Set(0),
+        connect_account_id: Set(None),
+        charges_enabled: Set(false),
+        account_event_created: Set(0),
+        updated_at_unix: Set(now_unix()),
+    };
+    Entity::insert(row)
+        .on_conflict(OnConflict::column(Column::AgencyId).do_nothing().to_owned())
+        .exec_without_returning(database)
+        .await?;
+    get(database, agency_id).await?.ok_or_else(|| DbErr::RecordNotFound(agency_id.to_string()))
+}
+
+pub async fn by_customer<C: ConnectionTrait>(database: &C, customer_id: &str) -> Result<Option<Model>, DbErr> {
+    Entity::find().filter(Column::StripeCustomerId.eq(customer_id)).one(database).await
+}
+
+pub async fn by_connect_account<C: ConnectionTrait>(database: &C, account_id: &str) -> Result<Option<Model>, DbErr> {
+    Entity::find().filter(Column::ConnectAccountId.eq(account_id)).one(database).await
+}
+
+pub async fn with_active_subscription<C: ConnectionTrait>(database: &C) -> Result<Vec<Model>, DbErr> {
+    Entity::find().filter(Column::SubscriptionStatus.eq(SubscriptionState::Active.as_str())).all(database).await
+}
+
+pub async fn all<C: ConnectionTrait>(database: &C) -> Result<Vec<Model>, DbErr> {
+    Entity::find().all(database).await
+}
+
+pub async fn set_customer<C: ConnectionTrait>(database: &C, agency_id: &str, customer_id: &str) -> Result<(), DbErr> {
+    let mut row: ActiveModel = ensure_loaded(database, agency_id).await?.into();
+    row.stripe_customer_id = Set(Some(customer_id.to_string()));
+    row.updated_at_unix = Set(now_unix());
+    row.update(database).await?;
+    Ok(())
+}
+
+pub async fn set_subscription<C: ConnectionTrait>(
+    database: &C,
+    agency_id: &str,
+    subscription_id: &str,
+    state: Option<SubscriptionState>,
+) -> Result<(), DbErr> {
+    let current = ensure_loaded(database, agency_id).await?;
+    let mut row: ActiveModel = current.clone().into();
+    row.subscription_id = Set(Some(subscription_id.to_string()));
+    // A webhook may already have set a newer status; only fill an empty one.
+    if let Some(state) = state
+        && SubscriptionState::parse(&current.subscription_status) == SubscriptionState::None
+    {
+        row.subscription_status = Set(state.as_str().to_string());
+    }
+    row.updated_at_unix = Set(now_unix());
+    row.update(database).await?;
+    Ok(())
+}
+
+/// Applies a status from an event only when the event is newer than the last one
+/// applied and the subscription is not already cancelled (terminal).
+pub async fn apply_subscription_state<C: ConnectionTrait>(
+    database: &C,
+    agency_id: &str,
+    state: SubscriptionState,
+    event_created: i64,
+) -> Result<bool, DbErr> {
+    let result = Entity::update_many()
+        .col_expr(Column::SubscriptionStatus, Expr::value(state.as_str()))
+        .col_expr(Column::SubscriptionEventCreated, Expr::value(event_created))
+        .col_expr(Column::UpdatedAtUnix, Expr::value(now_unix()))
+        .filter(Column::AgencyId.eq(agency_id))
+        .filter(Column::SubscriptionEventCreated.lt(event_created))
+        .filter(Column::SubscriptionStatus.ne(SubscriptionState::Cancelled.as_str()))
+        .exec(database)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+pub async fn set_connect_account<C: ConnectionTrait>(
+    database: &C,
+    agency_id: &str,
+    account_id: &str,
+) -> Result<(), DbErr> {
+    let mut row: ActiveModel = ensure_loaded(database, agency_id).await?.into();
+    row.connect_account_id = Set(Some(account_id.to_string()));
+    row.updated_at_unix = Set(now_unix());
+    row.update(database).await?;
+    Ok(())
+}
+
+/// `account.updated`: newer events only.
+pub async fn apply_charges_enabled<C: ConnectionTrait>(
+    database: &C,
+    account_id: &str,
+    enabled: bool,
+    event_created: i64,
+) -> Result<bool, DbErr> {
+    let result = Entity::update_many()
+        .col_expr(Column::ChargesEnabled, Expr::value(enabled))
+        .col_expr(Column::AccountEventCreated, Expr::value(event_created))
+        .col_expr(Column::UpdatedAtUnix, Expr::value(now_unix()))
+        .filter(Column::ConnectAccountId.eq(account_id))
+        .filter(Column::AccountEventCreated.lt(event_created))
+        .exec(database)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+async fn ensure_loaded<C: ConnectionTrait>(database: &C, agency_id: &str) -> Result<Model, DbErr> {
+    get(database, agency_id).await?.ok_or_else(|| DbErr::RecordNotFound(agency_id.to_string()))
+}
+
+pub mod deposits {
+    use super::*;
+    pub use crate::store::entities::deposit::Model;
+
+    pub const PENDING: &str = "pending";
+    pub const SUCCEEDED: &str = "succeeded";
+    pub const FAILED: &str = "failed";
+    pub const REFUNDED: &str = "refunded";
+
+    pub async fn insert<C: ConnectionTrait>(database: &C, row: deposit::Model) -> Result<Model, DbErr> {
+        deposit::ActiveModel::from(row).insert(database).await
+    }
+
+    pub async fn attach_payment_intent<C: ConnectionTrait>(
+        database: &C,
+        id: &str,
+        payment_intent_id: &str,
+    ) -> Result<(), DbErr> {
+        deposit::Entity::update_many()
+            .col_expr(deposit::Column::PaymentIntentId, Expr::value(payment_intent_id))
+            .filter(deposit::Column::Id.eq(id))
+            .exec(database)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn by_payment_intent<C: ConnectionTrait>(
+        database: &C,
+        payment_intent_id: &str,
+    ) -> Result<Option<Model>, DbErr> {
+        deposit::Entity::find().filter(deposit::Column::PaymentIntentId.eq(payment_intent_id)).one(database).await
+    }
+
+    pub async fn by_id<C: ConnectionTrait>(database: &C, id: &str) -> Result<Option<Model>, DbErr> {
+        deposit::Entity::find_by_id(id.to_string()).one(database).await
+    }
+
+    /// Moves `from` → `to`; `false` when the deposit was not in `from` (stale event).
+    pub async fn transition<C: ConnectionTrait>(
+        database: &C,
+        id: &str,
+        from: &str,
+        to: &str,
+        event_created: i64,
+    ) -> Result<bool, DbErr> {
+        let result = deposit::Entity::update_many()
+            .col_expr(deposit::Column::Status, Expr::value(to))
+            .col_expr(deposit::Column::LastEventCreated, Expr::value(event_created))
+            .col_expr(deposit::Column::UpdatedAtUnix, Expr::value(now_unix()))
+            .filter(deposit::Column::Id.eq(id))
+            .filter(deposit::Column::Status.eq(from))
+            .exec(database)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    pub async fn set_refund<C: ConnectionTrait>(database: &C, id: &str, refund_id: &str) -> Result<(), DbErr> {
+        deposit::Entity::update_many()
+            .col_expr(deposit::Column::RefundId, Expr::value(refund_id))
+            .filter(deposit::Column::Id.eq(id))
+            .exec(database)
+            .await?;
+        Ok(())
+    }
+}
