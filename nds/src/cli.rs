@@ -104,6 +104,12 @@ pub enum JobName {
     FlushViewCounters,
     /// Rebuild the search index from catalog and swap it in (optional, nightly).
     Reindex,
+    /// Start signing with a new key; the old one verifies until its tokens expire.
+    #[value(name = "identity-rotate-signing-key")]
+    RotateSigningKey,
+    /// Delete expired and revoked refresh-token sessions.
+    #[value(name = "identity-prune-sessions")]
+    PruneSessions,
 }
 
 impl JobName {
@@ -113,6 +119,8 @@ impl JobName {
             JobName::StartUsageNewMonth => "start-usage-new-month",
             JobName::FlushViewCounters => "flush-view-counters",
             JobName::Reindex => "reindex",
+            JobName::RotateSigningKey => "identity-rotate-signing-key",
+            JobName::PruneSessions => "identity-prune-sessions",
         }
     }
 }

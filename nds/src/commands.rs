@@ -34,7 +34,8 @@ async fn dev(mut config: Config, data_dir: Option<std::path::PathBuf>, no_demo: 
     let running = system::start(config, SystemOptions::everything()).await?;
     running.shutdown().trigger_on_os_signal();
     if !no_demo {
-        tracing::info!("demo data arrives with the identity and catalog services");
+        let logins = crate::demo::load(&running.runtime).await?;
+        println!("{logins}");
     }
     if let Some(address) = running.http_addr {
         println!("GraphQL (GraphiQL): http://localhost:{}/graphql", address.port());
@@ -71,6 +72,16 @@ async fn serve(config: Config, target: ServeTarget) -> anyhow::Result<()> {
     running.wait().await
 }
 
-async fn job(_config: Config, name: JobName) -> anyhow::Result<()> {
-    anyhow::bail!("job {} is not assembled into this binary yet", name.as_str())
+async fn job(config: Config, name: JobName) -> anyhow::Result<()> {
+    let runtime = system::job_runtime(config).await?;
+    let report = match name {
+        JobName::ExpirePromotions | JobName::StartUsageNewMonth => {
+            svc_billing::run_job_with(&runtime, name.as_str(), &system::billing_options(&runtime)).await?
+        }
+        JobName::FlushViewCounters => svc_catalog::run_job(&runtime, name.as_str()).await?,
+        JobName::Reindex => svc_search::run_job(&runtime, name.as_str()).await?,
+        JobName::RotateSigningKey | JobName::PruneSessions => svc_identity::run_job(&runtime, name.as_str()).await?,
+    };
+    println!("{report}");
+    Ok(())
 }

@@ -6,9 +6,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use nds_common::auth::principal::SCOPE_INTERNAL;
 use nds_common::config::{Config, ServiceName};
 use nds_common::grpc::{GrpcServeOptions, serve_grpc};
 use nds_common::runtime::Runtime;
+use nds_common::service_token::{ServiceCredentialsConfig, ServiceTokens};
 use nds_common::shutdown::Shutdown;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -33,6 +35,8 @@ pub struct RunningSystem {
     pub runtime: Runtime,
     pub grpc_addr: Option<SocketAddr>,
     pub http_addr: Option<SocketAddr>,
+    /// Billing's own webhook listener, when billing runs without the edge.
+    pub webhook_addr: Option<SocketAddr>,
     tasks: JoinSet<anyhow::Result<()>>,
 }
 
@@ -70,25 +74,53 @@ impl RunningSystem {
 pub async fn migrate_service(config: &Config, service: ServiceName) -> anyhow::Result<()> {
     let url = config.database_url(service);
     let result = match service {
+        ServiceName::Identity => svc_identity::migrate(&url).await,
+        ServiceName::Catalog => svc_catalog::migrate(&url).await,
+        ServiceName::Search => svc_search::migrate(&url).await,
+        ServiceName::Billing => svc_billing::migrate(&url).await,
         ServiceName::Chat => svc_chat::migrate(&url).await,
-        ServiceName::Identity | ServiceName::Catalog | ServiceName::Search | ServiceName::Billing => {
-            anyhow::bail!("{} is not assembled into this binary yet", service.as_str())
-        }
     };
     result.with_context(|| format!("migrating {}", service.as_str()))
 }
 
-async fn add_service(routes: &mut RoutesBuilder, runtime: &Runtime, service: ServiceName) -> anyhow::Result<()> {
+/// Billing's options in this process: its calls on its own behalf carry the runtime's service token.
+pub fn billing_options(runtime: &Runtime) -> svc_billing::BillingOptions {
+    svc_billing::BillingOptions {
+        service_credentials: svc_billing::clients::ServiceCredentials { tokens: runtime.service_tokens.clone() },
+        ..svc_billing::BillingOptions::default()
+    }
+}
+
+/// Adds one service to the gRPC routes; returns an HTTP router it owns (billing's webhook).
+async fn add_service(
+    routes: &mut RoutesBuilder,
+    runtime: &Runtime,
+    service: ServiceName,
+) -> anyhow::Result<Option<axum::Router>> {
     match service {
+        ServiceName::Identity => {
+            routes.add_service(svc_identity::build(runtime).await.context("starting identity")?);
+        }
+        ServiceName::Catalog => {
+            routes.add_service(svc_catalog::build(runtime).await.context("starting catalog")?);
+        }
+        ServiceName::Search => {
+            routes.add_service(svc_search::build(runtime).await.context("starting search")?);
+        }
+        ServiceName::Billing => {
+            let parts = svc_billing::build_with(runtime, billing_options(runtime)).await.context("starting billing")?;
+            routes.add_service(parts.grpc);
+            return Ok(Some(parts.webhook));
+        }
         ServiceName::Chat => {
             routes.add_service(svc_chat::build(runtime).await.context("starting chat")?);
         }
-        ServiceName::Identity | ServiceName::Catalog | ServiceName::Search | ServiceName::Billing => {
-            anyhow::bail!("{} is not assembled into this binary yet", service.as_str())
-        }
     }
-    Ok(())
+    Ok(None)
 }
+
+/// The service account `nds dev` uses for calls on its own behalf (created on start).
+const DEV_SERVICE_CLIENT: &str = "nds-dev";
 
 pub fn service_health_name(service: ServiceName) -> &'static str {
     use nds_proto::service_names;
@@ -101,6 +133,24 @@ pub fn service_health_name(service: ServiceName) -> &'static str {
     }
 }
 
+/// The runtime of a process that runs no server (`nds job`): the other services are
+/// reached at their configured URLs, and the service token is fetched up front.
+pub async fn job_runtime(config: Config) -> anyhow::Result<Runtime> {
+    let config = Arc::new(config);
+    let cache = nds_common::cache::from_config(config.redis_url.as_ref().map(|url| url.expose().as_str()), "nds:")?;
+    let mailer = nds_common::mail::from_config(
+        config.smtp_url.as_ref().map(|url| url.expose().as_str()),
+        &config.mail_from,
+        &config.data_dir,
+    )?;
+    let local_grpc_url = format!("http://127.0.0.1:{}", config.grpc_addr.port());
+    let runtime = Runtime::new(config, cache, mailer, &local_grpc_url, Shutdown::new())?;
+    if let Some(tokens) = &runtime.service_tokens {
+        tokens.refresh().await.context("obtaining the service token from identity")?;
+    }
+    Ok(runtime)
+}
+
 /// Binds the listeners, builds the runtime and starts every requested part.
 pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<RunningSystem> {
     let config = Arc::new(config);
@@ -109,7 +159,11 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
     let grpc_listener = if options.services.is_empty() {
         None
     } else {
-        Some(TcpListener::bind(config.grpc_addr).await.with_context(|| format!("binding gRPC on {}", config.grpc_addr))?)
+        Some(
+            TcpListener::bind(config.grpc_addr)
+                .await
+                .with_context(|| format!("binding gRPC on {}", config.grpc_addr))?,
+        )
     };
     let grpc_addr = grpc_listener.as_ref().map(TcpListener::local_addr).transpose()?;
     // In-process services are reached through this process's own listener.
@@ -124,19 +178,34 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
         &config.mail_from,
         &config.data_dir,
     )?;
-    let runtime = Runtime::new(config.clone(), cache, mailer, &local_grpc_url, shutdown.clone())?;
+    let mut runtime = Runtime::new(config.clone(), cache, mailer, &local_grpc_url, shutdown.clone())?;
 
     if options.migrate {
         for service in &options.services {
             migrate_service(&config, *service).await?;
         }
     }
+    // With identity in this process and no configured account, make one for this process.
+    if runtime.service_tokens.is_none() && options.services.contains(&ServiceName::Identity) {
+        let secret = svc_identity::ensure_service_account(&runtime, DEV_SERVICE_CLIENT, &[SCOPE_INTERNAL])
+            .await
+            .context("creating the in-process service account")?;
+        let credentials = ServiceCredentialsConfig {
+            client_id: DEV_SERVICE_CLIENT.to_string(),
+            client_secret: secret,
+            scopes: vec![SCOPE_INTERNAL.to_string()],
+        };
+        runtime.service_tokens = Some(ServiceTokens::new(credentials, runtime.channels.identity.clone()));
+    }
 
     let mut tasks = JoinSet::new();
+    let mut webhook = None;
     if let Some(listener) = grpc_listener {
         let mut routes = RoutesBuilder::default();
         for service in &options.services {
-            add_service(&mut routes, &runtime, *service).await?;
+            if let Some(router) = add_service(&mut routes, &runtime, *service).await? {
+                webhook = Some(router);
+            }
         }
         let names: Vec<&'static str> = options.services.iter().map(|service| service_health_name(*service)).collect();
         let serve_options = GrpcServeOptions {
@@ -150,13 +219,37 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
             serve_grpc(listener, routes.routes(), &names, serve_options, shutdown).await.context("gRPC server")
         });
     }
+    if let Some(tokens) = &runtime.service_tokens {
+        tokens.spawn_refresher(shutdown.clone());
+    }
+
+    // Billing's webhook: on the edge's port when the edge runs here (`nds dev`), else its own.
+    let mut webhook_addr = None;
+    if let Some(webhook) = webhook.clone().filter(|_| !options.edge) {
+        let listener = TcpListener::bind(config.webhook_addr)
+            .await
+            .with_context(|| format!("binding the webhook on {}", config.webhook_addr))?;
+        webhook_addr = Some(listener.local_addr()?);
+        let router = webhook.route("/healthz", axum::routing::get(|| async { "ok" }));
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move { shutdown.wait().await })
+                .await
+                .context("webhook HTTP server")
+        });
+    }
 
     let mut http_addr = None;
     if options.edge {
-        let listener =
-            TcpListener::bind(config.http_addr).await.with_context(|| format!("binding HTTP on {}", config.http_addr))?;
+        let listener = TcpListener::bind(config.http_addr)
+            .await
+            .with_context(|| format!("binding HTTP on {}", config.http_addr))?;
         http_addr = Some(listener.local_addr()?);
-        let router = edge_graphql::router(&runtime);
+        let mut router = edge_graphql::router(&runtime);
+        if let Some(webhook) = webhook {
+            router = router.merge(webhook);
+        }
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
             tracing::info!(address = ?listener.local_addr().ok(), "edge serving");
@@ -167,5 +260,5 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
         });
     }
 
-    Ok(RunningSystem { runtime, grpc_addr, http_addr, tasks })
+    Ok(RunningSystem { runtime, grpc_addr, http_addr, webhook_addr, tasks })
 }

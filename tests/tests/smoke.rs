@@ -5,10 +5,10 @@ use nds_common::config::ServiceName;
 use nds_tests::TestSystem;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
 use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse;
-use tonic_reflection::pb::v1alpha::ServerReflectionRequest;
 
 async fn connect(url: &str) -> Result<tonic::transport::Channel, tonic::transport::Error> {
     tonic::transport::Endpoint::from_shared(url.to_string())?.connect().await
@@ -42,8 +42,12 @@ async fn reflection_lists_every_service_in_the_old_protocol_too() {
     let system = TestSystem::start(&[]).await.unwrap();
     // v1alpha: the grpcurl that PyPI carries speaks only this version.
     let mut reflection = ServerReflectionClient::new(connect(&system.grpc_url()).await.unwrap());
-    let request = ServerReflectionRequest { host: String::new(), message_request: Some(MessageRequest::ListServices(String::new())) };
-    let mut responses = reflection.server_reflection_info(tokio_stream::iter(vec![request])).await.unwrap().into_inner();
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses =
+        reflection.server_reflection_info(tokio_stream::iter(vec![request])).await.unwrap().into_inner();
     let response = responses.message().await.unwrap().unwrap();
     let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
         panic!("unexpected reflection answer: {response:?}");

@@ -1,0 +1,285 @@
+//! The flows clients run, end to end through GraphQL against NDS started as
+//! `nds dev` starts it: accounts and sessions, an agency's onboarding, a listing's
+//! life from draft to sold, and what a buyer sees of it.
+
+use std::time::Duration;
+
+use nds_tests::TestSystem;
+use serde_json::{Value, json};
+
+fn data<'a>(response: &'a Value, field: &str) -> &'a Value {
+    assert!(response.get("errors").is_none(), "unexpected errors: {response}");
+    &response["data"][field]
+}
+
+fn error_code(response: &Value) -> String {
+    response["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error in {response}")).to_string()
+}
+
+/// The token a mail carries after "Invitation token: " (decoding quoted-printable if needed).
+fn invitation_token(mail: &str) -> Option<String> {
+    let decoded = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let start = decoded.find("Invitation token: ")? + "Invitation token: ".len();
+    let token: String = decoded[start..]
+        .chars()
+        .take_while(|character| character.is_ascii_alphanumeric() || "-_".contains(*character))
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
+fn mails(system: &TestSystem) -> Vec<String> {
+    nds_common::mail::read_mailbox(&system.data_dir.join("mail"))
+}
+
+const LOG_IN: &str = "mutation($email: String!, $password: String!) { logIn(email: $email, password: $password) { accessToken refreshToken user { id email memberships { role agencyId } } } }";
+
+async fn log_in(system: &TestSystem, email: &str, password: &str) -> Value {
+    let response = system.graphql(LOG_IN, json!({ "email": email, "password": password }), None).await.unwrap();
+    data(&response, "logIn").clone()
+}
+
+#[tokio::test]
+async fn a_buyer_signs_up_logs_in_rotates_the_session_and_logs_out() {
+    let system = TestSystem::start(&[]).await.unwrap();
+    let sign_up = system
+        .graphql(
+            "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken refreshToken user { email memberships { role } } } }",
+            json!({ "input": { "email": "  Ana.Lopez@Example.COM ", "password": "una-clave-larga-2026", "name": "Ana López" } }),
+            None,
+        )
+        .await
+        .unwrap();
+    let payload = data(&sign_up, "signUp");
+    assert_eq!(payload["user"]["email"], "ana.lopez@example.com", "email is normalised");
+    assert_eq!(payload["user"]["memberships"][0]["role"], "BUYER");
+
+    let session = log_in(&system, "ana.lopez@example.com", "una-clave-larga-2026").await;
+    let me = system.graphql("{ me { email } }", json!({}), session["accessToken"].as_str()).await.unwrap();
+    assert_eq!(data(&me, "me")["email"], "ana.lopez@example.com");
+
+    let refresh = "mutation($token: String!) { refreshSession(refreshToken: $token) { accessToken refreshToken } }";
+    let old_refresh = session["refreshToken"].as_str().unwrap();
+    let rotated = system.graphql(refresh, json!({ "token": old_refresh }), None).await.unwrap();
+    let new_refresh = data(&rotated, "refreshSession")["refreshToken"].as_str().unwrap().to_string();
+    assert_ne!(new_refresh, old_refresh, "the refresh token rotates");
+
+    // Reusing the old token is theft: it fails and revokes the family, new token included.
+    let reused = system.graphql(refresh, json!({ "token": old_refresh }), None).await.unwrap();
+    assert_eq!(error_code(&reused), "UNAUTHENTICATED");
+    let after_reuse = system.graphql(refresh, json!({ "token": new_refresh }), None).await.unwrap();
+    assert_eq!(error_code(&after_reuse), "UNAUTHENTICATED");
+
+    let again = log_in(&system, "ana.lopez@example.com", "una-clave-larga-2026").await;
+    let log_out = system
+        .graphql(
+            "mutation($token: String!) { logOut(refreshToken: $token) }",
+            json!({ "token": again["refreshToken"] }),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(data(&log_out, "logOut"), &json!(true));
+    let after_log_out = system.graphql(refresh, json!({ "token": again["refreshToken"] }), None).await.unwrap();
+    assert_eq!(error_code(&after_log_out), "UNAUTHENTICATED");
+
+    let wrong = system
+        .graphql(LOG_IN, json!({ "email": "ana.lopez@example.com", "password": "nope-nope-nope" }), None)
+        .await
+        .unwrap();
+    let unknown = system
+        .graphql(LOG_IN, json!({ "email": "nadie@example.com", "password": "nope-nope-nope" }), None)
+        .await
+        .unwrap();
+    assert_eq!(error_code(&wrong), "UNAUTHENTICATED");
+    assert_eq!(
+        wrong["errors"][0]["message"], unknown["errors"][0]["message"],
+        "unknown email and wrong password answer alike"
+    );
+    system.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_approved_applicant_manages_a_listing_that_buyers_then_find() {
+    let system = TestSystem::start(&[]).await.unwrap();
+    let runtime = &system.running.as_ref().unwrap().runtime;
+    svc_identity::bootstrap_platform_admin(runtime, "admin@nds.test", "admin-password-2026").await.unwrap();
+
+    // Anyone applies; the platform admin approves; the applicant is invited as manager.
+    let application = system
+        .graphql(
+            "mutation($input: AgencyApplicationInput!) { applyForAgency(input: $input) { id status } }",
+            json!({ "input": {
+                "companyName": "Autos Reforma", "contactName": "Luis Pérez", "contactEmail": "luis@autosreforma.mx",
+                "taxId": "ARE010101AB1", "address": "Paseo de la Reforma 222", "city": "Ciudad de México",
+                "state": "CDMX", "groupName": "Grupo Reforma", "expectedListings": 40 } }),
+            None,
+        )
+        .await
+        .unwrap();
+    let application_id = data(&application, "applyForAgency")["id"].as_str().unwrap().to_string();
+    let admin = log_in(&system, "admin@nds.test", "admin-password-2026").await;
+    let review = "mutation($id: ID!) { reviewAgencyApplication(id: $id, approve: true) { status agency { id name } } }";
+    let approved =
+        system.graphql(review, json!({ "id": application_id }), admin["accessToken"].as_str()).await.unwrap();
+    let approved = data(&approved, "reviewAgencyApplication");
+    assert_eq!(approved["status"], "APPROVED");
+    let agency_id = approved["agency"]["id"].as_str().unwrap().to_string();
+    let twice = system.graphql(review, json!({ "id": application_id }), admin["accessToken"].as_str()).await.unwrap();
+    assert_eq!(error_code(&twice), "CONFLICT", "reviewing twice is a conflict, not a second agency");
+
+    let token = mails(&system)
+        .iter()
+        .filter(|mail| mail.contains("luis@autosreforma.mx"))
+        .find_map(|mail| invitation_token(mail))
+        .expect("the approval mail carries an invitation token");
+    let accepted = system
+        .graphql(
+            "mutation($token: String!) { acceptInvitation(token: $token, name: \"Luis Pérez\", password: \"reforma-2026-segura\") { accessToken user { memberships { role agencyId } } } }",
+            json!({ "token": token }),
+            None,
+        )
+        .await
+        .unwrap();
+    let manager = data(&accepted, "acceptInvitation");
+    assert_eq!(manager["user"]["memberships"][0]["role"], "AGENCY_MANAGER");
+    assert_eq!(manager["user"]["memberships"][0]["agencyId"], agency_id.as_str());
+    let manager_token = manager["accessToken"].as_str().unwrap().to_string();
+
+    // The manager creates a draft, edits its price, publishes it.
+    let created = system
+        .graphql(
+            "mutation($input: ListingInput!) { createListing(input: $input) { id status version make model } }",
+            json!({ "input": {
+                "make": "VW", "model": "Jetta", "year": 2021, "price": 38_900_000, "mileageKm": 41_000,
+                "bodyType": "SEDAN", "fuel": "GASOLINE", "transmission": "AUTOMATIC", "color": "Rojo",
+                "condition": "USED", "city": "Ciudad de México", "state": "CDMX",
+                "description": "Un solo dueño, servicios de agencia", "attributes": { "sunroof": true } } }),
+            Some(&manager_token),
+        )
+        .await
+        .unwrap();
+    let listing = data(&created, "createListing").clone();
+    assert_eq!(listing["status"], "DRAFT");
+    assert_eq!(
+        (listing["make"].as_str(), listing["model"].as_str()),
+        (Some("volkswagen"), Some("jetta")),
+        "canonical names"
+    );
+    let listing_id = listing["id"].as_str().unwrap().to_string();
+
+    let buyer = system
+        .graphql(
+            "mutation { signUp(input: { email: \"compradora@example.com\", password: \"compradora-2026\", name: \"Sofía\" }) { accessToken } }",
+            json!({}),
+            None,
+        )
+        .await
+        .unwrap();
+    let buyer_token = data(&buyer, "signUp")["accessToken"].as_str().unwrap().to_string();
+    let read = "query($id: ID!) { listing(id: $id) { id status price agency { id } } }";
+    let hidden = system.graphql(read, json!({ "id": listing_id }), Some(&buyer_token)).await.unwrap();
+    assert_eq!(data(&hidden, "listing"), &Value::Null, "a buyer never sees a draft");
+
+    let first_version = listing["version"].clone();
+    let update =
+        "mutation($id: ID!, $input: ListingPatch!) { updateListing(id: $id, input: $input) { price version } }";
+    let updated = system
+        .graphql(
+            update,
+            json!({ "id": listing_id, "input": { "price": 37_500_000, "expectedVersion": first_version } }),
+            Some(&manager_token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(data(&updated, "updateListing")["price"], 37_500_000);
+    // A second editor still holding the first version is told so, and changes nothing.
+    let stale = system
+        .graphql(
+            update,
+            json!({ "id": listing_id, "input": { "price": 1_000_000, "expectedVersion": first_version } }),
+            Some(&manager_token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(error_code(&stale), "CONFLICT");
+    let by_buyer =
+        system.graphql(update, json!({ "id": listing_id, "input": { "price": 1 } }), Some(&buyer_token)).await.unwrap();
+    assert!(matches!(error_code(&by_buyer).as_str(), "FORBIDDEN" | "NOT_FOUND"), "{by_buyer}");
+
+    let published = system
+        .graphql(
+            "mutation($id: ID!) { publishListing(id: $id) { status } }",
+            json!({ "id": listing_id }),
+            Some(&manager_token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(data(&published, "publishListing")["status"], "PUBLISHED");
+
+    // The buyer finds it by plain Spanish within about a second (the change feed feeds the index).
+    let search = "query($text: String!) { search(input: { text: $text }) { appliedFilters { makes colors priceMax } results { totalCount edges { node { id price agency { id } } } } } }";
+    let mut found = Value::Null;
+    for _ in 0..50 {
+        let response =
+            system.graphql(search, json!({ "text": "jetta rojo menos de 400 mil" }), Some(&buyer_token)).await.unwrap();
+        let result = data(&response, "search").clone();
+        if result["results"]["totalCount"].as_i64() == Some(1) {
+            found = result;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        found["results"]["edges"][0]["node"]["id"],
+        listing_id.as_str(),
+        "published listing not searchable: {found}"
+    );
+    assert_eq!(found["appliedFilters"]["makes"], json!(["volkswagen"]));
+    assert_eq!(found["appliedFilters"]["colors"], json!(["red"]));
+    assert_eq!(found["results"]["edges"][0]["node"]["agency"]["id"], agency_id.as_str());
+
+    // Favourite, saved search.
+    let favourite = system
+        .graphql("mutation($id: ID!) { addFavourite(listingId: $id) }", json!({ "id": listing_id }), Some(&buyer_token))
+        .await
+        .unwrap();
+    assert_eq!(data(&favourite, "addFavourite"), &json!(true));
+    let favourites = system
+        .graphql("{ favourites { totalCount edges { node { id } } } }", json!({}), Some(&buyer_token))
+        .await
+        .unwrap();
+    assert_eq!(data(&favourites, "favourites")["edges"][0]["node"]["id"], listing_id.as_str());
+    let saved = system
+        .graphql(
+            "mutation { saveSearch(name: \"Jetta rojo\", input: { text: \"jetta rojo\", filters: { yearMin: 2019 } }) { name filters { makes models colors yearMin } } }",
+            json!({}),
+            Some(&buyer_token),
+        )
+        .await
+        .unwrap();
+    let saved = data(&saved, "saveSearch");
+    assert_eq!(saved["filters"]["models"], json!(["jetta"]));
+    assert_eq!(saved["filters"]["yearMin"], 2019, "forced filters are stored with the interpreted ones");
+
+    // Sold: it leaves the search results.
+    let sold = system
+        .graphql(
+            "mutation($id: ID!) { markListingSold(id: $id) { status } }",
+            json!({ "id": listing_id }),
+            Some(&manager_token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(data(&sold, "markListingSold")["status"], "SOLD");
+    let mut gone = false;
+    for _ in 0..50 {
+        let response = system.graphql(search, json!({ "text": "jetta rojo" }), Some(&buyer_token)).await.unwrap();
+        if data(&response, "search")["results"]["totalCount"].as_i64() == Some(0) {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gone, "a sold listing must leave the search results");
+    system.stop().await.unwrap();
+}
