@@ -12,6 +12,7 @@ use nds_common::grpc::{GrpcServeOptions, serve_grpc};
 use nds_common::runtime::Runtime;
 use nds_common::service_token::{ServiceCredentialsConfig, ServiceTokens};
 use nds_common::shutdown::Shutdown;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tonic::service::RoutesBuilder;
@@ -133,6 +134,13 @@ pub fn service_health_name(service: ServiceName) -> &'static str {
     }
 }
 
+/// Small responses must not wait for Nagle's algorithm (~40 ms with delayed ACKs).
+fn set_nodelay(stream: &mut tokio::net::TcpStream) {
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::debug!(error = %error, "cannot set TCP_NODELAY");
+    }
+}
+
 /// The runtime of a process that runs no server (`nds job`): the other services are
 /// reached at their configured URLs, and the service token is fetched up front.
 pub async fn job_runtime(config: Config) -> anyhow::Result<Runtime> {
@@ -233,7 +241,7 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
         let router = webhook.route("/healthz", axum::routing::get(|| async { "ok" }));
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
-            axum::serve(listener, router)
+            axum::serve(listener.tap_io(set_nodelay), router)
                 .with_graceful_shutdown(async move { shutdown.wait().await })
                 .await
                 .context("webhook HTTP server")
@@ -253,7 +261,7 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
             tracing::info!(address = ?listener.local_addr().ok(), "edge serving");
-            axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            axum::serve(listener.tap_io(set_nodelay), router.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async move { shutdown.wait().await })
                 .await
                 .context("edge HTTP server")

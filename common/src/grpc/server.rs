@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::service::Routes;
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
@@ -100,13 +99,15 @@ pub async fn serve_grpc(
         }
     };
 
+    // Without TCP_NODELAY every small unary answer waits on Nagle + delayed ACK (~40 ms).
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let server = tonic::transport::Server::builder()
         .timeout(options.default_deadline)
         .concurrency_limit_per_connection(options.concurrency_per_connection)
         .load_shed(true)
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .add_routes(routes)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop_accepting);
+        .serve_with_incoming_shutdown(incoming, stop_accepting);
 
     // Phase 3: in-flight calls (and open streams) get `grace`, then the process moves on.
     let grace = options.grace;

@@ -43,6 +43,9 @@ async fn hello_world_server() -> anyhow::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     let router = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream: &mut tokio::net::TcpStream| {
+        stream.set_nodelay(true).ok();
+    });
     tokio::spawn(async move { axum::serve(listener, router).await });
     Ok(address)
 }

@@ -1,0 +1,14 @@
+//! Pure catalog logic: listings and their validation, the lifecycle, who may do
+//! what, saved-search rules and cursors. No transport or storage types here.
+
+pub mod access;
+pub mod lifecycle;
+pub mod listing;
+pub mod paging;
+pub mod saved_search;
+pub mod validation;
+pub mod vin;
+
+pub use listing::{
+    ChangeKind, Listing, ListingChange, ListingFields, ListingStatus, Money, Owner, PricePoint, Promotion,
+};

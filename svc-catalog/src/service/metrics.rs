@@ -1,0 +1,52 @@
+//! Catalog metrics per scope, each scope behind its tenant check.
+
+use nds_common::auth::Principal;
+use nds_common::auth::principal::require_principal;
+
+use super::CatalogService;
+use crate::error::CatalogError;
+use crate::store::metrics::MetricsScope;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetricsQuery {
+    pub scope: MetricsScope,
+    pub from_unix: i64,
+    pub to_unix: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricValue {
+    pub name: &'static str,
+    pub value: f64,
+    pub label: String,
+}
+
+impl CatalogService {
+    pub async fn metrics(
+        &self,
+        caller: Option<&Principal>,
+        query: MetricsQuery,
+    ) -> Result<Vec<MetricValue>, CatalogError> {
+        let principal = require_principal(caller)?;
+        let allowed = match query.scope {
+            MetricsScope::Platform => principal.is_platform_admin(),
+            MetricsScope::Group(group_id) => principal.can_read_group(group_id),
+            MetricsScope::Agency(agency_id) => self.can_read_agency(caller, agency_id).await?,
+        };
+        if !allowed {
+            return Err(CatalogError::Forbidden("not allowed to see metrics of this scope".into()));
+        }
+        if query.to_unix <= query.from_unix {
+            return Err(CatalogError::invalid("range", "the range must end after it starts"));
+        }
+        let metrics = self.store.listing_metrics(query.scope, query.from_unix, query.to_unix).await?;
+        let mut values: Vec<MetricValue> = metrics
+            .by_status
+            .into_iter()
+            .map(|(status, count)| MetricValue { name: "listings", value: count as f64, label: status })
+            .collect();
+        values.push(MetricValue { name: "new_listings", value: metrics.created_in_range as f64, label: String::new() });
+        values.push(MetricValue { name: "views", value: metrics.views as f64, label: String::new() });
+        Ok(values)
+    }
+}

@@ -1,0 +1,48 @@
+//! The catalog service: who may do what (domain::access), validation
+//! (domain::validation), storage (store), cache and feed wake-ups, in one place the
+//! gRPC adapter and the demo seeder both call. Callers arrive as `Option<&Principal>`
+//! (None = anonymous), already authenticated.
+
+mod buyers;
+mod cache;
+pub mod feed;
+mod listings;
+mod metrics;
+mod views;
+
+pub use feed::FeedNotifier;
+pub use metrics::MetricsQuery;
+
+use chrono::Datelike;
+use nds_common::cache::SharedCache;
+
+use crate::store::CatalogStore;
+
+#[derive(Clone)]
+pub struct CatalogService {
+    store: CatalogStore,
+    cache: SharedCache,
+    notifier: FeedNotifier,
+}
+
+impl CatalogService {
+    pub fn new(store: CatalogStore, cache: SharedCache, notifier: FeedNotifier) -> Self {
+        Self { store, cache, notifier }
+    }
+
+    pub fn store(&self) -> &CatalogStore {
+        &self.store
+    }
+
+    pub fn notifier(&self) -> &FeedNotifier {
+        &self.notifier
+    }
+}
+
+pub(crate) fn now_unix() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+pub(crate) fn current_year() -> i32 {
+    chrono::Utc::now().year()
+}

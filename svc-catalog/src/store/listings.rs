@@ -1,0 +1,182 @@
+//! Listing rows: reads, and writes that always carry their change row.
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    SqlErr,
+};
+use uuid::Uuid;
+
+use super::entities::{listing, price_history};
+use super::feed::append_change;
+use super::rows::{listing_from_row, listing_to_row, price_point_from_row, price_point_row, status_names};
+use super::{CatalogStore, WriteTransaction};
+use crate::domain::paging::{Page, PageOf, encode_cursor};
+use crate::domain::{ChangeKind, Listing, ListingStatus, Owner, PricePoint};
+use crate::error::CatalogError;
+
+/// Which listings a list or scan returns. `None` means "no restriction".
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListingFilter {
+    pub agencies: Option<Vec<Uuid>>,
+    pub statuses: Option<Vec<ListingStatus>>,
+}
+
+impl ListingFilter {
+    fn condition(&self) -> Condition {
+        let mut condition = Condition::all();
+        if let Some(agencies) = &self.agencies {
+            condition = condition.add(listing::Column::AgencyId.is_in(agencies.clone()));
+        }
+        if let Some(statuses) = &self.statuses {
+            condition = condition.add(listing::Column::Status.is_in(status_names(statuses)));
+        }
+        condition
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Order {
+    /// Newest first (lists shown to people).
+    NewestFirst,
+    /// Oldest first (scans for reindexing: stable while rows are added).
+    OldestFirst,
+}
+
+/// The partial unique index on live VINs is the truth; its violation is a CONFLICT.
+fn map_write_error(error: DbErr) -> CatalogError {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => CatalogError::DuplicateLiveVin,
+        _ => CatalogError::Database(error),
+    }
+}
+
+impl CatalogStore {
+    pub async fn get_listing(&self, id: Uuid) -> Result<Option<Listing>, CatalogError> {
+        listing::Entity::find_by_id(id).one(self.database()).await?.map(listing_from_row).transpose()
+    }
+
+    pub async fn get_listings(&self, ids: &[Uuid]) -> Result<Vec<Listing>, CatalogError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        listing::Entity::find()
+            .filter(listing::Column::Id.is_in(ids.to_vec()))
+            .all(self.database())
+            .await?
+            .into_iter()
+            .map(listing_from_row)
+            .collect()
+    }
+
+    pub async fn list_listings(
+        &self,
+        filter: &ListingFilter,
+        page: Page,
+        order: Order,
+    ) -> Result<PageOf<Listing>, CatalogError> {
+        let total_count = listing::Entity::find().filter(filter.condition()).count(self.database()).await?;
+        let mut query = listing::Entity::find().filter(filter.condition());
+        query = match (order, page.after) {
+            (Order::NewestFirst, Some(after)) => query.filter(listing::Column::Id.lt(after)),
+            (Order::OldestFirst, Some(after)) => query.filter(listing::Column::Id.gt(after)),
+            (_, None) => query,
+        };
+        query = match order {
+            Order::NewestFirst => query.order_by_desc(listing::Column::Id),
+            Order::OldestFirst => query.order_by_asc(listing::Column::Id),
+        };
+        let mut rows = query.limit(page.first + 1).all(self.database()).await?;
+        let has_next_page = rows.len() as u64 > page.first;
+        rows.truncate(page.first as usize);
+        let end_cursor = rows.last().map(|row| encode_cursor(row.id));
+        let items = rows.into_iter().map(listing_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(PageOf { items, has_next_page, end_cursor, total_count })
+    }
+
+    pub async fn count_listings(&self) -> Result<u64, CatalogError> {
+        Ok(listing::Entity::find().count(self.database()).await?)
+    }
+
+    /// The owner of an agency as recorded on any of its listings (its group for tenant checks).
+    pub async fn owner_of_agency(&self, agency_id: Uuid) -> Result<Option<Owner>, CatalogError> {
+        let row = listing::Entity::find().filter(listing::Column::AgencyId.eq(agency_id)).one(self.database()).await?;
+        Ok(row.map(|row| Owner { agency_id: row.agency_id, group_id: row.group_id }))
+    }
+
+    /// Ids after `after` in id order, for jobs that walk every listing.
+    pub async fn listing_ids_after(&self, after: Option<Uuid>, limit: u64) -> Result<Vec<Uuid>, CatalogError> {
+        let mut query = listing::Entity::find().select_only().column(listing::Column::Id);
+        if let Some(after) = after {
+            query = query.filter(listing::Column::Id.gt(after));
+        }
+        Ok(query.order_by_asc(listing::Column::Id).limit(limit).into_tuple::<Uuid>().all(self.database()).await?)
+    }
+
+    pub async fn price_history(&self, listing_id: Uuid) -> Result<Vec<PricePoint>, CatalogError> {
+        Ok(price_history::Entity::find()
+            .filter(price_history::Column::ListingId.eq(listing_id))
+            .order_by_asc(price_history::Column::Id)
+            .all(self.database())
+            .await?
+            .into_iter()
+            .map(price_point_from_row)
+            .collect())
+    }
+
+    /// Adds flushed views; not a listing change (no version bump, no feed entry).
+    pub async fn add_views(&self, listing_id: Uuid, views: i64) -> Result<bool, CatalogError> {
+        let result = listing::Entity::update_many()
+            .col_expr(listing::Column::ViewCount, Expr::col(listing::Column::ViewCount).add(views))
+            .filter(listing::Column::Id.eq(listing_id))
+            .exec(self.database())
+            .await?;
+        Ok(result.rows_affected > 0)
+    }
+
+    /// Inserts a new listing, its first price point and its CREATED change.
+    pub async fn insert_listing(&self, listing: &Listing, now: i64) -> Result<i64, CatalogError> {
+        let WriteTransaction { transaction, _gate } = self.begin_write().await?;
+        listing_to_row(listing).insert(&transaction).await.map_err(map_write_error)?;
+        price_point_row(listing.id, &listing.fields.price, now).insert(&transaction).await?;
+        let sequence = append_change(&transaction, ChangeKind::Created, listing, now).await?;
+        transaction.commit().await?;
+        Ok(sequence)
+    }
+
+    /// Replaces a listing with `updated` if it is still at `expected_version`, records
+    /// the price when it changed, and appends the change, all or nothing.
+    pub async fn update_listing(
+        &self,
+        updated: &Listing,
+        expected_version: i64,
+        kind: ChangeKind,
+        price_changed: bool,
+        now: i64,
+    ) -> Result<i64, CatalogError> {
+        let WriteTransaction { transaction, _gate } = self.begin_write().await?;
+        let mut row = listing_to_row(updated);
+        row.id = sea_orm::ActiveValue::NotSet;
+        let result = listing::Entity::update_many()
+            .set(row)
+            .filter(listing::Column::Id.eq(updated.id))
+            .filter(listing::Column::Version.eq(expected_version))
+            .exec(&transaction)
+            .await
+            .map_err(map_write_error)?;
+        if result.rows_affected == 0 {
+            let current = listing::Entity::find_by_id(updated.id).one(&transaction).await?;
+            transaction.rollback().await?;
+            return Err(match current {
+                Some(row) => CatalogError::StaleVersion { expected: expected_version, actual: row.version },
+                None => CatalogError::NotFound("listing"),
+            });
+        }
+        if price_changed {
+            price_point_row(updated.id, &updated.fields.price, now).insert(&transaction).await?;
+        }
+        let sequence = append_change(&transaction, kind, updated, now).await?;
+        transaction.commit().await?;
+        Ok(sequence)
+    }
+}
