@@ -1,0 +1,18 @@
+//! Identity's schema. Portable across PostgreSQL and SQLite: times are unix
+//! seconds (BIGINT) so comparisons are numeric on both backends.
+
+use sea_orm_migration::{MigrationTrait, MigratorTrait};
+
+mod m20261125_000001_identity_schema;
+
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_identity_schema::Migration)]
+    }
+
+    // Every service shares the migration-table name convention per database; each
+    // service has its own database, so the default table name is fine.
+}

@@ -1,0 +1,12 @@
+//! sea-orm entities: one per table, rows only (no behaviour).
+
+pub mod agency;
+pub mod application;
+pub mod audit_entry;
+pub mod group;
+pub mod invitation;
+pub mod membership;
+pub mod refresh_token;
+pub mod service_account;
+pub mod signing_key;
+pub mod user;
