@@ -1,11 +1,11 @@
 //! Typed gRPC clients over the runtime's channels (cheap clones of one HTTP/2 connection each).
 
 use nds_common::runtime::ServiceChannels;
+use nds_proto::billing::v1::billing_service_client::BillingServiceClient;
 use nds_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
 use nds_proto::chat::v1::chat_service_client::ChatServiceClient;
 use nds_proto::identity::v1::identity_service_client::IdentityServiceClient;
 use nds_proto::search::v1::search_service_client::SearchServiceClient;
-use nds_proto::billing::v1::billing_service_client::BillingServiceClient;
 use tonic::transport::Channel;
 
 #[derive(Clone)]

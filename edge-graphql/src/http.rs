@@ -18,8 +18,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::EdgeState;
 use crate::context::RequestContext;
-use crate::loaders::Loaders;
 use crate::limits::MAX_BODY_BYTES;
+use crate::loaders::Loaders;
 
 fn bearer_token(headers: &HeaderMap) -> Option<String> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -68,9 +68,10 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
     let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
         return false;
     };
-    document.operations.iter().any(|(_, operation)| {
-        operation.node.ty == async_graphql::parser::types::OperationType::Mutation
-    })
+    document
+        .operations
+        .iter()
+        .any(|(_, operation)| operation.node.ty == async_graphql::parser::types::OperationType::Mutation)
 }
 
 async fn websocket_handler(
@@ -82,25 +83,23 @@ async fn websocket_handler(
     let schema = state.schema.clone();
     let clients = state.clients.clone();
     let budget = state.request_budget;
-    upgrade
-        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            GraphQLWebSocket::new(socket, schema, protocol)
-                .on_connection_init(move |payload| async move {
-                    // The access token travels in connection_init, as graphql-transport-ws clients send it.
-                    let token = payload
-                        .get("authorization")
-                        .or_else(|| payload.get("Authorization"))
-                        .and_then(|value| value.as_str())
-                        .map(|value| value.trim_start_matches("Bearer ").trim().to_string());
-                    let context = RequestContext::new(token, Some(peer.ip().to_string()), budget);
-                    let mut data = async_graphql::Data::default();
-                    data.insert(Loaders::new(&clients, &context.call));
-                    data.insert(context);
-                    Ok(data)
-                })
-                .serve()
-        })
+    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
+        GraphQLWebSocket::new(socket, schema, protocol)
+            .on_connection_init(move |payload| async move {
+                // The access token travels in connection_init, as graphql-transport-ws clients send it.
+                let token = payload
+                    .get("authorization")
+                    .or_else(|| payload.get("Authorization"))
+                    .and_then(|value| value.as_str())
+                    .map(|value| value.trim_start_matches("Bearer ").trim().to_string());
+                let context = RequestContext::new(token, Some(peer.ip().to_string()), budget);
+                let mut data = async_graphql::Data::default();
+                data.insert(Loaders::new(&clients, &context.call));
+                data.insert(context);
+                Ok(data)
+            })
+            .serve()
+    })
 }
 
 async fn healthz() -> &'static str {

@@ -45,7 +45,12 @@ fn fields_and_enums(sdl: &str) -> (Vec<Field>, Vec<(String, BTreeSet<String>)>) 
                     fields.push(Field {
                         type_name: name.clone(),
                         field: field.node.name.node.to_string(),
-                        arguments: field.node.arguments.iter().map(|argument| argument.node.name.node.to_string()).collect(),
+                        arguments: field
+                            .node
+                            .arguments
+                            .iter()
+                            .map(|argument| argument.node.name.node.to_string())
+                            .collect(),
                     });
                 }
             }
@@ -69,10 +74,13 @@ fn every_contract_operation_and_field_exists_with_its_arguments() {
     let (our_fields, our_enums) = fields_and_enums(&our_sdl());
     let mut missing = Vec::new();
     for expected in &contract_fields {
-        let pending = PENDING.iter().any(|(type_name, field, _)| *type_name == expected.type_name && *field == expected.field);
+        let pending =
+            PENDING.iter().any(|(type_name, field, _)| *type_name == expected.type_name && *field == expected.field);
         let found = our_fields.iter().find(|ours| ours.type_name == expected.type_name && ours.field == expected.field);
         match (found, pending) {
-            (Some(_), true) => panic!("{}.{} is now served: remove it from PENDING", expected.type_name, expected.field),
+            (Some(_), true) => {
+                panic!("{}.{} is now served: remove it from PENDING", expected.type_name, expected.field)
+            }
             (None, true) => {}
             (None, false) => missing.push(format!("{}.{}", expected.type_name, expected.field)),
             (Some(ours), false) => {

@@ -1,1 +1,153 @@
+//! svc-search: the listing index (tantivy embedded, Elasticsearch in
+//! production) fed by catalog's change feed, and the one search query with
+//! promoted slots, facets and the filters it applied.
+//!
+//! - [`domain`]: documents, queries, facets, cursors (pure).
+//! - [`index`]: the [`index::SearchIndex`] trait and its two backends.
+//! - [`indexer`]: follows the feed, rebuilds, owns the feed cursor ([`store`]).
+//! - [`service`]: the search use case; [`interpret`]: chat with a local fallback.
+//! - [`grpc`]: the tonic adapter.
 
+pub mod bench_support;
+pub mod convert;
+pub mod domain;
+pub mod error;
+pub mod feed;
+pub mod grpc;
+pub mod index;
+pub mod indexer;
+pub mod interpret;
+pub mod lease;
+pub mod migration;
+pub mod service;
+pub mod store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use nds_common::config::{Config, SearchBackendKind, ServiceName};
+use nds_common::job_lock::{JobRun, run_exclusively};
+use nds_common::runtime::Runtime;
+use nds_proto::search::v1::search_service_server::SearchServiceServer;
+
+pub use error::SearchError;
+pub use grpc::SearchGrpc;
+
+use crate::feed::{CatalogFeed, FeedCredentials};
+use crate::index::SharedIndex;
+use crate::index::elasticsearch::{DEFAULT_ALIAS, ElasticsearchIndex};
+use crate::index::tantivy::TantivyIndex;
+use crate::indexer::{Indexer, IndexerSettings};
+use crate::interpret::{CHAT_BUDGET, ChatWithFallback};
+use crate::service::SearchService;
+
+/// Why the search service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchStartError {
+    #[error("search database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("search index: {0}")]
+    Index(#[from] SearchError),
+}
+
+/// Applies the search database's migrations.
+pub async fn migrate(database_url: &str) -> Result<(), sea_orm::DbErr> {
+    nds_common::db::connect_and_migrate::<migration::Migrator>(database_url).await.map(|_| ())
+}
+
+/// Where the tantivy index lives: `<data_dir>/search`.
+pub fn tantivy_directory(config: &Config) -> std::path::PathBuf {
+    config.data_dir.join("search")
+}
+
+/// Opens the configured index backend.
+pub fn open_index(config: &Config) -> Result<SharedIndex, SearchError> {
+    match config.search_backend {
+        SearchBackendKind::Tantivy => Ok(Arc::new(TantivyIndex::open(tantivy_directory(config))?)),
+        SearchBackendKind::Elasticsearch => {
+            let url = config
+                .elasticsearch_url
+                .as_deref()
+                .ok_or_else(|| SearchError::Index("NDS_ELASTICSEARCH_URL is not set".into()))?;
+            Ok(Arc::new(ElasticsearchIndex::connect(url, DEFAULT_ALIAS)?))
+        }
+    }
+}
+
+/// Elasticsearch needs its template and alias before the first write or query.
+async fn prepare_index(config: &Config) -> Result<SharedIndex, SearchError> {
+    if config.search_backend == SearchBackendKind::Elasticsearch {
+        let url = config.elasticsearch_url.as_deref().unwrap_or_default();
+        let index = ElasticsearchIndex::connect(url, DEFAULT_ALIAS)?;
+        index.ensure_ready().await?;
+        return Ok(Arc::new(index));
+    }
+    open_index(config)
+}
+
+/// Search's identity towards catalog: the process's service token when configured.
+fn feed_credentials(runtime: &Runtime) -> FeedCredentials {
+    match &runtime.service_tokens {
+        Some(tokens) => FeedCredentials::Service(tokens.clone()),
+        None => {
+            tracing::warn!(
+                "no service credentials (NDS_SERVICE_CLIENT_ID): catalog will refuse search's feed and scans"
+            );
+            FeedCredentials::Anonymous
+        }
+    }
+}
+
+fn indexer_for(
+    runtime: &Runtime,
+    index: SharedIndex,
+    database: sea_orm::DatabaseConnection,
+    credentials: FeedCredentials,
+) -> Indexer {
+    let feed = Arc::new(CatalogFeed::new(runtime.channels.catalog.clone(), credentials, Duration::from_secs(30)));
+    Indexer::new(index, database, feed, Some(runtime.cache.clone()), IndexerSettings::default())
+}
+
+/// Connects the search database, opens the index, starts the indexer (it stops
+/// on `runtime.shutdown`) and returns the gRPC service.
+pub async fn build(runtime: &Runtime) -> Result<SearchServiceServer<SearchGrpc>, SearchStartError> {
+    let database = nds_common::db::connect(&runtime.database_url(ServiceName::Search)).await?;
+    let index = prepare_index(&runtime.config).await?;
+    let indexer = indexer_for(runtime, index.clone(), database.clone(), feed_credentials(runtime));
+    tokio::spawn(indexer.run(runtime.shutdown.clone()));
+    let understanding = Arc::new(ChatWithFallback::new(runtime.channels.chat.clone(), CHAT_BUDGET));
+    let service = Arc::new(SearchService::new(index, understanding, runtime.cache.clone()));
+    Ok(SearchServiceServer::new(SearchGrpc::new(service, runtime.clone(), database)))
+}
+
+/// Runs one search job once. `reindex`: rebuilds the whole index from catalog
+/// and swaps it in; the indexer then replays the feed from the scan's start.
+/// Guarded by a lock, so two overlapping runs do the work once.
+pub async fn run_job(runtime: &Runtime, name: &str) -> Result<String, SearchError> {
+    if name != "reindex" {
+        return Err(SearchError::UnknownJob(name.to_string()));
+    }
+    let database = nds_common::db::connect(&runtime.database_url(ServiceName::Search)).await?;
+    let run = run_exclusively(&database, "search-reindex", || async {
+        let index = prepare_index(&runtime.config).await.map_err(|error| match runtime.config.search_backend {
+            // The running server holds the tantivy writer; its indexer rebuilds by itself when needed.
+            SearchBackendKind::Tantivy => SearchError::Index(format!(
+                "cannot open the tantivy index ({error}); if `nds` is running, stop it first (or delete {} and let its indexer rebuild)",
+                tantivy_directory(&runtime.config).display()
+            )),
+            SearchBackendKind::Elasticsearch => error,
+        })?;
+        let indexer = indexer_for(runtime, index, database.clone(), feed_credentials(runtime));
+        // Progress goes to stdout: `nds job reindex` is run by people and CronJobs alike.
+        let report = indexer.rebuild(&mut |line: String| println!("reindex: {line}")).await?;
+        Ok::<_, SearchError>(format!(
+            "reindex: {} listings scanned, {} documents in {}, feed resumes after sequence {}",
+            report.scanned, report.documents, report.physical_name, report.feed_sequence
+        ))
+    })
+    .await?;
+    match run {
+        JobRun::Ran(report) => Ok(report),
+        JobRun::Skipped => Ok("reindex: another run holds the lock; nothing done".to_string()),
+    }
+}

@@ -64,10 +64,15 @@ impl BillingMutation {
     }
 
     /// Agency manager: onboard a Stripe Connect account to receive buyers' deposits.
-    async fn start_payout_onboarding(&self, context: &Context<'_>, agency_id: ID) -> async_graphql::Result<OnboardingLink> {
+    async fn start_payout_onboarding(
+        &self,
+        context: &Context<'_>,
+        agency_id: ID,
+    ) -> async_graphql::Result<OnboardingLink> {
         let request = request_context(context)?;
         let message = billing::StartPayoutOnboardingRequest { agency_id: agency_id.0 };
-        let link = clients(context)?.billing().start_payout_onboarding(request.call.request(message)).await.or_graphql()?;
+        let link =
+            clients(context)?.billing().start_payout_onboarding(request.call.request(message)).await.or_graphql()?;
         Ok(OnboardingLink { url: link.url, expires_at: timestamp(link.expires_at_unix) })
     }
 

@@ -3,8 +3,8 @@
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use nds_common::convert::{
-    body_type_from_wire, body_type_to_wire, condition_from_wire, condition_to_wire, filters_from_wire,
-    filters_to_wire, fuel_from_wire, fuel_to_wire, transmission_from_wire, transmission_to_wire,
+    body_type_from_wire, body_type_to_wire, condition_from_wire, condition_to_wire, filters_from_wire, filters_to_wire,
+    fuel_from_wire, fuel_to_wire, transmission_from_wire, transmission_to_wire,
 };
 use nds_proto::catalog::v1 as catalog;
 use nds_proto::common::v1 as wire;
@@ -363,7 +363,12 @@ impl CatalogMutation {
         Ok(Listing(clients(context)?.catalog().create_listing(request.call.request(message)).await.or_graphql()?))
     }
 
-    async fn update_listing(&self, context: &Context<'_>, id: ID, input: ListingPatch) -> async_graphql::Result<Listing> {
+    async fn update_listing(
+        &self,
+        context: &Context<'_>,
+        id: ID,
+        input: ListingPatch,
+    ) -> async_graphql::Result<Listing> {
         let request = request_context(context)?;
         let attributes_json = match input.attributes {
             None => None,
@@ -432,7 +437,12 @@ impl CatalogMutation {
     }
 
     /// Stores the structured filters the text is understood as, plus any forced ones.
-    async fn save_search(&self, context: &Context<'_>, name: String, input: SearchInput) -> async_graphql::Result<SavedSearch> {
+    async fn save_search(
+        &self,
+        context: &Context<'_>,
+        name: String,
+        input: SearchInput,
+    ) -> async_graphql::Result<SavedSearch> {
         let request = request_context(context)?;
         let text = input.text.clone().unwrap_or_default();
         let filters = super::search::understood_filters(context, &input).await?;

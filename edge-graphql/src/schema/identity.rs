@@ -270,7 +270,8 @@ pub struct AgencyApplicationInput {
     pub group_id: Option<ID>,
     /// …or name a new one.
     pub group_name: Option<String>,
-    pub expected_listings: Option<i32>,
+    /// How many cars the agency expects to list.
+    pub expected_listings: i32,
 }
 
 #[derive(Default)]
@@ -336,15 +337,27 @@ impl IdentityMutation {
         Ok(AuthPayload(clients(context)?.identity().sign_up(request.call.request(message)).await.or_graphql()?))
     }
 
-    async fn log_in(&self, context: &Context<'_>, email: String, password: String) -> async_graphql::Result<AuthPayload> {
+    async fn log_in(
+        &self,
+        context: &Context<'_>,
+        email: String,
+        password: String,
+    ) -> async_graphql::Result<AuthPayload> {
         let request = request_context(context)?;
-        let message =
-            identity::LogInRequest { email, password, client_address: request.client_address.clone().unwrap_or_default() };
+        let message = identity::LogInRequest {
+            email,
+            password,
+            client_address: request.client_address.clone().unwrap_or_default(),
+        };
         Ok(AuthPayload(clients(context)?.identity().log_in(request.call.request(message)).await.or_graphql()?))
     }
 
     /// Rotates the refresh token: the old one stops working.
-    async fn refresh_session(&self, context: &Context<'_>, refresh_token: String) -> async_graphql::Result<AuthPayload> {
+    async fn refresh_session(
+        &self,
+        context: &Context<'_>,
+        refresh_token: String,
+    ) -> async_graphql::Result<AuthPayload> {
         let request = request_context(context)?;
         let message = identity::RefreshSessionRequest { refresh_token };
         Ok(AuthPayload(clients(context)?.identity().refresh_session(request.call.request(message)).await.or_graphql()?))
@@ -374,11 +387,13 @@ impl IdentityMutation {
             state: input.state,
             group_id: input.group_id.map(|id| id.0).unwrap_or_default(),
             group_name: input.group_name.unwrap_or_default(),
-            expected_listings: input.expected_listings.unwrap_or_default(),
+            expected_listings: input.expected_listings,
             ..identity::AgencyApplication::default()
         };
         let message = identity::ApplyForAgencyRequest { application: Some(application) };
-        Ok(AgencyApplication(clients(context)?.identity().apply_for_agency(request.call.request(message)).await.or_graphql()?))
+        Ok(AgencyApplication(
+            clients(context)?.identity().apply_for_agency(request.call.request(message)).await.or_graphql()?,
+        ))
     }
 
     /// Platform admins; a reason is required to reject.
@@ -390,7 +405,8 @@ impl IdentityMutation {
         reason: Option<String>,
     ) -> async_graphql::Result<AgencyApplication> {
         let request = request_context(context)?;
-        let message = identity::ReviewAgencyApplicationRequest { id: id.0, approve, reason: reason.unwrap_or_default() };
+        let message =
+            identity::ReviewAgencyApplicationRequest { id: id.0, approve, reason: reason.unwrap_or_default() };
         let application =
             clients(context)?.identity().review_agency_application(request.call.request(message)).await.or_graphql()?;
         Ok(AgencyApplication(application))
@@ -424,6 +440,8 @@ impl IdentityMutation {
     ) -> async_graphql::Result<AuthPayload> {
         let request = request_context(context)?;
         let message = identity::AcceptInvitationRequest { token, name, password };
-        Ok(AuthPayload(clients(context)?.identity().accept_invitation(request.call.request(message)).await.or_graphql()?))
+        Ok(AuthPayload(
+            clients(context)?.identity().accept_invitation(request.call.request(message)).await.or_graphql()?,
+        ))
     }
 }

@@ -102,7 +102,10 @@ impl SearchResult {
     async fn results(&self, context: &Context<'_>) -> async_graphql::Result<ListingConnection> {
         let listings = hydrate(context, &self.result_ids).await?;
         Ok(ListingConnection {
-            edges: listings.into_iter().map(|listing| ListingEdge { cursor: listing.0.id.clone(), node: listing }).collect(),
+            edges: listings
+                .into_iter()
+                .map(|listing| ListingEdge { cursor: listing.0.id.clone(), node: listing })
+                .collect(),
             page_info: self.page_info.clone(),
             total_count: self.total_count,
         })
@@ -151,7 +154,10 @@ impl SearchQuery {
                     values: facet
                         .values
                         .into_iter()
-                        .map(|value| FacetValue { value: value.value, count: i64::try_from(value.count).unwrap_or(i64::MAX) })
+                        .map(|value| FacetValue {
+                            value: value.value,
+                            count: i64::try_from(value.count).unwrap_or(i64::MAX),
+                        })
                         .collect(),
                 })
                 .collect(),

@@ -1,0 +1,3 @@
+//! The search database: the feed cursor of each index lineage.
+
+pub mod feed_cursor;
