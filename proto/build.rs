@@ -27,8 +27,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
-    tonic_prost_build::configure()
-        .file_descriptor_set_path(out_dir.join("nds_descriptor.bin"))
-        .compile_with_config(config, &protos, &[PathBuf::from(".")])?;
+    tonic_prost_build::configure().file_descriptor_set_path(out_dir.join("nds_descriptor.bin")).compile_with_config(
+        config,
+        &protos,
+        &[PathBuf::from(".")],
+    )?;
     Ok(())
 }

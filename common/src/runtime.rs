@@ -9,7 +9,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tonic::transport::Channel;
 
-use crate::auth::{Authenticator, JwksSource, JwtVerifier};
+use crate::auth::{Authenticator, JwksSource, JwtVerifier, SessionCheck, SessionStatus};
 use crate::cache::SharedCache;
 use crate::config::{Config, ServiceName};
 use crate::error::{ApiError, ErrorCode};
@@ -71,6 +71,32 @@ impl JwksSource for GrpcJwksSource {
     }
 }
 
+/// Identity's `CheckSession` for the bearer token.
+pub struct GrpcSessionCheck {
+    channel: Channel,
+}
+
+#[async_trait]
+impl SessionCheck for GrpcSessionCheck {
+    async fn check(&self, bearer_token: &str) -> Result<SessionStatus, ApiError> {
+        use nds_proto::identity::v1::{CheckSessionRequest, identity_service_client::IdentityServiceClient};
+        let context = CallContext::new(Duration::from_secs(1)).with_bearer(bearer_token);
+        let response = IdentityServiceClient::new(self.channel.clone())
+            .check_session(context.request(CheckSessionRequest {}))
+            .await
+            .map_err(|status| ApiError::from_status(&status))?
+            .into_inner();
+        Ok(SessionStatus {
+            active: response.active,
+            suspended_agency_ids: response
+                .suspended_agency_ids
+                .iter()
+                .filter_map(|id| uuid::Uuid::parse_str(id).ok())
+                .collect(),
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct Runtime {
     pub config: Arc<Config>,
@@ -107,7 +133,8 @@ impl Runtime {
             config,
             cache,
             mailer,
-            authenticator: Authenticator::new(Arc::new(verifier)),
+            authenticator: Authenticator::new(Arc::new(verifier))
+                .with_session_check(Arc::new(GrpcSessionCheck { channel: channels.identity.clone() })),
             channels,
             shutdown,
             service_tokens,

@@ -283,3 +283,33 @@ async fn an_approved_applicant_manages_a_listing_that_buyers_then_find() {
     assert!(gone, "a sold listing must leave the search results");
     system.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_suspended_user_is_refused_by_every_service_on_the_next_request() {
+    use nds_proto::identity::v1::{SuspendUserRequest, identity_service_client::IdentityServiceClient};
+    let system = TestSystem::start(&[]).await.unwrap();
+    let runtime = &system.running.as_ref().unwrap().runtime;
+    svc_identity::bootstrap_platform_admin(runtime, "admin@nds.test", "admin-password-2026").await.unwrap();
+    let admin = log_in(&system, "admin@nds.test", "admin-password-2026").await;
+    let buyer = system
+        .graphql(
+            "mutation { signUp(input: { email: \"suspendida@example.com\", password: \"suspendida-2026\", name: \"Eva\" }) { accessToken user { id } } }",
+            json!({}),
+            None,
+        )
+        .await
+        .unwrap();
+    let buyer = data(&buyer, "signUp").clone();
+
+    let context =
+        nds_common::grpc::CallContext::new(Duration::from_secs(5)).with_bearer(admin["accessToken"].as_str().unwrap());
+    let mut identity = IdentityServiceClient::new(runtime.channels.identity.clone());
+    let request = SuspendUserRequest { user_id: buyer["user"]["id"].as_str().unwrap().to_string(), suspended: true };
+    identity.suspend_user(context.request(request)).await.unwrap();
+
+    // Catalog verifies the still-unexpired token itself, and asks identity about the session.
+    let favourites =
+        system.graphql("{ favourites { totalCount } }", json!({}), buyer["accessToken"].as_str()).await.unwrap();
+    assert_eq!(error_code(&favourites), "UNAUTHENTICATED", "{favourites}");
+    system.stop().await.unwrap();
+}

@@ -10,4 +10,4 @@ pub mod verifier;
 
 pub use claims::{AccessClaims, MembershipClaim, TOKEN_TYPE_HEADER, TOKEN_USE_ACCESS};
 pub use principal::{AgencyAction, AgencyRef, Membership, Principal, PrincipalKind, Role};
-pub use verifier::{Authenticator, JwksSource, JwtVerifier, StaticJwks};
+pub use verifier::{Authenticator, JwksSource, JwtVerifier, SessionCheck, SessionStatus, StaticJwks};

@@ -142,20 +142,79 @@ impl JwtVerifier {
     }
 }
 
+/// What identity says of a session right now (suspensions bite before the token expires).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionStatus {
+    pub active: bool,
+    pub suspended_agency_ids: Vec<uuid::Uuid>,
+}
+
+/// Asks identity about the session behind a bearer token (`CheckSession`).
+#[async_trait]
+pub trait SessionCheck: Send + Sync + 'static {
+    async fn check(&self, bearer_token: &str) -> Result<SessionStatus, ApiError>;
+}
+
+/// How long a session answer is reused: the longest a suspension takes to bite.
+pub const SESSION_CHECK_TTL: Duration = Duration::from_secs(5);
+
 /// Turns request metadata into a caller: no `authorization` → anonymous (`None`),
-/// a bad token → UNAUTHENTICATED (never silently anonymous).
+/// a bad token → UNAUTHENTICATED (never silently anonymous). With a session check,
+/// a suspended user is refused and memberships in suspended agencies are dropped.
 #[derive(Clone)]
 pub struct Authenticator {
     verifier: Arc<JwtVerifier>,
+    session_check: Option<Arc<dyn SessionCheck>>,
+    sessions: moka::future::Cache<String, SessionStatus>,
 }
 
 impl Authenticator {
     pub fn new(verifier: Arc<JwtVerifier>) -> Self {
-        Self { verifier }
+        Self {
+            verifier,
+            session_check: None,
+            sessions: moka::future::Cache::builder().max_capacity(100_000).time_to_live(SESSION_CHECK_TTL).build(),
+        }
+    }
+
+    pub fn with_session_check(mut self, session_check: Arc<dyn SessionCheck>) -> Self {
+        self.session_check = Some(session_check);
+        self
     }
 
     pub fn verifier(&self) -> &Arc<JwtVerifier> {
         &self.verifier
+    }
+
+    async fn apply_session(&self, token: &str, mut principal: Principal) -> Result<Principal, ApiError> {
+        let Some(session_check) = &self.session_check else {
+            return Ok(principal);
+        };
+        if principal.kind == super::principal::PrincipalKind::Service {
+            return Ok(principal);
+        }
+        let status = match self.sessions.get(&principal.token_id).await {
+            Some(status) => status,
+            None => match session_check.check(token).await {
+                Ok(status) => {
+                    self.sessions.insert(principal.token_id.clone(), status.clone()).await;
+                    status
+                }
+                // Identity unreachable: the token is valid and short-lived, so serve it rather
+                // than take every service down with identity; the suspension bites at expiry.
+                Err(error) => {
+                    tracing::warn!(error = %error, "session check failed; trusting the token until it expires");
+                    return Ok(principal);
+                }
+            },
+        };
+        if !status.active {
+            return Err(unauthenticated("this session is no longer active"));
+        }
+        principal.memberships.retain(|membership| {
+            membership.agency_id.is_none_or(|agency| !status.suspended_agency_ids.contains(&agency))
+        });
+        Ok(principal)
     }
 
     pub async fn authenticate_bearer(&self, authorization: Option<&str>) -> Result<Option<Principal>, ApiError> {
@@ -165,8 +224,10 @@ impl Authenticator {
         let token = value
             .strip_prefix("Bearer ")
             .or_else(|| value.strip_prefix("bearer "))
-            .ok_or_else(|| unauthenticated("authorization must be a Bearer token"))?;
-        self.verifier.verify(token.trim()).await.map(Some)
+            .ok_or_else(|| unauthenticated("authorization must be a Bearer token"))?
+            .trim();
+        let principal = self.verifier.verify(token).await?;
+        self.apply_session(token, principal).await.map(Some)
     }
 
     pub async fn authenticate(&self, metadata: &tonic::metadata::MetadataMap) -> Result<Option<Principal>, ApiError> {
@@ -329,5 +390,50 @@ mod tests {
         assert!(authenticator.authenticate_bearer(Some("Bearer nonsense")).await.is_err());
         let token = sign(KEY_A_PEM, "a", &claims());
         assert!(authenticator.authenticate_bearer(Some(&format!("Bearer {token}"))).await.unwrap().is_some());
+    }
+
+    struct FixedSession(SessionStatus, std::sync::atomic::AtomicUsize);
+
+    #[async_trait]
+    impl SessionCheck for FixedSession {
+        async fn check(&self, _bearer_token: &str) -> Result<SessionStatus, ApiError> {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(self.0.clone())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_suspended_session_is_refused_and_the_answer_is_cached_briefly() {
+        let check =
+            Arc::new(FixedSession(SessionStatus { active: false, suspended_agency_ids: vec![] }, Default::default()));
+        let authenticator =
+            Authenticator::new(Arc::new(verifier(jwks(&[("a", KEY_A_X)])))).with_session_check(check.clone());
+        let bearer = format!("Bearer {}", sign(KEY_A_PEM, "a", &claims()));
+        for _ in 0..3 {
+            let error = authenticator.authenticate_bearer(Some(&bearer)).await.unwrap_err();
+            assert_eq!(error.code, ErrorCode::Unauthenticated);
+        }
+        assert_eq!(check.1.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn memberships_in_suspended_agencies_are_dropped() {
+        let agency = uuid::Uuid::new_v4();
+        let other = uuid::Uuid::new_v4();
+        let group = uuid::Uuid::new_v4();
+        let mut claims = claims();
+        claims["memberships"] = serde_json::json!([
+            {"role": "SALESPERSON", "agency_id": agency.to_string(), "group_id": group.to_string()},
+            {"role": "SALESPERSON", "agency_id": other.to_string(), "group_id": group.to_string()}
+        ]);
+        let check = Arc::new(FixedSession(
+            SessionStatus { active: true, suspended_agency_ids: vec![agency] },
+            Default::default(),
+        ));
+        let authenticator = Authenticator::new(Arc::new(verifier(jwks(&[("a", KEY_A_X)])))).with_session_check(check);
+        let bearer = format!("Bearer {}", sign(KEY_A_PEM, "a", &claims));
+        let principal = authenticator.authenticate_bearer(Some(&bearer)).await.unwrap().unwrap();
+        let agencies: Vec<_> = principal.staff_agencies().collect();
+        assert_eq!(agencies, vec![other]);
     }
 }
