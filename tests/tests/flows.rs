@@ -2,6 +2,9 @@
 //! `nds dev` starts it: accounts and sessions, an agency's onboarding, a listing's
 //! life from draft to sold, and what a buyer sees of it.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::Duration;
 
 use nds_tests::TestSystem;

@@ -1,6 +1,9 @@
 //! The README is the operator's reference: it must name every configuration
 //! variable the loader reads and every subcommand the binary has.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use clap::CommandFactory;
 
 fn readme() -> String {

@@ -1,6 +1,9 @@
 //! The whole system starts as `nds dev` does and answers its three front doors:
 //! GraphQL, gRPC health for every service, and gRPC reflection.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use nds_common::config::ServiceName;
 use nds_tests::TestSystem;
 use tonic_health::pb::health_check_response::ServingStatus;

@@ -7,6 +7,7 @@ pub mod billing;
 pub mod catalog;
 pub mod identity;
 pub mod interpret;
+pub mod metrics;
 pub mod paging;
 pub mod search;
 pub mod vocabulary;
@@ -14,7 +15,13 @@ pub mod vocabulary;
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 #[derive(MergedObject, Default)]
-pub struct Query(identity::IdentityQuery, catalog::CatalogQuery, search::SearchQuery, interpret::InterpretQuery);
+pub struct Query(
+    identity::IdentityQuery,
+    catalog::CatalogQuery,
+    search::SearchQuery,
+    interpret::InterpretQuery,
+    metrics::MetricsQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(identity::IdentityMutation, catalog::CatalogMutation, billing::BillingMutation);
