@@ -94,3 +94,70 @@ mod tests {
         assert!(text.contains("nds_request_seconds_bucket"));
     }
 }
+
+/// A tower layer that counts requests and records their latency by surface,
+/// path and outcome (HTTP status, or `grpc-status` when a gRPC call failed early).
+#[derive(Clone, Copy, Debug)]
+pub struct RequestMetricsLayer {
+    surface: &'static str,
+}
+
+impl RequestMetricsLayer {
+    pub fn new(surface: &'static str) -> Self {
+        Self { surface }
+    }
+}
+
+impl<S> tower::Layer<S> for RequestMetricsLayer {
+    type Service = RequestMetrics<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RequestMetrics { inner, surface: self.surface }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RequestMetrics<S> {
+    inner: S,
+    surface: &'static str,
+}
+
+/// Paths become label values: keep them few (gRPC methods, fixed HTTP routes).
+fn operation_label(path: &str) -> String {
+    if path.len() > 100 { "other".to_string() } else { path.to_string() }
+}
+
+impl<S, RequestBody, ResponseBody> tower::Service<http::Request<RequestBody>> for RequestMetrics<S>
+where
+    S: tower::Service<http::Request<RequestBody>, Response = http::Response<ResponseBody>>,
+    S::Future: Send + 'static,
+    S::Error: 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, context: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(context)
+    }
+
+    fn call(&mut self, request: http::Request<RequestBody>) -> Self::Future {
+        let operation = operation_label(request.uri().path());
+        let surface = self.surface;
+        let started = std::time::Instant::now();
+        let future = self.inner.call(request);
+        Box::pin(async move {
+            let result = future.await;
+            let code = match &result {
+                Ok(response) => match response.headers().get("grpc-status").and_then(|value| value.to_str().ok()) {
+                    Some(grpc_status) => grpc_status.to_string(),
+                    None => response.status().as_u16().to_string(),
+                },
+                Err(_) => "error".to_string(),
+            };
+            requests_total().with_label_values(&[surface, &operation, &code]).inc();
+            request_seconds().with_label_values(&[surface, &operation]).observe(started.elapsed().as_secs_f64());
+            result
+        })
+    }
+}

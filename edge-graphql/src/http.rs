@@ -152,6 +152,7 @@ pub fn router(state: EdgeState) -> Router {
         .with_state(state)
         .merge(nds_common::telemetry::metrics_router())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(nds_common::telemetry::RequestMetricsLayer::new("http"))
         .layer(cors)
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))

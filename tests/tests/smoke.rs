@@ -37,6 +37,14 @@ async fn every_service_reports_serving_on_grpc_health() {
     }
     let unknown = health.check(HealthCheckRequest { service: "nds.nothing.v1.Nothing".into() }).await;
     assert_eq!(unknown.unwrap_err().code(), tonic::Code::NotFound);
+
+    // The calls above are counted in Prometheus, served by the edge's /metrics.
+    let metrics = reqwest::get(system.http_url("/metrics")).await.unwrap().text().await.unwrap();
+    let health_line = metrics
+        .lines()
+        .find(|line| line.starts_with("nds_requests_total") && line.contains("/grpc.health.v1.Health/Check"))
+        .unwrap_or_else(|| panic!("no gRPC request metric in:\n{metrics}"));
+    assert!(health_line.contains("surface=\"grpc\""), "{health_line}");
     system.stop().await.unwrap();
 }
 

@@ -102,6 +102,7 @@ pub async fn serve_grpc(
     // Without TCP_NODELAY every small unary answer waits on Nagle + delayed ACK (~40 ms).
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let server = tonic::transport::Server::builder()
+        .layer(crate::telemetry::RequestMetricsLayer::new("grpc"))
         .timeout(options.default_deadline)
         .concurrency_limit_per_connection(options.concurrency_per_connection)
         .load_shed(true)
