@@ -24,6 +24,9 @@ pub trait Cache: Send + Sync + 'static {
     async fn increment(&self, key: &str, by: i64) -> Option<i64>;
     /// Atomically reads and removes a counter (for flushing to the database).
     async fn take_counter(&self, key: &str) -> Option<i64>;
+    /// Adds `by` to a counter that expires `ttl` after its last increment (rate
+    /// limits, throttles); None if the cache is down.
+    async fn increment_expiring(&self, key: &str, by: i64, ttl: Duration) -> Option<i64>;
     fn backend_name(&self) -> &'static str;
 }
 
@@ -33,6 +36,8 @@ pub type SharedCache = Arc<dyn Cache>;
 pub struct MemoryCache {
     entries: moka::future::Cache<String, (Arc<Vec<u8>>, std::time::Instant)>,
     counters: moka::future::Cache<String, Arc<std::sync::atomic::AtomicI64>>,
+    /// Counters with an expiry, as (count, expires at).
+    expiring: moka::future::Cache<String, Arc<std::sync::Mutex<(i64, std::time::Instant)>>>,
 }
 
 impl MemoryCache {
@@ -40,6 +45,7 @@ impl MemoryCache {
         Self {
             entries: moka::future::Cache::builder().max_capacity(max_entries).build(),
             counters: moka::future::Cache::builder().build(),
+            expiring: moka::future::Cache::builder().max_capacity(max_entries).build(),
         }
     }
 
@@ -76,6 +82,21 @@ impl Cache for MemoryCache {
     async fn take_counter(&self, key: &str) -> Option<i64> {
         let counter = self.counters.get(key).await?;
         Some(counter.swap(0, std::sync::atomic::Ordering::SeqCst))
+    }
+
+    async fn increment_expiring(&self, key: &str, by: i64, ttl: Duration) -> Option<i64> {
+        let now = std::time::Instant::now();
+        let counter = self
+            .expiring
+            .get_with(key.to_string(), async move { Arc::new(std::sync::Mutex::new((0, now + ttl))) })
+            .await;
+        let mut state = counter.lock().ok()?;
+        if now >= state.1 {
+            *state = (0, now + ttl);
+        }
+        state.0 += by;
+        state.1 = now + ttl;
+        Some(state.0)
     }
 
     fn backend_name(&self) -> &'static str {
@@ -168,6 +189,22 @@ impl Cache for RedisCache {
             .flatten()
     }
 
+    async fn increment_expiring(&self, key: &str, by: i64, ttl: Duration) -> Option<i64> {
+        let key = self.key(key);
+        let seconds = i64::try_from(ttl.as_secs().max(1)).unwrap_or(i64::MAX);
+        self.run("incr_expire", |mut connection| async move {
+            let (count,): (i64,) = bb8_redis::redis::pipe()
+                .atomic()
+                .incr(&key, by)
+                .expire(&key, seconds)
+                .ignore()
+                .query_async(&mut *connection)
+                .await?;
+            Ok(count)
+        })
+        .await
+    }
+
     fn backend_name(&self) -> &'static str {
         "redis"
     }
@@ -198,6 +235,16 @@ mod tests {
         assert_eq!(cache.increment(&counter, 3).await, Some(5));
         assert_eq!(cache.take_counter(&counter).await, Some(5));
         assert!(matches!(cache.take_counter(&counter).await, None | Some(0)));
+
+        let window = format!("{prefix}:window");
+        assert_eq!(cache.increment_expiring(&window, 1, Duration::from_secs(1)).await, Some(1));
+        assert_eq!(cache.increment_expiring(&window, 1, Duration::from_secs(1)).await, Some(2));
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert_eq!(
+            cache.increment_expiring(&window, 1, Duration::from_secs(1)).await,
+            Some(1),
+            "expired counters restart"
+        );
     }
 
     #[tokio::test]

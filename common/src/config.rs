@@ -129,6 +129,9 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Deadline for a call that arrives without one.
     pub default_deadline: Duration,
+    /// GraphQL requests per minute per client address / per bearer token at the edge.
+    pub rate_limit_per_client: u32,
+    pub rate_limit_per_user: u32,
     /// This process's service account, for calls on its own behalf (jobs, feeds, billing → catalog).
     pub service_credentials: Option<crate::service_token::ServiceCredentialsConfig>,
 }
@@ -349,6 +352,8 @@ impl Config {
             shutdown_drain: Duration::from_secs(vars.parse_or("NDS_SHUTDOWN_DRAIN_SECS", 5)?),
             shutdown_grace: Duration::from_secs(vars.parse_or("NDS_SHUTDOWN_GRACE_SECS", 20)?),
             default_deadline: Duration::from_millis(vars.parse_or("NDS_DEFAULT_DEADLINE_MS", 5000)?),
+            rate_limit_per_client: vars.parse_or("NDS_RATE_LIMIT_PER_CLIENT", 600)?,
+            rate_limit_per_user: vars.parse_or("NDS_RATE_LIMIT_PER_USER", 300)?,
             service_credentials: match (vars.get("NDS_SERVICE_CLIENT_ID"), vars.get("NDS_SERVICE_CLIENT_SECRET")) {
                 (Some(client_id), Some(secret)) => Some(crate::service_token::ServiceCredentialsConfig {
                     client_id: client_id.to_string(),

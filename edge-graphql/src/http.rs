@@ -143,9 +143,12 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
 
 pub fn router(state: EdgeState) -> Router {
     let cors = cors_layer(&state.cors_origins);
-    Router::new()
+    let rate_limited = Router::new()
         .route("/graphql", get(graphiql_or_get).post(graphql_handler))
         .route("/graphql/ws", get(websocket_handler))
+        .route_layer(axum::middleware::from_fn_with_state(state.rate_limiter.clone(), crate::rate_limit::enforce));
+    Router::new()
+        .merge(rate_limited)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/.well-known/jwks.json", get(jwks))

@@ -7,6 +7,7 @@ pub mod error;
 pub mod http;
 pub mod limits;
 pub mod loaders;
+pub mod rate_limit;
 pub mod schema;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ pub struct EdgeState {
     pub cors_origins: Arc<Vec<String>>,
     /// Deadline budget of one GraphQL request, forwarded to every gRPC call it makes.
     pub request_budget: Duration,
+    pub rate_limiter: Arc<rate_limit::RateLimiter>,
 }
 
 /// Builds the schema with the limits and switches of this deployment.
@@ -52,6 +54,11 @@ pub fn edge_state(runtime: &Runtime) -> EdgeState {
         graphiql: runtime.config.graphiql,
         cors_origins: Arc::new(runtime.config.cors_origins.clone()),
         request_budget: runtime.config.default_deadline,
+        rate_limiter: Arc::new(rate_limit::RateLimiter::new(
+            runtime.cache.clone(),
+            runtime.config.rate_limit_per_client,
+            runtime.config.rate_limit_per_user,
+        )),
     }
 }
 
