@@ -125,6 +125,8 @@ pub struct Config {
     pub graphql_introspection: bool,
     pub graphiql: bool,
     pub apq_allowlist: bool,
+    /// Registered persisted queries (JSON object: SHA-256 hex → query) for the allow-list mode.
+    pub persisted_queries_file: Option<PathBuf>,
     pub shutdown_drain: Duration,
     pub shutdown_grace: Duration,
     /// Deadline for a call that arrives without one.
@@ -178,6 +180,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("NDS_GRAPHQL_INTROSPECTION", "on in development", "`true`/`false`"),
     ("NDS_GRAPHIQL", "on in development", "`true`/`false`"),
     ("NDS_APQ_ALLOWLIST", "false", "accept only registered persisted queries"),
+    ("NDS_PERSISTED_QUERIES_FILE", "unset", "JSON object of SHA-256 hex → query: the registered queries"),
     ("NDS_SHUTDOWN_DRAIN_SECS", "5", "NOT_SERVING before draining on SIGTERM"),
     ("NDS_SHUTDOWN_GRACE_SECS", "20", "time in-flight calls get to finish"),
     ("NDS_DEFAULT_DEADLINE_MS", "5000", "deadline of a call that arrives without one"),
@@ -349,6 +352,7 @@ impl Config {
             graphql_introspection: vars.bool_or("NDS_GRAPHQL_INTROSPECTION", development)?,
             graphiql: vars.bool_or("NDS_GRAPHIQL", development)?,
             apq_allowlist: vars.bool_or("NDS_APQ_ALLOWLIST", false)?,
+            persisted_queries_file: vars.get("NDS_PERSISTED_QUERIES_FILE").map(PathBuf::from),
             shutdown_drain: Duration::from_secs(vars.parse_or("NDS_SHUTDOWN_DRAIN_SECS", 5)?),
             shutdown_grace: Duration::from_secs(vars.parse_or("NDS_SHUTDOWN_GRACE_SECS", 20)?),
             default_deadline: Duration::from_millis(vars.parse_or("NDS_DEFAULT_DEADLINE_MS", 5000)?),

@@ -7,6 +7,7 @@ pub mod error;
 pub mod http;
 pub mod limits;
 pub mod loaders;
+pub mod persisted;
 pub mod rate_limit;
 pub mod schema;
 
@@ -30,9 +31,23 @@ pub struct EdgeState {
 }
 
 /// Builds the schema with the limits and switches of this deployment.
-pub fn build_schema(runtime: &Runtime, clients: clients::Clients) -> NdsSchema {
+pub fn build_schema(
+    runtime: &Runtime,
+    clients: clients::Clients,
+) -> Result<NdsSchema, persisted::PersistedQueriesError> {
+    let persisted_queries = match (&runtime.config.persisted_queries_file, runtime.config.apq_allowlist) {
+        (Some(path), true) => persisted::PersistedQueries::allow_list_file(path)?,
+        (None, true) => {
+            return Err(persisted::PersistedQueriesError::Unreadable {
+                path: "NDS_PERSISTED_QUERIES_FILE".into(),
+                reason: "the allow-list mode needs the registered queries".into(),
+            });
+        }
+        (_, false) => persisted::PersistedQueries::open(),
+    };
     let mut builder = schema::schema_builder()
         .data(clients)
+        .extension(persisted_queries)
         .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)
         .limit_directives(limits::MAX_DIRECTIVES)
@@ -43,13 +58,13 @@ pub fn build_schema(runtime: &Runtime, clients: clients::Clients) -> NdsSchema {
     if runtime.config.is_production() {
         builder = builder.disable_suggestions();
     }
-    builder.finish()
+    Ok(builder.finish())
 }
 
-pub fn edge_state(runtime: &Runtime) -> EdgeState {
+pub fn edge_state(runtime: &Runtime) -> Result<EdgeState, persisted::PersistedQueriesError> {
     let clients = clients::Clients::new(runtime.channels.clone());
-    EdgeState {
-        schema: build_schema(runtime, clients.clone()),
+    Ok(EdgeState {
+        schema: build_schema(runtime, clients.clone())?,
         clients,
         graphiql: runtime.config.graphiql,
         cors_origins: Arc::new(runtime.config.cors_origins.clone()),
@@ -59,10 +74,10 @@ pub fn edge_state(runtime: &Runtime) -> EdgeState {
             runtime.config.rate_limit_per_client,
             runtime.config.rate_limit_per_user,
         )),
-    }
+    })
 }
 
 /// The edge's axum router for a runtime.
-pub fn router(runtime: &Runtime) -> axum::Router {
-    http::router(edge_state(runtime))
+pub fn router(runtime: &Runtime) -> Result<axum::Router, persisted::PersistedQueriesError> {
+    Ok(http::router(edge_state(runtime)?))
 }

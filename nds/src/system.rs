@@ -6,13 +6,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use nds_common::auth::principal::SCOPE_INTERNAL;
 use nds_common::config::{Config, ServiceName};
 use nds_common::grpc::{GrpcServeOptions, serve_grpc};
 use nds_common::runtime::Runtime;
 use nds_common::service_token::{ServiceCredentialsConfig, ServiceTokens};
 use nds_common::shutdown::Shutdown;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tonic::service::RoutesBuilder;
@@ -254,7 +254,7 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
             .await
             .with_context(|| format!("binding HTTP on {}", config.http_addr))?;
         http_addr = Some(listener.local_addr()?);
-        let mut router = edge_graphql::router(&runtime);
+        let mut router = edge_graphql::router(&runtime).context("building the GraphQL schema")?;
         if let Some(webhook) = webhook {
             router = router.merge(webhook);
         }

@@ -5,6 +5,7 @@
 
 pub mod billing;
 pub mod catalog;
+pub mod conversations;
 pub mod identity;
 pub mod interpret;
 pub mod metrics;
@@ -12,7 +13,7 @@ pub mod paging;
 pub mod search;
 pub mod vocabulary;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -21,13 +22,22 @@ pub struct Query(
     search::SearchQuery,
     interpret::InterpretQuery,
     metrics::MetricsQuery,
+    conversations::ConversationQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(identity::IdentityMutation, catalog::CatalogMutation, billing::BillingMutation);
+pub struct Mutation(
+    identity::IdentityMutation,
+    catalog::CatalogMutation,
+    billing::BillingMutation,
+    conversations::ConversationMutation,
+);
 
-pub type NdsSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(conversations::ConversationSubscription);
 
-pub fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub type NdsSchema = Schema<Query, Mutation, Subscription>;
+
+pub fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription::default())
 }

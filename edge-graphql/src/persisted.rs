@@ -1,0 +1,116 @@
+//! Persisted queries for the mobile apps (Apollo's `persistedQuery` extension).
+//!
+//! Open mode is automatic persisted queries: a client may send just the hash of a
+//! query it sent before. That caches *any* query, so it is no protection; in
+//! allow-list mode (`NDS_APQ_ALLOWLIST=true`) only the queries registered at build
+//! time of the apps (`NDS_PERSISTED_QUERIES_FILE`, a JSON object hash → query) run,
+//! whether a request sends the hash or the full text.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest};
+use async_graphql::{ErrorExtensions, Request, ServerError, ServerResult};
+use sha2::{Digest, Sha256};
+
+#[derive(Clone)]
+pub enum PersistedQueries {
+    /// Automatic persisted queries: remember what clients sent.
+    Open(moka::sync::Cache<String, Arc<String>>),
+    /// Only these queries (by SHA-256 hex of their text) run.
+    AllowList(Arc<HashMap<String, String>>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PersistedQueriesError {
+    #[error("cannot read the persisted queries file {path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("persisted query {hash} does not match the SHA-256 of its text")]
+    HashMismatch { hash: String },
+}
+
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+impl PersistedQueries {
+    pub fn open() -> Self {
+        PersistedQueries::Open(moka::sync::Cache::new(10_000))
+    }
+
+    /// Loads and checks the registered queries (every key must be its query's hash).
+    pub fn allow_list(registered: HashMap<String, String>) -> Result<Self, PersistedQueriesError> {
+        if let Some(hash) = registered.iter().find(|(hash, query)| **hash != sha256_hex(query)).map(|(hash, _)| hash) {
+            return Err(PersistedQueriesError::HashMismatch { hash: hash.clone() });
+        }
+        Ok(PersistedQueries::AllowList(Arc::new(registered)))
+    }
+
+    pub fn allow_list_file(path: &std::path::Path) -> Result<Self, PersistedQueriesError> {
+        let unreadable =
+            |reason: String| PersistedQueriesError::Unreadable { path: path.display().to_string(), reason };
+        let text = std::fs::read_to_string(path).map_err(|error| unreadable(error.to_string()))?;
+        let registered = serde_json::from_str(&text).map_err(|error| unreadable(error.to_string()))?;
+        PersistedQueries::allow_list(registered)
+    }
+}
+
+fn refusal(message: &str, code: &str) -> ServerError {
+    let error = async_graphql::Error::new(message).extend_with(|_, extensions| extensions.set("code", code));
+    error.into_server_error(async_graphql::Pos::default())
+}
+
+/// The hash a request names in `extensions.persistedQuery.sha256Hash`, if any.
+fn requested_hash(request: &mut Request) -> ServerResult<Option<String>> {
+    let Some(value) = request.extensions.remove("persistedQuery") else {
+        return Ok(None);
+    };
+    let json = value.into_json().map_err(|_| refusal("invalid persistedQuery extension", "BAD_USER_INPUT"))?;
+    if json.get("version").and_then(serde_json::Value::as_i64) != Some(1) {
+        return Err(refusal("only persistedQuery version 1 is supported", "BAD_USER_INPUT"));
+    }
+    let hash = json.get("sha256Hash").and_then(serde_json::Value::as_str);
+    hash.map(|hash| Some(hash.to_ascii_lowercase()))
+        .ok_or_else(|| refusal("persistedQuery needs sha256Hash", "BAD_USER_INPUT"))
+}
+
+struct PersistedQueriesExtension(PersistedQueries);
+
+#[async_trait::async_trait]
+impl Extension for PersistedQueriesExtension {
+    async fn prepare_request(
+        &self,
+        context: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let hash = requested_hash(&mut request)?;
+        match (&self.0, hash) {
+            (PersistedQueries::AllowList(registered), hash) => {
+                let hash = hash.unwrap_or_else(|| sha256_hex(&request.query));
+                match registered.get(&hash) {
+                    Some(query) => request.query = query.clone(),
+                    None => return Err(refusal("this query is not registered", "FORBIDDEN")),
+                }
+            }
+            (PersistedQueries::Open(cache), Some(hash)) if request.query.is_empty() => match cache.get(&hash) {
+                Some(query) => request.query = query.as_ref().clone(),
+                None => return Err(refusal("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")),
+            },
+            (PersistedQueries::Open(cache), Some(hash)) => {
+                if sha256_hex(&request.query) != hash {
+                    return Err(refusal("provided sha does not match query", "BAD_USER_INPUT"));
+                }
+                cache.insert(hash, Arc::new(request.query.clone()));
+            }
+            (PersistedQueries::Open(_), None) => {}
+        }
+        next.run(context, request).await
+    }
+}
+
+impl ExtensionFactory for PersistedQueries {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(PersistedQueriesExtension(self.clone()))
+    }
+}

@@ -1,0 +1,159 @@
+//! The gateway holds under abuse (OWASP GraphQL cheat sheet): depth and cost bombs,
+//! oversized bodies, batches, mutations over GET, introspection in production,
+//! persisted-query allow-listing and rate limits each get a clear refusal.
+//! These run the real edge router; no service is needed because every refusal
+//! happens before a resolver runs.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use nds_common::cache::MemoryCache;
+use nds_common::config::Config;
+use nds_common::runtime::Runtime;
+use serde_json::{Value, json};
+
+async fn start_edge(vars: &[(&str, &str)]) -> SocketAddr {
+    let config = Config::from_vars(vars.iter().map(|(name, value)| (name.to_string(), value.to_string()))).unwrap();
+    let mail_dir = std::env::temp_dir().join(format!("edge-mail-{}", uuid::Uuid::new_v4().simple()));
+    let mailer = Arc::new(nds_common::mail::FileMailer::new(mail_dir, "no-reply@nds.local").unwrap());
+    // Nothing listens on port 9: resolvers would fail, refusals must come first.
+    let runtime = Runtime::new(
+        Arc::new(config),
+        MemoryCache::shared(1000),
+        mailer,
+        "http://127.0.0.1:9",
+        nds_common::Shutdown::new(),
+    )
+    .unwrap();
+    let router = edge_graphql::router(&runtime).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(
+        async move { axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await },
+    );
+    address
+}
+
+async fn post(address: SocketAddr, body: Value) -> (u16, Value) {
+    let response = reqwest::Client::new().post(format!("http://{address}/graphql")).json(&body).send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+fn first_error(body: &Value) -> String {
+    body["errors"][0]["message"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn deep_documents_are_refused() {
+    let address = start_edge(&[]).await;
+    let mut query = "__typename".to_string();
+    for _ in 0..20 {
+        query = format!("listing(id: \"1\") {{ agency {{ id }} {query} }}");
+    }
+    let (_, body) = post(address, json!({ "query": format!("{{ {query} }}") })).await;
+    assert!(first_error(&body).to_lowercase().contains("nested too deep"), "{body}");
+}
+
+#[tokio::test]
+async fn costly_documents_are_refused_and_aliases_count() {
+    let address = start_edge(&[]).await;
+    let page = "listings(first: 100) { edges { node { id make model price agency { name city } } } }";
+    let aliased: String = (0..12).map(|index| format!("page{index}: {page} ")).collect();
+    let (_, body) = post(address, json!({ "query": format!("{{ {aliased} }}") })).await;
+    assert!(first_error(&body).to_lowercase().contains("complex"), "{body}");
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413_and_batches_are_refused() {
+    let address = start_edge(&[]).await;
+    let padding = "x".repeat(80 * 1024);
+    let (status, _) = post(address, json!({ "query": format!("{{ __typename }} # {padding}") })).await;
+    assert_eq!(status, 413);
+    let (status, _) = post(address, json!([{ "query": "{ __typename }" }, { "query": "{ __typename }" }])).await;
+    assert_eq!(status, 400, "array batching is refused");
+}
+
+#[tokio::test]
+async fn mutations_are_refused_over_get() {
+    let address = start_edge(&[]).await;
+    let url = format!("http://{address}/graphql?query=mutation%20%7B%20logOut(refreshToken%3A%20%22x%22)%20%7D");
+    assert_eq!(reqwest::get(url).await.unwrap().status().as_u16(), 405);
+    let url = format!("http://{address}/graphql?query=%7B%20__typename%20%7D");
+    let body: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    assert_eq!(body, json!({ "data": { "__typename": "Query" } }));
+}
+
+#[tokio::test]
+async fn production_turns_introspection_and_graphiql_off() {
+    let address = start_edge(&[("NDS_ENV", "production")]).await;
+    let (_, body) = post(address, json!({ "query": "{ __schema { types { name } } }" })).await;
+    assert!(body["data"]["__schema"].is_null() || body.get("errors").is_some(), "{body}");
+    let page = reqwest::get(format!("http://{address}/graphql")).await.unwrap();
+    assert_eq!(page.status().as_u16(), 400, "no GraphiQL in production");
+
+    let development = start_edge(&[]).await;
+    let (_, body) = post(development, json!({ "query": "{ __schema { queryType { name } } }" })).await;
+    assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
+}
+
+#[tokio::test]
+async fn the_allow_list_runs_only_registered_queries() {
+    let registered = "{ __typename }";
+    let hash = edge_graphql::persisted::sha256_hex(registered);
+    let file = std::env::temp_dir().join(format!("persisted-{}.json", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&file, json!({ hash.clone(): registered }).to_string()).unwrap();
+    let address =
+        start_edge(&[("NDS_APQ_ALLOWLIST", "true"), ("NDS_PERSISTED_QUERIES_FILE", file.to_str().unwrap())]).await;
+
+    let by_hash = json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
+    let (_, body) = post(address, by_hash).await;
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
+    let (_, body) = post(address, json!({ "query": registered })).await;
+    assert_eq!(body["data"]["__typename"], "Query", "the registered text runs too");
+    let (_, body) = post(address, json!({ "query": "{ __schema { types { name } } }" })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN", "{body}");
+}
+
+#[tokio::test]
+async fn automatic_persisted_queries_remember_what_was_sent() {
+    let address = start_edge(&[]).await;
+    let query = "{ __typename }";
+    let hash = edge_graphql::persisted::sha256_hex(query);
+    let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    let (_, body) = post(address, json!({ "extensions": extensions })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND");
+    let (_, body) = post(address, json!({ "query": query, "extensions": extensions })).await;
+    assert_eq!(body["data"]["__typename"], "Query");
+    let (_, body) = post(address, json!({ "extensions": extensions })).await;
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
+    let wrong = json!({ "persistedQuery": { "version": 1, "sha256Hash": "00" } });
+    let (_, body) = post(address, json!({ "query": query, "extensions": wrong })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn floods_get_429_without_harming_other_clients_tokens() {
+    let address = start_edge(&[("NDS_RATE_LIMIT_PER_CLIENT", "3")]).await;
+    for _ in 0..3 {
+        let (status, _) = post(address, json!({ "query": "{ __typename }" })).await;
+        assert_eq!(status, 200);
+    }
+    let (status, body) = post(address, json!({ "query": "{ __typename }" })).await;
+    assert_eq!(status, 429);
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAVAILABLE");
+    // The health endpoint is not behind the GraphQL limit.
+    assert_eq!(reqwest::get(format!("http://{address}/healthz")).await.unwrap().status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn security_headers_are_set() {
+    let address = start_edge(&[]).await;
+    let response = reqwest::get(format!("http://{address}/healthz")).await.unwrap();
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["x-frame-options"], "DENY");
+}
