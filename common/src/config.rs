@@ -386,6 +386,18 @@ impl Config {
         }
     }
 
+    /// In production every database must be named: falling back to an SQLite file
+    /// inside a container would silently lose data on the next restart.
+    pub fn require_database_url(&self, service: ServiceName) -> Result<(), ConfigError> {
+        if self.is_production() && !self.database_urls.contains_key(&service) {
+            return Err(ConfigError::Missing {
+                name: format!("{}_DATABASE_URL", service.env_prefix()),
+                context: "in production".into(),
+            });
+        }
+        Ok(())
+    }
+
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
     }
@@ -409,6 +421,19 @@ mod tests {
         assert!(config.graphiql && config.graphql_introspection);
         assert!(config.database_url(ServiceName::Catalog).starts_with("sqlite://"));
         assert_eq!(config.stripe.currency, "MXN");
+    }
+
+    #[test]
+    fn production_refuses_to_fall_back_to_sqlite() {
+        let config = Config::from_vars(vars(&[("NDS_ENV", "production")])).unwrap();
+        let error = config.require_database_url(ServiceName::Billing).unwrap_err();
+        assert!(matches!(error, ConfigError::Missing { ref name, .. } if name == "NDS_BILLING_DATABASE_URL"));
+        let config =
+            Config::from_vars(vars(&[("NDS_ENV", "production"), ("NDS_BILLING_DATABASE_URL", "postgres://x/b")]))
+                .unwrap();
+        assert!(config.require_database_url(ServiceName::Billing).is_ok());
+        let development = Config::from_vars(vars(&[])).unwrap();
+        assert!(development.require_database_url(ServiceName::Billing).is_ok());
     }
 
     #[test]

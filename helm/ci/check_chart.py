@@ -53,7 +53,8 @@ KNOWN_ENV = set(
     NDS_LLM_API_KEY NDS_LLM_MODEL NDS_LLM_TIMEOUT_MS NDS_SMTP_URL NDS_MAIL_FROM NDS_PUBLIC_URL
     NDS_CORS_ORIGINS NDS_GRAPHQL_INTROSPECTION NDS_GRAPHIQL NDS_APQ_ALLOWLIST
     NDS_SHUTDOWN_DRAIN_SECS NDS_SHUTDOWN_GRACE_SECS NDS_PROMOTION_PRICE NDS_CURRENCY
-    NDS_DEFAULT_DEADLINE_MS""".split()
+    NDS_DEFAULT_DEADLINE_MS NDS_SERVICE_CLIENT_ID NDS_SERVICE_CLIENT_SECRET NDS_RATE_LIMIT_PER_CLIENT
+    NDS_RATE_LIMIT_PER_USER NDS_PERSISTED_QUERIES_FILE""".split()
 )
 # The database each workload must be given: without its URL the binary falls
 # back to an SQLite file in the pod's emptyDir, silently losing data.
@@ -62,7 +63,8 @@ DB_OF = {("serve", s): s for s in SERVICES} | {("migrate", s): s for s in SERVIC
     ("job", "flush-view-counters"): "catalog", ("job", "reindex"): "search"}
 # Values that must hold secrets: never in the ConfigMap, always from a Secret.
 SECRET_ENV = {f"NDS_{s.upper()}_DATABASE_URL" for s in SERVICES} | {
-    "NDS_STRIPE_SECRET_KEY", "NDS_STRIPE_WEBHOOK_SECRETS", "NDS_LLM_API_KEY", "NDS_SMTP_URL"}
+    "NDS_STRIPE_SECRET_KEY", "NDS_STRIPE_WEBHOOK_SECRETS", "NDS_LLM_API_KEY", "NDS_SMTP_URL",
+    "NDS_SERVICE_CLIENT_SECRET"}
 
 
 class Checker:

@@ -48,6 +48,21 @@ pub enum Command {
         #[arg(value_enum)]
         name: JobName,
     },
+    /// Operator tasks against identity's database (NDS_IDENTITY_DATABASE_URL).
+    Admin {
+        #[command(subcommand)]
+        task: AdminTask,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminTask {
+    /// Create the first platform admin (or grant the role to an existing account).
+    /// The password comes from NDS_ADMIN_PASSWORD, so it never lands in shell history.
+    CreatePlatformAdmin {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -121,6 +136,16 @@ impl JobName {
             JobName::Reindex => "reindex",
             JobName::RotateSigningKey => "identity-rotate-signing-key",
             JobName::PruneSessions => "identity-prune-sessions",
+        }
+    }
+
+    /// The database the job works on.
+    pub fn database(self) -> ServiceName {
+        match self {
+            JobName::ExpirePromotions | JobName::StartUsageNewMonth => ServiceName::Billing,
+            JobName::FlushViewCounters => ServiceName::Catalog,
+            JobName::Reindex => ServiceName::Search,
+            JobName::RotateSigningKey | JobName::PruneSessions => ServiceName::Identity,
         }
     }
 }

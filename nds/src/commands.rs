@@ -3,7 +3,7 @@
 use anyhow::Context;
 use nds_common::config::{Config, ServiceName};
 
-use crate::cli::{Command, JobName, ServeTarget};
+use crate::cli::{AdminTask, Command, JobName, ServeTarget};
 use crate::system::{self, SystemOptions};
 
 pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
@@ -22,6 +22,15 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Job { name } => job(config, name).await,
+        Command::Admin { task: AdminTask::CreatePlatformAdmin { email } } => {
+            let password =
+                std::env::var("NDS_ADMIN_PASSWORD").context("set NDS_ADMIN_PASSWORD to the new admin's password")?;
+            config.require_database_url(ServiceName::Identity)?;
+            let runtime = system::job_runtime(config).await?;
+            let user_id = svc_identity::bootstrap_platform_admin(&runtime, &email, &password).await?;
+            println!("platform admin {email} ({user_id})");
+            Ok(())
+        }
     }
 }
 
@@ -73,6 +82,7 @@ async fn serve(config: Config, target: ServeTarget) -> anyhow::Result<()> {
 }
 
 async fn job(config: Config, name: JobName) -> anyhow::Result<()> {
+    config.require_database_url(name.database())?;
     let runtime = system::job_runtime(config).await?;
     let report = match name {
         JobName::ExpirePromotions | JobName::StartUsageNewMonth => {

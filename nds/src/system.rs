@@ -73,6 +73,7 @@ impl RunningSystem {
 
 /// Applies one service's migrations to its configured database.
 pub async fn migrate_service(config: &Config, service: ServiceName) -> anyhow::Result<()> {
+    config.require_database_url(service)?;
     let url = config.database_url(service);
     let result = match service {
         ServiceName::Identity => svc_identity::migrate(&url).await,
@@ -161,6 +162,9 @@ pub async fn job_runtime(config: Config) -> anyhow::Result<Runtime> {
 
 /// Binds the listeners, builds the runtime and starts every requested part.
 pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<RunningSystem> {
+    for service in &options.services {
+        config.require_database_url(*service)?;
+    }
     let config = Arc::new(config);
     let shutdown = Shutdown::new();
 

@@ -52,6 +52,12 @@ pub async fn connect_service(runtime: &Runtime) -> Result<IdentityService, Ident
 /// `runtime.authenticator`, which would call identity over gRPC.
 pub async fn build(runtime: &Runtime) -> Result<IdentityServiceServer<IdentityGrpc>, IdentityError> {
     let service = Arc::new(connect_service(runtime).await?);
+    // The deployment's internal service account (NDS_SERVICE_CLIENT_ID/SECRET): the
+    // same Secret configures identity and the processes that call on their own behalf.
+    if let Some(credentials) = &runtime.config.service_credentials {
+        let scopes: Vec<&str> = credentials.scopes.iter().map(String::as_str).collect();
+        service.ensure_service_account_with_secret(&credentials.client_id, &scopes, &credentials.client_secret).await?;
+    }
     // Build the timing-equaliser hash now, not during the first unknown-email log-in.
     service::blocking(|| std::sync::LazyLock::force(&domain::password::DUMMY_HASH).len()).await?;
     let verifier = JwtVerifier::new(

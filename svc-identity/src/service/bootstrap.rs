@@ -111,6 +111,22 @@ impl IdentityService {
     /// Creates a service account or gives an existing one a new secret (the old
     /// secret stops working). Returns the secret: shown once, stored hashed.
     pub async fn ensure_service_account(&self, client_id: &str, scopes: &[&str]) -> IdentityResult<Secret<String>> {
+        let secret = Secret::new(secrets::generate());
+        self.ensure_service_account_with_secret(client_id, scopes, &secret).await?;
+        Ok(secret)
+    }
+
+    /// Creates the service account (or resets its secret and scopes) with a secret the
+    /// operator chose: the same Secret then configures identity and the callers.
+    pub async fn ensure_service_account_with_secret(
+        &self,
+        client_id: &str,
+        scopes: &[&str],
+        secret: &Secret<String>,
+    ) -> IdentityResult<()> {
+        if secret.expose().len() < 32 {
+            return Err(IdentityError::invalid("client_secret", "service account secrets need at least 32 characters"));
+        }
         let client_id = text::required(client_id, "client_id", 100)?;
         if client_id.contains(char::is_whitespace) {
             return Err(IdentityError::invalid("client_id", "client id cannot contain spaces"));
@@ -118,10 +134,9 @@ impl IdentityService {
         if scopes.iter().any(|scope| scope.is_empty() || scope.contains(char::is_whitespace)) {
             return Err(IdentityError::invalid("scopes", "scopes are single words"));
         }
-        let secret = secrets::generate();
-        account_store::upsert(&self.database, &client_id, &secrets::hash(&secret), &scopes.join(" ")).await?;
+        account_store::upsert(&self.database, &client_id, &secrets::hash(secret.expose()), &scopes.join(" ")).await?;
         tracing::info!(client_id = %client_id, scopes = ?scopes, "service account secret issued");
-        Ok(Secret::new(secret))
+        Ok(())
     }
 
     /// Demo organisations and accounts for `nds dev`; `None` when any user exists.
