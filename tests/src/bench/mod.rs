@@ -4,6 +4,7 @@
 
 pub mod edge;
 pub mod interpret;
+pub mod search;
 
 use std::time::Duration;
 

@@ -1,17 +1,22 @@
-//! The benchmark harness: `nds-bench <all|interpret|edge>`. Each benchmark prints its
+//! The benchmark harness: `nds-bench <all|interpret|edge|search>`. Each benchmark prints its
 //! subject and its same-run baseline with the ratio. Build with `--release`.
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".to_string());
     let wants = |name: &str| which == "all" || which == name;
-    let known = ["all", "interpret", "edge"];
+    let known = ["all", "interpret", "edge", "search"];
     anyhow::ensure!(known.contains(&which.as_str()), "unknown benchmark {which:?}; one of {known:?}");
     if wants("interpret") {
         print!("{}", nds_tests::bench::interpret::run(200));
     }
     if wants("edge") {
         print!("{}", nds_tests::bench::edge::run(5_000).await?);
+    }
+    if wants("search") {
+        // NDS_BENCH_LISTINGS=1000000 for the full run.
+        let listings = std::env::var("NDS_BENCH_LISTINGS").ok().and_then(|value| value.parse().ok()).unwrap_or(100_000);
+        print!("{}", nds_tests::bench::search::run(listings, 500).await?);
     }
     Ok(())
 }
