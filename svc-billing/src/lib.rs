@@ -10,6 +10,9 @@ pub mod grpc;
 pub mod migration;
 pub mod service;
 pub mod store;
+/// Test support shared with the end-to-end tests: the local Stripe stand-in.
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -20,8 +23,8 @@ use nds_proto::billing::v1::billing_service_server::BillingServiceServer;
 use tokio::sync::Notify;
 
 use crate::clients::ServiceCredentials;
-use crate::clients::catalog::{Catalog, GrpcCatalog};
-use crate::clients::identity::{Directory, GrpcDirectory};
+use crate::clients::catalog::GrpcCatalog;
+use crate::clients::identity::GrpcDirectory;
 use crate::clients::stripe_api::StripeApi;
 pub use crate::error::BillingError;
 pub use crate::grpc::BillingGrpc;
@@ -46,10 +49,6 @@ pub struct BillingOptions {
     /// Billing's service token (scope `internal`) for calls on its own behalf:
     /// catalog `SetPromotion`/`StreamChanges`, identity `ListAgencyStaff`.
     pub service_credentials: ServiceCredentials,
-    /// Replaces the gRPC catalog client (in-process wiring).
-    pub catalog: Option<Arc<dyn Catalog>>,
-    /// Replaces the gRPC identity client.
-    pub directory: Option<Arc<dyn Directory>>,
     /// Monthly price per published listing; `None` = [`DEFAULT_LISTING_PRICE_MINOR`].
     pub listing_price_minor: Option<i64>,
     /// Don't start the catalog feed consumer (tests drive it themselves).
@@ -69,12 +68,8 @@ pub async fn billing(runtime: &Runtime, options: &BillingOptions) -> Result<Bill
         &stripe_settings.api_base,
     )?;
     let budget = runtime.config.default_deadline;
-    let catalog = options.catalog.clone().unwrap_or_else(|| {
-        Arc::new(GrpcCatalog::new(runtime.channels.catalog.clone(), options.service_credentials.clone(), budget))
-    });
-    let directory = options.directory.clone().unwrap_or_else(|| {
-        Arc::new(GrpcDirectory::new(runtime.channels.identity.clone(), options.service_credentials.clone(), budget))
-    });
+    let catalog = GrpcCatalog::new(runtime.channels.catalog.clone(), options.service_credentials.clone(), budget);
+    let directory = GrpcDirectory::new(runtime.channels.identity.clone(), options.service_credentials.clone(), budget);
     Ok(Billing {
         database,
         stripe,

@@ -1,5 +1,6 @@
-//! End-to-end flows through billing's real gRPC server and webhook route, against
-//! the local Stripe stand-in and real PostgreSQL.
+//! End-to-end flows through billing's real gRPC server and webhook route, with
+//! real identity and catalog servers (see `support`), the local Stripe stand-in
+//! and real PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 mod support;
@@ -20,7 +21,7 @@ async fn ledger_len(harness: &Harness) -> usize {
     let response = harness
         .client
         .clone()
-        .list_ledger(authorized(ListLedgerRequest { agency_id: String::new(), page: None }, &admin_token()))
+        .list_ledger(authorized(ListLedgerRequest { agency_id: String::new(), page: None }, &harness.admin))
         .await
         .unwrap()
         .into_inner();
@@ -30,15 +31,12 @@ async fn ledger_len(harness: &Harness) -> usize {
 #[tokio::test]
 async fn a_paid_promotion_is_activated_once_synced_to_catalog_and_expired_with_a_mail() {
     let harness = harness(TestDatabase::postgres().await, HarnessOptions::default()).await;
-    let (agency, group) = (Uuid::new_v4(), Uuid::new_v4());
-    let listing = harness.catalog.add_listing(agency, group, true);
+    let agency = harness.onboard_agency("Autos Reforma", None).await;
+    let listing = harness.listing_id(&agency, true).await;
     let mut client = harness.client.clone();
 
     let checkout = client
-        .promote_listing(authorized(
-            PromoteListingRequest { listing_id: listing.to_string() },
-            &manager_token(agency, group),
-        ))
+        .promote_listing(authorized(PromoteListingRequest { listing_id: listing.to_string() }, &agency.manager))
         .await
         .unwrap()
         .into_inner();
@@ -66,13 +64,13 @@ async fn a_paid_promotion_is_activated_once_synced_to_catalog_and_expired_with_a
     );
     settle(&harness).await;
 
-    let until = harness.catalog.promotion(listing).expect("catalog got the promotion");
+    let until = harness.promotion(listing).await.expect("catalog got the promotion");
     assert!((until - now - 30 * 86_400).abs() < 60, "{until}");
     assert_eq!(ledger_len(&harness).await, 1, "one ledger row for one payment");
     let status = client
         .get_billing_status(authorized(
-            GetBillingStatusRequest { agency_id: agency.to_string() },
-            &manager_token(agency, group),
+            GetBillingStatusRequest { agency_id: agency.agency_id.to_string() },
+            &agency.manager,
         ))
         .await
         .unwrap()
@@ -85,26 +83,25 @@ async fn a_paid_promotion_is_activated_once_synced_to_catalog_and_expired_with_a
     let later = until + 1;
     harness.parts.billing.expire_promotions(later).await.unwrap();
     harness.parts.billing.expire_promotions(later).await.unwrap();
-    assert_eq!(harness.catalog.promotion(listing), None);
+    assert_eq!(harness.promotion(listing).await, None);
     let mails = nds_common::mail::read_mailbox(&harness.mail_dir);
     assert_eq!(mails.len(), 1, "{mails:?}");
     assert!(mails[0].contains(&listing.to_string()));
+    // The recipient came from identity: the agency's manager.
+    assert!(mails[0].contains(&agency.manager_email), "{}", mails[0]);
 }
 
 #[tokio::test]
 async fn promoting_a_promoted_listing_extends_it() {
     let harness = harness(TestDatabase::postgres().await, HarnessOptions::default()).await;
-    let (agency, group) = (Uuid::new_v4(), Uuid::new_v4());
-    let listing = harness.catalog.add_listing(agency, group, true);
+    let agency = harness.onboard_agency("Autos Reforma", None).await;
+    let listing = harness.listing_id(&agency, true).await;
     let mut ends = Vec::new();
     for round in 0..2 {
         let checkout = harness
             .client
             .clone()
-            .promote_listing(authorized(
-                PromoteListingRequest { listing_id: listing.to_string() },
-                &manager_token(agency, group),
-            ))
+            .promote_listing(authorized(PromoteListingRequest { listing_id: listing.to_string() }, &agency.manager))
             .await
             .unwrap()
             .into_inner();
@@ -119,7 +116,7 @@ async fn promoting_a_promoted_listing_extends_it() {
         )
         .await;
         settle(&harness).await;
-        ends.push(harness.catalog.promotion(listing).unwrap());
+        ends.push(harness.promotion(listing).await.unwrap());
     }
     assert!((ends[1] - ends[0] - 30 * 86_400).abs() < 5, "{ends:?}");
 }
@@ -127,15 +124,12 @@ async fn promoting_a_promoted_listing_extends_it() {
 #[tokio::test]
 async fn out_of_order_and_stale_payment_events_have_no_effect_after_success() {
     let harness = harness(TestDatabase::postgres().await, HarnessOptions::default()).await;
-    let (agency, group) = (Uuid::new_v4(), Uuid::new_v4());
-    let listing = harness.catalog.add_listing(agency, group, true);
+    let agency = harness.onboard_agency("Autos Reforma", None).await;
+    let listing = harness.listing_id(&agency, true).await;
     let checkout = harness
         .client
         .clone()
-        .promote_listing(authorized(
-            PromoteListingRequest { listing_id: listing.to_string() },
-            &manager_token(agency, group),
-        ))
+        .promote_listing(authorized(PromoteListingRequest { listing_id: listing.to_string() }, &agency.manager))
         .await
         .unwrap()
         .into_inner();
@@ -174,13 +168,13 @@ async fn out_of_order_and_stale_payment_events_have_no_effect_after_success() {
     )
     .await;
     settle(&harness).await;
-    assert!(harness.catalog.promotion(listing).is_some());
+    assert!(harness.promotion(listing).await.is_some());
     let status = harness
         .client
         .clone()
         .get_billing_status(authorized(
-            GetBillingStatusRequest { agency_id: agency.to_string() },
-            &manager_token(agency, group),
+            GetBillingStatusRequest { agency_id: agency.agency_id.to_string() },
+            &agency.manager,
         ))
         .await
         .unwrap()
@@ -208,12 +202,15 @@ async fn out_of_order_and_stale_payment_events_have_no_effect_after_success() {
 #[tokio::test]
 async fn tenants_cannot_promote_or_read_each_others_billing_and_bad_input_changes_nothing() {
     let harness = harness(TestDatabase::postgres().await, HarnessOptions::default()).await;
-    let (agency, group) = (Uuid::new_v4(), Uuid::new_v4());
-    let (other_agency, other_group) = (Uuid::new_v4(), group);
-    let listing = harness.catalog.add_listing(agency, group, true);
-    let draft = harness.catalog.add_listing(agency, group, false);
+    let agency = harness.onboard_agency("Autos Reforma", None).await;
+    // Another agency of the same group.
+    let other_agency = harness.onboard_agency("Autos Polanco", Some(agency.group_id)).await;
+    assert_eq!(other_agency.group_id, agency.group_id);
+    let listing = harness.listing_id(&agency, true).await;
+    let draft = harness.listing_id(&agency, false).await;
     let mut client = harness.client.clone();
-    let other = manager_token(other_agency, other_group);
+    let other = other_agency.manager.clone();
+    let buyer = harness.buyer().await;
 
     let denied = client
         .promote_listing(authorized(PromoteListingRequest { listing_id: listing.to_string() }, &other))
@@ -221,7 +218,7 @@ async fn tenants_cannot_promote_or_read_each_others_billing_and_bad_input_change
         .unwrap_err();
     assert_eq!(code(denied), ErrorCode::Forbidden);
     let denied = client
-        .promote_listing(authorized(PromoteListingRequest { listing_id: listing.to_string() }, &buyer_token()))
+        .promote_listing(authorized(PromoteListingRequest { listing_id: listing.to_string() }, &buyer))
         .await
         .unwrap_err();
     assert_eq!(code(denied), ErrorCode::Forbidden);
@@ -234,7 +231,7 @@ async fn tenants_cannot_promote_or_read_each_others_billing_and_bad_input_change
         .unwrap_err();
     assert_eq!(ApiError::from_status(&bad).field.as_deref(), Some("listing_id"));
     let denied = client
-        .get_billing_status(authorized(GetBillingStatusRequest { agency_id: agency.to_string() }, &other))
+        .get_billing_status(authorized(GetBillingStatusRequest { agency_id: agency.agency_id.to_string() }, &other))
         .await
         .unwrap_err();
     assert_eq!(code(denied), ErrorCode::Forbidden);
@@ -244,16 +241,16 @@ async fn tenants_cannot_promote_or_read_each_others_billing_and_bad_input_change
         .unwrap_err();
     assert_eq!(code(denied), ErrorCode::Forbidden);
 
-    // Deposits: unpublished listing, negative and zero amounts.
-    for (listing_id, amount) in [(draft, 10_000), (listing, -500), (listing, 0)] {
+    // Deposits: unpublished listing (answered like an unknown one), negative and zero amounts.
+    for (listing_id, amount) in [(draft, 10_000), (Uuid::new_v4(), 10_000), (listing, -500), (listing, 0)] {
         let request = PayDepositRequest {
             listing_id: listing_id.to_string(),
             amount: Some(Money { amount_minor: amount, currency: "MXN".into() }),
         };
-        let refused = client.pay_deposit(authorized(request, &buyer_token())).await.unwrap_err();
+        let refused = client.pay_deposit(authorized(request, &buyer)).await.unwrap_err();
         assert_eq!(code(refused), ErrorCode::BadUserInput, "{listing_id} {amount}");
     }
-    assert!(harness.stripe.requests.lock().unwrap().is_empty(), "nothing reached Stripe");
+    assert!(harness.stripe.requests().is_empty(), "nothing reached Stripe");
     assert_eq!(ledger_len(&harness).await, 0);
 }
 
@@ -262,23 +259,23 @@ async fn without_a_stripe_key_paid_actions_answer_payment_not_configured() {
     let harness =
         harness(TestDatabase::postgres().await, HarnessOptions { stripe_key: false, ..HarnessOptions::default() })
             .await;
-    let (agency, group) = (Uuid::new_v4(), Uuid::new_v4());
-    let listing = harness.catalog.add_listing(agency, group, true);
+    let agency = harness.onboard_agency("Autos Reforma", None).await;
+    let listing = harness.listing_id(&agency, true).await;
     let mut client = harness.client.clone();
-    let manager = manager_token(agency, group);
+    let manager = agency.manager.clone();
     let refused = client
         .promote_listing(authorized(PromoteListingRequest { listing_id: listing.to_string() }, &manager))
         .await
         .unwrap_err();
     assert_eq!(code(refused), ErrorCode::PaymentNotConfigured);
     let refused = client
-        .subscribe_agency(authorized(SubscribeAgencyRequest { agency_id: agency.to_string() }, &manager))
+        .subscribe_agency(authorized(SubscribeAgencyRequest { agency_id: agency.agency_id.to_string() }, &manager))
         .await
         .unwrap_err();
     assert_eq!(code(refused), ErrorCode::PaymentNotConfigured);
     // The rest works.
     let status = client
-        .get_billing_status(authorized(GetBillingStatusRequest { agency_id: agency.to_string() }, &manager))
+        .get_billing_status(authorized(GetBillingStatusRequest { agency_id: agency.agency_id.to_string() }, &manager))
         .await
         .unwrap()
         .into_inner();
@@ -288,16 +285,16 @@ async fn without_a_stripe_key_paid_actions_answer_payment_not_configured() {
 #[tokio::test]
 async fn subscription_meters_each_published_listing_once_and_invoices_drive_the_status() {
     let harness = harness(TestDatabase::postgres().await, HarnessOptions::default()).await;
-    let (agency, group) = (Uuid::new_v4(), Uuid::new_v4());
-    let manager = manager_token(agency, group);
+    let agency = harness.onboard_agency("Autos Reforma", None).await;
+    let manager = agency.manager.clone();
     let mut client = harness.client.clone();
-    let subscribed =
-        client.subscribe_agency(authorized(SubscribeAgencyRequest { agency_id: agency.to_string() }, &manager)).await;
-    let paths: Vec<String> =
-        harness.stripe.requests.lock().unwrap().iter().map(|request| request.path.clone()).collect();
+    let subscribed = client
+        .subscribe_agency(authorized(SubscribeAgencyRequest { agency_id: agency.agency_id.to_string() }, &manager))
+        .await;
+    let paths: Vec<String> = harness.stripe.requests().iter().map(|request| request.path.clone()).collect();
     subscribed.unwrap_or_else(|error| panic!("{error:?} after {paths:?}"));
     let conflict = client
-        .subscribe_agency(authorized(SubscribeAgencyRequest { agency_id: agency.to_string() }, &manager))
+        .subscribe_agency(authorized(SubscribeAgencyRequest { agency_id: agency.agency_id.to_string() }, &manager))
         .await
         .unwrap_err();
     assert_eq!(code(conflict), ErrorCode::Conflict);
@@ -311,16 +308,35 @@ async fn subscription_meters_each_published_listing_once_and_invoices_drive_the_
 
     // Two listings published, one of them changed again, and the feed replayed from scratch.
     let now = chrono::Utc::now().timestamp();
-    let first = harness.catalog.add_listing(agency, group, true);
-    let second = harness.catalog.add_listing(agency, group, true);
-    for (listing_id, version) in [(first, 1), (second, 1), (first, 2)] {
-        let mut facts = harness.catalog.0.lock().unwrap().listings[&listing_id].clone();
-        facts.version = version;
-        harness.catalog.push_change(facts, now);
-    }
-    assert_eq!(harness.parts.billing.follow_feed_once().await.unwrap(), 3);
+    let first = harness.listing(&agency, true).await;
+    let second = harness.listing(&agency, true).await;
+    let edited = harness
+        .catalog
+        .clone()
+        .update_listing(authorized(
+            nds_proto::catalog::v1::UpdateListingRequest {
+                id: first.id.clone(),
+                expected_version: first.version,
+                patch: Some(nds_proto::catalog::v1::ListingPatch { mileage_km: Some(36_000), ..Default::default() }),
+            },
+            &manager,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(edited.version > first.version);
+    let (first, second) = (Uuid::parse_str(&first.id).unwrap(), Uuid::parse_str(&second.id).unwrap());
+    harness.catch_up_feed().await;
+    // Every change of catalog's feed was applied: billing's copy has each listing's latest version.
+    let copy = |listing_id: Uuid| {
+        let database = harness.parts.billing.database.clone();
+        async move { svc_billing::store::usage::listing(&database, &listing_id.to_string()).await.unwrap().unwrap() }
+    };
+    assert_eq!(copy(first).await.version, edited.version);
+    assert_eq!(copy(second).await.version, harness.read_listing(second).await.version);
+    assert_eq!(copy(first).await.status, "published");
     svc_billing::store::usage::save_cursor(&harness.parts.billing.database, 0).await.unwrap();
-    harness.parts.billing.follow_feed_once().await.unwrap();
+    harness.catch_up_feed().await;
     let meter_events = harness.stripe.requests_to("billing/meter_events");
     assert_eq!(meter_events.len(), 2, "{meter_events:?}");
     let month = svc_billing::domain::period::month_of(now);
@@ -342,7 +358,7 @@ async fn subscription_meters_each_published_listing_once_and_invoices_drive_the_
     deliver_signed(&harness.parts.webhook, event("evt_inv_old_paid", "invoice.paid", now - 100, invoice("in_1"))).await;
     settle(&harness).await;
     let status = |mut client: billing_service_client::BillingServiceClient<tonic::transport::Channel>| {
-        let request = authorized(GetBillingStatusRequest { agency_id: agency.to_string() }, &manager);
+        let request = authorized(GetBillingStatusRequest { agency_id: agency.agency_id.to_string() }, &manager);
         async move { client.get_billing_status(request).await.unwrap().into_inner().subscription }
     };
     assert_eq!(status(client.clone()).await, SubscriptionStatus::PastDue as i32);
@@ -363,12 +379,16 @@ async fn subscription_meters_each_published_listing_once_and_invoices_drive_the_
 #[tokio::test]
 async fn onboarding_then_a_deposit_takes_the_platform_fee_and_a_refund_reverses_both() {
     let harness = harness(TestDatabase::postgres().await, HarnessOptions::default()).await;
-    let (agency, group) = (Uuid::new_v4(), Uuid::new_v4());
-    let manager = manager_token(agency, group);
-    let listing = harness.catalog.add_listing(agency, group, true);
+    let agency = harness.onboard_agency("Autos Reforma", None).await;
+    let manager = agency.manager.clone();
+    let listing = harness.listing_id(&agency, true).await;
+    let buyer = harness.buyer().await;
     let mut client = harness.client.clone();
     let link = client
-        .start_payout_onboarding(authorized(StartPayoutOnboardingRequest { agency_id: agency.to_string() }, &manager))
+        .start_payout_onboarding(authorized(
+            StartPayoutOnboardingRequest { agency_id: agency.agency_id.to_string() },
+            &manager,
+        ))
         .await
         .unwrap()
         .into_inner();
@@ -377,7 +397,7 @@ async fn onboarding_then_a_deposit_takes_the_platform_fee_and_a_refund_reverses_
         listing_id: listing.to_string(),
         amount: Some(Money { amount_minor: 1_000_000, currency: "MXN".into() }),
     };
-    let not_yet = client.pay_deposit(authorized(deposit.clone(), &buyer_token())).await.unwrap_err();
+    let not_yet = client.pay_deposit(authorized(deposit.clone(), &buyer)).await.unwrap_err();
     assert_eq!(code(not_yet), ErrorCode::Conflict);
 
     let now = chrono::Utc::now().timestamp();
@@ -385,7 +405,7 @@ async fn onboarding_then_a_deposit_takes_the_platform_fee_and_a_refund_reverses_
     deliver_signed(&harness.parts.webhook, event("evt_acct", "account.updated", now, account)).await;
     settle(&harness).await;
 
-    let checkout = client.pay_deposit(authorized(deposit, &buyer_token())).await.unwrap().into_inner();
+    let checkout = client.pay_deposit(authorized(deposit, &buyer)).await.unwrap().into_inner();
     let request = harness.stripe.requests_to("payment_intents").pop().unwrap();
     assert_eq!(request.form["application_fee_amount"], "50000");
     assert_eq!(request.form["transfer_data[destination]"], link.account_id);
@@ -412,7 +432,7 @@ async fn onboarding_then_a_deposit_takes_the_platform_fee_and_a_refund_reverses_
     deliver_signed(&harness.parts.webhook, event("evt_refunded", "charge.refunded", now + 5, charge)).await;
     settle(&harness).await;
     let ledger = client
-        .list_ledger(authorized(ListLedgerRequest { agency_id: agency.to_string(), page: None }, &manager))
+        .list_ledger(authorized(ListLedgerRequest { agency_id: agency.agency_id.to_string(), page: None }, &manager))
         .await
         .unwrap()
         .into_inner();
@@ -432,7 +452,7 @@ async fn onboarding_then_a_deposit_takes_the_platform_fee_and_a_refund_reverses_
         .get_metrics(authorized(
             GetMetricsRequest {
                 scope: Some(nds_proto::common::v1::MetricsScope {
-                    scope: Some(nds_proto::common::v1::metrics_scope::Scope::AgencyId(agency.to_string())),
+                    scope: Some(nds_proto::common::v1::metrics_scope::Scope::AgencyId(agency.agency_id.to_string())),
                 }),
                 range: None,
             },

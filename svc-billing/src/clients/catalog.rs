@@ -1,10 +1,11 @@
 //! Catalog as billing needs it: read a listing (with the caller's rights), set or
-//! clear a promotion (as billing), follow the change feed (as billing).
+//! clear a promotion (as billing), follow the change feed (as billing), over
+//! catalog's gRPC API. Tests run it against a real in-process catalog, so there is
+//! no trait to substitute it.
 
 use std::pin::Pin;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use futures::{Stream, StreamExt};
 use nds_common::grpc::{CallContext, retry_unavailable};
 use nds_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
@@ -37,21 +38,6 @@ pub struct FeedChange {
 
 pub type FeedStream = Pin<Box<dyn Stream<Item = Result<FeedChange, BillingError>> + Send>>;
 
-#[async_trait]
-pub trait Catalog: Send + Sync + 'static {
-    /// Reads a listing with the caller's rights (`context` carries their token).
-    async fn get_listing(&self, context: &CallContext, listing_id: Uuid) -> Result<ListingFacts, BillingError>;
-    /// Sets (or clears, with `None`) a listing's promotion, as billing.
-    async fn set_promotion(
-        &self,
-        listing_id: Uuid,
-        promoted_until_unix: Option<i64>,
-        rank: i32,
-    ) -> Result<(), BillingError>;
-    /// Changes after `after_sequence`, then new ones as they commit.
-    async fn changes(&self, after_sequence: i64) -> Result<FeedStream, BillingError>;
-}
-
 pub fn status_name(status: ListingStatus) -> &'static str {
     match status {
         ListingStatus::Unspecified => "unspecified",
@@ -78,7 +64,8 @@ pub fn listing_facts(listing: &nds_proto::catalog::v1::Listing) -> Result<Listin
     })
 }
 
-/// Catalog over gRPC (production and `nds dev`).
+/// Catalog over gRPC.
+#[derive(Clone)]
 pub struct GrpcCatalog {
     channel: Channel,
     credentials: ServiceCredentials,
@@ -89,11 +76,9 @@ impl GrpcCatalog {
     pub fn new(channel: Channel, credentials: ServiceCredentials, budget: Duration) -> Self {
         Self { channel, credentials, budget }
     }
-}
 
-#[async_trait]
-impl Catalog for GrpcCatalog {
-    async fn get_listing(&self, context: &CallContext, listing_id: Uuid) -> Result<ListingFacts, BillingError> {
+    /// Reads a listing with the caller's rights (`context` carries their token).
+    pub async fn get_listing(&self, context: &CallContext, listing_id: Uuid) -> Result<ListingFacts, BillingError> {
         let response = retry_unavailable(context, || {
             let mut client = CatalogServiceClient::new(self.channel.clone());
             let request = context.request(GetListingRequest { id: listing_id.to_string() });
@@ -103,7 +88,8 @@ impl Catalog for GrpcCatalog {
         listing_facts(&response.into_inner())
     }
 
-    async fn set_promotion(
+    /// Sets (or clears, with `None`) a listing's promotion, as billing.
+    pub async fn set_promotion(
         &self,
         listing_id: Uuid,
         promoted_until_unix: Option<i64>,
@@ -124,7 +110,9 @@ impl Catalog for GrpcCatalog {
         Ok(())
     }
 
-    async fn changes(&self, after_sequence: i64) -> Result<FeedStream, BillingError> {
+    /// Changes after `after_sequence`, then new ones as they commit (the stream
+    /// does not end while catalog runs).
+    pub async fn changes(&self, after_sequence: i64) -> Result<FeedStream, BillingError> {
         let mut client = CatalogServiceClient::new(self.channel.clone());
         // A stream lives long: no deadline, only the token.
         let mut request = tonic::Request::new(StreamChangesRequest { after_sequence });

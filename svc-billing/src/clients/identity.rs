@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use async_trait::async_trait;
 use nds_common::grpc::retry_unavailable;
 use nds_proto::identity::v1::identity_service_client::IdentityServiceClient;
 use nds_proto::identity::v1::{ListAgencyStaffRequest, Role};
@@ -12,12 +11,8 @@ use uuid::Uuid;
 use super::ServiceCredentials;
 use crate::error::BillingError;
 
-#[async_trait]
-pub trait Directory: Send + Sync + 'static {
-    /// E-mail addresses of the agency's managers.
-    async fn manager_emails(&self, agency_id: Uuid) -> Result<Vec<String>, BillingError>;
-}
-
+/// Identity's directory of agency staff, over gRPC.
+#[derive(Clone)]
 pub struct GrpcDirectory {
     channel: Channel,
     credentials: ServiceCredentials,
@@ -28,11 +23,9 @@ impl GrpcDirectory {
     pub fn new(channel: Channel, credentials: ServiceCredentials, budget: Duration) -> Self {
         Self { channel, credentials, budget }
     }
-}
 
-#[async_trait]
-impl Directory for GrpcDirectory {
-    async fn manager_emails(&self, agency_id: Uuid) -> Result<Vec<String>, BillingError> {
+    /// E-mail addresses of the agency's (not suspended) managers.
+    pub async fn manager_emails(&self, agency_id: Uuid) -> Result<Vec<String>, BillingError> {
         let context = self.credentials.context(self.budget);
         let response = retry_unavailable(&context, || {
             let mut client = IdentityServiceClient::new(self.channel.clone());

@@ -1,6 +1,7 @@
 //! What billing calls: Stripe, catalog (listings, promotions, the change feed)
-//! and identity (who manages an agency). Catalog and identity sit behind small
-//! traits so the service can run before their crates exist; production uses gRPC.
+//! and identity (who manages an agency). Catalog and identity are reached over
+//! gRPC, in tests too (real in-process services); only Stripe, an external
+//! service, is replaced in tests, by pointing its API base at a local stand-in.
 
 pub mod catalog;
 pub mod identity;

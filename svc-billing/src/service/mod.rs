@@ -15,8 +15,8 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::clients::catalog::Catalog;
-use crate::clients::identity::Directory;
+use crate::clients::catalog::GrpcCatalog;
+use crate::clients::identity::GrpcDirectory;
 use crate::clients::stripe_api::StripeApi;
 use crate::error::BillingError;
 use crate::store;
@@ -36,8 +36,8 @@ pub struct BillingSettings {
 pub struct Billing {
     pub database: DatabaseConnection,
     pub stripe: StripeApi,
-    pub catalog: Arc<dyn Catalog>,
-    pub directory: Arc<dyn Directory>,
+    pub catalog: GrpcCatalog,
+    pub directory: GrpcDirectory,
     pub mailer: SharedMailer,
     pub settings: BillingSettings,
     /// Wakes the webhook worker when an event was stored.

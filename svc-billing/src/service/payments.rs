@@ -215,10 +215,16 @@ impl Billing {
         let buyer_id = principal.require_user_id()?;
         let listing_id = parse_id("listing_id", listing_id)?;
         let amount = DepositAmount::parse(amount_minor, currency, &self.settings.currency).map_err(money_error)?;
-        let listing = self.catalog.get_listing(context, listing_id).await?;
-        if !listing.published {
-            return Err(BillingError::invalid("listing_id", "deposits are only taken on published listings"));
-        }
+        // Catalog hides unpublished listings from buyers (NOT_FOUND): a draft the
+        // caller cannot see and one they can see answer alike, without revealing
+        // whether an unpublished listing exists.
+        let listing = match self.catalog.get_listing(context, listing_id).await {
+            Ok(listing) if listing.published => listing,
+            Ok(_) | Err(BillingError::NotFound(_)) => {
+                return Err(BillingError::invalid("listing_id", "deposits are only taken on published listings"));
+            }
+            Err(error) => return Err(error),
+        };
         if !self.stripe.is_configured() {
             return Err(BillingError::PaymentNotConfigured);
         }

@@ -1,351 +1,46 @@
-//! Test harness: a local Stripe stand-in speaking Stripe's wire format with the
-//! fixtures' objects, a catalog and directory stand-in (svc-catalog's crate has no
-//! server yet: see the report), tokens, a runtime, and a real gRPC server.
+//! Test harness: billing's real gRPC server and webhook route, next to REAL
+//! identity and catalog servers (one gRPC listener on 127.0.0.1:0, as `nds dev`
+//! assembles them), each over its own fresh PostgreSQL database. Billing reaches
+//! catalog and identity over gRPC with a service token identity issued; users get
+//! their tokens from identity (an agency is onboarded through the application
+//! workflow). Only Stripe, an external service, is replaced: by the local stand-in
+//! `svc_billing::testing::StripeStandIn`, which answers with Stripe's own objects.
 #![allow(dead_code)]
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
-use async_trait::async_trait;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
-use axum::routing::post;
-use futures::StreamExt;
+use axum::http::StatusCode;
 use nds_common::Shutdown;
-use nds_common::auth::{Authenticator, JwtVerifier, StaticJwks};
+use nds_common::auth::principal::SCOPE_INTERNAL;
 use nds_common::cache::MemoryCache;
 use nds_common::config::Config;
-use nds_common::grpc::CallContext;
+use nds_common::grpc::{GrpcServeOptions, serve_grpc};
 use nds_common::mail::FileMailer;
-use nds_common::runtime::{Runtime, ServiceChannels};
+use nds_common::runtime::Runtime;
+use nds_common::service_token::{ServiceCredentialsConfig, ServiceTokens};
 use nds_common::testing::TestDatabase;
 use nds_proto::billing::v1::billing_service_client::BillingServiceClient;
-use svc_billing::clients::catalog::{Catalog, FeedChange, FeedStream, ListingFacts};
-use svc_billing::clients::identity::Directory;
-use svc_billing::error::BillingError;
+use nds_proto::catalog::v1 as catalog_wire;
+use nds_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
+use nds_proto::common::v1 as common_wire;
+use nds_proto::identity::v1 as identity_wire;
+use nds_proto::identity::v1::identity_service_client::IdentityServiceClient;
+use svc_billing::testing::StripeStandIn;
 use svc_billing::{BillingOptions, BillingParts};
 use tokio::net::TcpListener;
+use tonic::service::RoutesBuilder;
 use tonic::transport::Channel;
 use uuid::Uuid;
 
 pub const WEBHOOK_SECRET: &str = "whsec_test_current";
-pub const KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIII492je9j7PJVtoqdFjd9AoUPPRjfwAuRmdYI/BdGfC\n-----END PRIVATE KEY-----\n";
-pub const KEY_X: &str = "5vYO9rV2aWSQ-l5Sv3kbT3UWrvO9y8qVrn5zje5KC-E";
+pub const STRIPE_KEY: &str = "sk_test_billing";
+const PASSWORD: &str = "una-clave-larga-2026";
 
 pub fn fixture(name: &str) -> serde_json::Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/stripe-fixtures/resources.json");
-    let all: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    all[name].clone()
-}
-
-// ---------------------------------------------------------------- Stripe stand-in
-
-#[derive(Clone, Debug)]
-pub struct RecordedRequest {
-    pub path: String,
-    pub form: HashMap<String, String>,
-    pub idempotency_key: Option<String>,
-}
-
-#[derive(Clone, Default)]
-pub struct StripeStandIn {
-    pub requests: Arc<Mutex<Vec<RecordedRequest>>>,
-    responses_by_key: Arc<Mutex<HashMap<String, serde_json::Value>>>,
-}
-
-impl StripeStandIn {
-    pub fn requests_to(&self, path: &str) -> Vec<RecordedRequest> {
-        self.requests.lock().unwrap().iter().filter(|request| request.path == path).cloned().collect()
-    }
-}
-
-fn object_for(path: &str, form: &HashMap<String, String>) -> serde_json::Value {
-    let id_suffix = Uuid::new_v4().simple().to_string();
-    let metadata: serde_json::Map<String, serde_json::Value> = form
-        .iter()
-        .filter_map(|(key, value)| {
-            key.strip_prefix("metadata[")
-                .and_then(|rest| rest.strip_suffix(']'))
-                .map(|name| (name.to_string(), value.clone().into()))
-        })
-        .collect();
-    let now = chrono::Utc::now().timestamp();
-    match path {
-        "payment_intents" => {
-            let mut object = fixture("payment_intent");
-            let id = format!("pi_{id_suffix}");
-            object["id"] = id.clone().into();
-            object["client_secret"] = format!("{id}_secret_test").into();
-            object["amount"] = form["amount"].parse::<i64>().unwrap().into();
-            object["currency"] = form["currency"].clone().into();
-            object["metadata"] = metadata.into();
-            object["created"] = now.into();
-            for field in ["last_payment_error", "next_action", "processing", "transfer_data", "canceled_at"] {
-                object[field] = serde_json::Value::Null;
-            }
-            object["application_fee_amount"] = form
-                .get("application_fee_amount")
-                .map(|fee| fee.parse::<i64>().unwrap().into())
-                .unwrap_or(serde_json::Value::Null);
-            object
-        }
-        "customers" => {
-            let mut object = fixture("customer");
-            object["id"] = format!("cus_{id_suffix}").into();
-            object["metadata"] = metadata.into();
-            object
-        }
-        "billing/meters" => {
-            let mut object = fixture("billing.meter");
-            object["id"] = format!("mtr_{id_suffix}").into();
-            object["event_name"] = form["event_name"].clone().into();
-            object
-        }
-        "prices" => {
-            let mut object = fixture("price");
-            object["id"] = format!("price_{id_suffix}").into();
-            object
-        }
-        "subscriptions" => {
-            let mut object = fixture("subscription");
-            object["id"] = format!("sub_{id_suffix}").into();
-            object["customer"] = form["customer"].clone().into();
-            object["status"] = "active".into();
-            // The fixture's nested item carries placeholder values; an empty list keeps the shape.
-            object["billing_mode"] = serde_json::json!({"type": "classic"});
-            // Newer than the fixture file: async-stripe rc.10 requires it.
-            object["billing_schedules"] = serde_json::json!([]);
-            object["automatic_tax"] = serde_json::json!({"enabled": false, "disabled_reason": null, "liability": null});
-            object["items"] =
-                serde_json::json!({"object": "list", "data": [], "has_more": false, "url": "/v1/subscription_items"});
-            for field in [
-                "billing_cycle_anchor_config",
-                "billing_thresholds",
-                "pause_collection",
-                "payment_settings",
-                "pending_update",
-                "transfer_data",
-                "trial_settings",
-                "cancel_at",
-                "canceled_at",
-                "ended_at",
-                "pending_invoice_item_interval",
-                "next_pending_invoice_item_invoice",
-                "trial_end",
-                "trial_start",
-            ] {
-                object[field] = serde_json::Value::Null;
-            }
-            object
-        }
-        "billing/meter_events" => {
-            let mut object = fixture("billing.meter_event");
-            object["identifier"] = form["identifier"].clone().into();
-            object["event_name"] = form["event_name"].clone().into();
-            object
-        }
-        "accounts" => {
-            let mut object = fixture("account");
-            object["id"] = format!("acct_{id_suffix}").into();
-            object["metadata"] = metadata.into();
-            object
-        }
-        "account_links" => {
-            let mut object = fixture("account_link");
-            object["url"] = format!("https://connect.stripe.test/setup/{}", form["account"]).into();
-            object["expires_at"] = (now + 300).into();
-            object
-        }
-        "refunds" => {
-            let mut object = fixture("refund");
-            object["id"] = format!("re_{id_suffix}").into();
-            object["payment_intent"] = form["payment_intent"].clone().into();
-            object
-        }
-        other => {
-            serde_json::json!({"error": {"type": "invalid_request_error", "message": format!("unknown path {other}")}})
-        }
-    }
-}
-
-async fn stripe_post(
-    State(state): State<StripeStandIn>,
-    Path(path): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> impl IntoResponse {
-    assert!(headers.get("authorization").is_some_and(|value| value.to_str().unwrap() == "Bearer sk_test_billing"));
-    let form: HashMap<String, String> = url_decode(&body);
-    let idempotency_key = headers.get("idempotency-key").map(|value| value.to_str().unwrap().to_string());
-    state.requests.lock().unwrap().push(RecordedRequest {
-        path: path.clone(),
-        form: form.clone(),
-        idempotency_key: idempotency_key.clone(),
-    });
-    // Like Stripe: the same idempotency key answers the same object.
-    if let Some(key) = &idempotency_key
-        && let Some(previous) = state.responses_by_key.lock().unwrap().get(key)
-    {
-        return (StatusCode::OK, previous.to_string());
-    }
-    let object = object_for(&path, &form);
-    if let Some(key) = idempotency_key {
-        state.responses_by_key.lock().unwrap().insert(key, object.clone());
-    }
-    (StatusCode::OK, object.to_string())
-}
-
-fn url_decode(body: &[u8]) -> HashMap<String, String> {
-    fn decode(raw: &str) -> String {
-        let raw = raw.replace('+', " ");
-        let bytes = raw.as_bytes();
-        let mut out = Vec::new();
-        let mut index = 0;
-        while index < bytes.len() {
-            if bytes[index] == b'%' && index + 2 < bytes.len() {
-                out.push(u8::from_str_radix(&raw[index + 1..index + 3], 16).unwrap());
-                index += 3;
-            } else {
-                out.push(bytes[index]);
-                index += 1;
-            }
-        }
-        String::from_utf8(out).unwrap()
-    }
-    String::from_utf8_lossy(body)
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(key, value)| (decode(key), decode(value)))
-        .collect()
-}
-
-pub async fn start_stripe() -> (StripeStandIn, String) {
-    let state = StripeStandIn::default();
-    let app = Router::new().route("/v1/{*path}", post(stripe_post)).with_state(state.clone());
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (state, format!("http://{address}"))
-}
-
-// ---------------------------------------------------------------- catalog / identity stand-ins
-
-#[derive(Clone, Debug, Default)]
-pub struct CatalogState {
-    pub listings: HashMap<Uuid, ListingFacts>,
-    pub promotions: HashMap<Uuid, Option<i64>>,
-    pub set_promotion_calls: usize,
-    pub feed: Vec<FeedChange>,
-}
-
-/// Stands in for svc-catalog, which has no server yet. It does only what billing
-/// relies on: listings by id (no visibility rules), SetPromotion, a finite feed.
-#[derive(Clone, Default)]
-pub struct CatalogStandIn(pub Arc<Mutex<CatalogState>>);
-
-impl CatalogStandIn {
-    pub fn add_listing(&self, agency_id: Uuid, group_id: Uuid, published: bool) -> Uuid {
-        let listing_id = Uuid::now_v7();
-        let status = if published { "published" } else { "draft" };
-        self.0.lock().unwrap().listings.insert(
-            listing_id,
-            ListingFacts { listing_id, agency_id, group_id, published, status: status.into(), version: 1 },
-        );
-        listing_id
-    }
-
-    pub fn promotion(&self, listing_id: Uuid) -> Option<i64> {
-        self.0.lock().unwrap().promotions.get(&listing_id).copied().flatten()
-    }
-
-    pub fn push_change(&self, listing: ListingFacts, changed_at_unix: i64) {
-        let mut state = self.0.lock().unwrap();
-        let sequence = state.feed.len() as i64 + 1;
-        state.feed.push(FeedChange { sequence, listing, changed_at_unix });
-    }
-}
-
-#[async_trait]
-impl Catalog for CatalogStandIn {
-    async fn get_listing(&self, _context: &CallContext, listing_id: Uuid) -> Result<ListingFacts, BillingError> {
-        self.0
-            .lock()
-            .unwrap()
-            .listings
-            .get(&listing_id)
-            .cloned()
-            .ok_or_else(|| BillingError::NotFound("listing".into()))
-    }
-
-    async fn set_promotion(
-        &self,
-        listing_id: Uuid,
-        promoted_until_unix: Option<i64>,
-        _rank: i32,
-    ) -> Result<(), BillingError> {
-        let mut state = self.0.lock().unwrap();
-        if !state.listings.contains_key(&listing_id) {
-            return Err(BillingError::NotFound("listing".into()));
-        }
-        state.set_promotion_calls += 1;
-        state.promotions.insert(listing_id, promoted_until_unix);
-        Ok(())
-    }
-
-    async fn changes(&self, after_sequence: i64) -> Result<FeedStream, BillingError> {
-        let changes: Vec<_> =
-            self.0.lock().unwrap().feed.iter().filter(|change| change.sequence > after_sequence).cloned().collect();
-        Ok(Box::pin(futures::stream::iter(changes.into_iter().map(Ok))))
-    }
-}
-
-pub struct DirectoryStandIn;
-
-#[async_trait]
-impl Directory for DirectoryStandIn {
-    async fn manager_emails(&self, agency_id: Uuid) -> Result<Vec<String>, BillingError> {
-        Ok(vec![format!("manager-{}@agency.test", agency_id.simple())])
-    }
-}
-
-// ---------------------------------------------------------------- tokens
-
-pub fn jwks() -> String {
-    serde_json::json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": KEY_X, "kid": "k1", "alg": "EdDSA", "use": "sig"}]}).to_string()
-}
-
-pub fn token(memberships: serde_json::Value, kind: &str, scopes: &[&str]) -> String {
-    let now = chrono::Utc::now().timestamp();
-    let claims = serde_json::json!({
-        "iss": "nds", "aud": "nds-api", "sub": Uuid::new_v4().to_string(), "exp": now + 300, "iat": now,
-        "jti": Uuid::new_v4().to_string(), "token_use": "access", "kind": kind, "memberships": memberships, "scopes": scopes,
-    });
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
-    header.typ = Some("at+jwt".into());
-    header.kid = Some("k1".into());
-    jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_ed_pem(KEY_PEM.as_bytes()).unwrap())
-        .unwrap()
-}
-
-pub fn manager_token(agency_id: Uuid, group_id: Uuid) -> String {
-    token(
-        serde_json::json!([{"role": "AGENCY_MANAGER", "agency_id": agency_id.to_string(), "group_id": group_id.to_string()}]),
-        "user",
-        &[],
-    )
-}
-
-pub fn buyer_token() -> String {
-    token(serde_json::json!([{"role": "BUYER"}]), "user", &[])
-}
-
-pub fn admin_token() -> String {
-    token(serde_json::json!([{"role": "PLATFORM_ADMIN"}]), "user", &[])
+    svc_billing::testing::load_fixtures().unwrap()[name].clone()
 }
 
 pub fn authorized<T>(message: T, token: &str) -> tonic::Request<T> {
@@ -356,14 +51,34 @@ pub fn authorized<T>(message: T, token: &str) -> tonic::Request<T> {
 
 // ---------------------------------------------------------------- the harness
 
+/// An agency onboarded through identity, with its manager's session.
+#[derive(Clone, Debug)]
+pub struct Agency {
+    pub agency_id: Uuid,
+    pub group_id: Uuid,
+    pub manager_email: String,
+    /// The manager's access token, issued by identity.
+    pub manager: String,
+}
+
 pub struct Harness {
-    pub database: TestDatabase,
     pub stripe: StripeStandIn,
-    pub catalog: CatalogStandIn,
     pub parts: BillingParts,
     pub client: BillingServiceClient<Channel>,
-    pub mail_dir: std::path::PathBuf,
+    pub catalog: CatalogServiceClient<Channel>,
+    pub identity: IdentityServiceClient<Channel>,
+    /// The runtime identity and catalog run with (billing's differs only in its mailer).
+    pub runtime: Runtime,
+    /// Billing's mail (promotion ends); identity's (invitations) goes elsewhere.
+    pub mail_dir: PathBuf,
+    pub identity_mail_dir: PathBuf,
+    /// A platform admin's access token.
+    pub admin: String,
     pub shutdown: Shutdown,
+    // Last: dropped after the servers were told to stop.
+    pub database: TestDatabase,
+    identity_database: TestDatabase,
+    catalog_database: TestDatabase,
 }
 
 pub struct HarnessOptions {
@@ -378,65 +93,322 @@ impl Default for HarnessOptions {
 }
 
 pub async fn harness(database: TestDatabase, options: HarnessOptions) -> Harness {
+    let identity_database = TestDatabase::postgres().await;
+    let catalog_database = TestDatabase::postgres().await;
     svc_billing::migrate(database.url()).await.unwrap();
-    let (stripe, stripe_url) = start_stripe().await;
+    svc_identity::migrate(identity_database.url()).await.unwrap();
+    svc_catalog::migrate(catalog_database.url()).await.unwrap();
+    let stripe = StripeStandIn::start(STRIPE_KEY).await.unwrap();
+    let run = Uuid::new_v4().simple().to_string();
+    let data_dir = std::env::temp_dir().join(format!("billing-test-{run}"));
     let mut vars = vec![
+        ("NDS_DATA_DIR".to_string(), data_dir.display().to_string()),
+        ("NDS_IDENTITY_DATABASE_URL".to_string(), identity_database.url().to_string()),
+        ("NDS_CATALOG_DATABASE_URL".to_string(), catalog_database.url().to_string()),
         ("NDS_BILLING_DATABASE_URL".to_string(), database.url().to_string()),
-        ("NDS_STRIPE_API_BASE".to_string(), stripe_url),
+        ("NDS_STRIPE_API_BASE".to_string(), stripe.url()),
         ("NDS_STRIPE_WEBHOOK_SECRETS".to_string(), options.webhook_secrets.join(",")),
         ("NDS_PLATFORM_FEE_PERCENT".to_string(), "5".to_string()),
     ];
     if options.stripe_key {
-        vars.push(("NDS_STRIPE_SECRET_KEY".to_string(), "sk_test_billing".to_string()));
+        vars.push(("NDS_STRIPE_SECRET_KEY".to_string(), STRIPE_KEY.to_string()));
     }
     let config = Arc::new(Config::from_vars(vars).unwrap());
-    let mail_dir = std::env::temp_dir().join(format!("billing-mail-{}", Uuid::new_v4().simple()));
-    let mailer = Arc::new(FileMailer::new(&mail_dir, "NDS <no-reply@nds.local>").unwrap());
-    let verifier = JwtVerifier::new(Arc::new(StaticJwks(jwks())), "nds", "nds-api");
+    let mail_dir = data_dir.join("billing-mail");
+    let identity_mail_dir = data_dir.join("identity-mail");
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
     let shutdown = Shutdown::new();
-    let channels = ServiceChannels::from_config(&config, "http://127.0.0.1:9").unwrap();
-    let runtime = Runtime {
+    let identity_mailer = Arc::new(FileMailer::new(&identity_mail_dir, "NDS <no-reply@nds.local>").unwrap());
+    // Verifies tokens from identity's JWKS over gRPC, as every service does.
+    let mut runtime = Runtime::new(
         config,
-        cache: MemoryCache::shared(1000),
-        mailer,
-        authenticator: Authenticator::new(Arc::new(verifier)),
-        channels,
-        shutdown: shutdown.clone(),
-        service_tokens: None,
+        MemoryCache::shared(1000),
+        identity_mailer,
+        &format!("http://{address}"),
+        shutdown.clone(),
+    )
+    .unwrap();
+    // As `nds dev`: a service account with the internal scope for calls on the services' own behalf.
+    let secret = svc_identity::ensure_service_account(&runtime, "billing-tests", &[SCOPE_INTERNAL]).await.unwrap();
+    let credentials = ServiceCredentialsConfig {
+        client_id: "billing-tests".into(),
+        client_secret: secret,
+        scopes: vec![SCOPE_INTERNAL.to_string()],
     };
-    let catalog = CatalogStandIn::default();
+    runtime.service_tokens = Some(ServiceTokens::new(credentials, runtime.channels.identity.clone()));
+    let billing_runtime = Runtime {
+        mailer: Arc::new(FileMailer::new(&mail_dir, "NDS <no-reply@nds.local>").unwrap()),
+        ..runtime.clone()
+    };
+
+    let mut routes = RoutesBuilder::default();
+    routes.add_service(svc_identity::build(&runtime).await.unwrap());
+    routes.add_service(svc_catalog::build(&runtime).await.unwrap());
     let parts = svc_billing::build_with(
-        &runtime,
+        &billing_runtime,
         BillingOptions {
-            catalog: Some(Arc::new(catalog.clone())),
-            directory: Some(Arc::new(DirectoryStandIn)),
+            service_credentials: svc_billing::clients::ServiceCredentials { tokens: runtime.service_tokens.clone() },
+            // Tests drive the feed themselves (see `catch_up_feed`).
             without_feed_consumer: true,
             ..BillingOptions::default()
         },
     )
     .await
     .unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address: SocketAddr = listener.local_addr().unwrap();
-    let server = parts.grpc.clone();
+    routes.add_service(parts.grpc.clone());
+    let names =
+        [nds_proto::service_names::IDENTITY, nds_proto::service_names::CATALOG, nds_proto::service_names::BILLING];
+    let serve_options =
+        GrpcServeOptions { drain: Duration::ZERO, grace: Duration::from_millis(500), ..GrpcServeOptions::default() };
     let server_shutdown = shutdown.clone();
     tokio::spawn(async move {
-        tonic::transport::Server::builder()
-            .add_service(server)
-            .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), async move {
-                server_shutdown.wait().await
+        serve_grpc(listener, routes.routes(), &names, serve_options, server_shutdown).await.unwrap();
+    });
+    let tokens = runtime.service_tokens.clone().unwrap();
+    tokens.refresh().await.unwrap();
+    tokens.spawn_refresher(shutdown.clone());
+
+    let channel = runtime.channels.identity.clone();
+    let identity = IdentityServiceClient::new(channel.clone());
+    let catalog = CatalogServiceClient::new(runtime.channels.catalog.clone());
+    let client = BillingServiceClient::new(runtime.channels.billing.clone());
+    svc_identity::bootstrap_platform_admin(&runtime, "admin@billing.test", PASSWORD).await.unwrap();
+    let admin = log_in(&identity, "admin@billing.test").await;
+    Harness {
+        stripe,
+        parts,
+        client,
+        catalog,
+        identity,
+        runtime,
+        mail_dir,
+        identity_mail_dir,
+        admin,
+        shutdown,
+        database,
+        identity_database,
+        catalog_database,
+    }
+}
+
+async fn log_in(identity: &IdentityServiceClient<Channel>, email: &str) -> String {
+    identity
+        .clone()
+        .log_in(identity_wire::LogInRequest {
+            email: email.into(),
+            password: PASSWORD.into(),
+            client_address: "198.51.100.7".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .access_token
+}
+
+/// The token a mail carries after "Invitation token: " (quoted-printable decoded).
+fn invitation_token(mail: &str) -> Option<String> {
+    let decoded = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
+    let start = decoded.find("Invitation token: ")? + "Invitation token: ".len();
+    let token: String = decoded[start..]
+        .chars()
+        .take_while(|character| character.is_ascii_alphanumeric() || "-_".contains(*character))
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
+impl Harness {
+    /// Onboards an agency as the product does: an application (in `group`, or a new
+    /// group), approved by the platform admin; the contact accepts the invitation
+    /// mailed to them and becomes the agency's manager.
+    pub async fn onboard_agency(&self, company: &str, group: Option<Uuid>) -> Agency {
+        let manager_email = format!("manager-{}@agency.test", Uuid::new_v4().simple());
+        let application = identity_wire::AgencyApplication {
+            company_name: company.into(),
+            contact_name: "Lucía Hernández".into(),
+            contact_email: manager_email.clone(),
+            contact_phone: "+52 55 1234 5678".into(),
+            tax_id: "ARE010203AB1".into(),
+            address: "Av. Reforma 100, Juárez".into(),
+            city: "Ciudad de México".into(),
+            state: "Ciudad de México".into(),
+            group_id: group.map(|group| group.to_string()).unwrap_or_default(),
+            group_name: if group.is_some() { String::new() } else { format!("Grupo {company}") },
+            expected_listings: 40,
+            ..Default::default()
+        };
+        let mut identity = self.identity.clone();
+        let applied = identity
+            .apply_for_agency(identity_wire::ApplyForAgencyRequest { application: Some(application) })
+            .await
+            .unwrap()
+            .into_inner();
+        let approved = identity
+            .review_agency_application(authorized(
+                identity_wire::ReviewAgencyApplicationRequest { id: applied.id, approve: true, reason: String::new() },
+                &self.admin,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let token = nds_common::mail::read_mailbox(&self.identity_mail_dir)
+            .iter()
+            .filter(|mail| mail.contains(&manager_email))
+            .find_map(|mail| invitation_token(mail))
+            .expect("the approval mail carries an invitation token");
+        let session = identity
+            .accept_invitation(identity_wire::AcceptInvitationRequest {
+                token,
+                name: "Lucía Hernández".into(),
+                password: PASSWORD.into(),
             })
             .await
-            .unwrap();
-    });
-    let client = BillingServiceClient::connect(format!("http://{address}")).await.unwrap();
-    Harness { database, stripe, catalog, parts, client, mail_dir, shutdown }
+            .unwrap()
+            .into_inner();
+        Agency {
+            agency_id: Uuid::parse_str(&approved.agency_id).unwrap(),
+            group_id: Uuid::parse_str(&approved.group_id).unwrap(),
+            manager_email,
+            manager: session.access_token,
+        }
+    }
+
+    /// A buyer's access token (signs up through identity).
+    pub async fn buyer(&self) -> String {
+        self.identity
+            .clone()
+            .sign_up(identity_wire::SignUpRequest {
+                email: format!("buyer-{}@example.com", Uuid::new_v4().simple()),
+                password: PASSWORD.into(),
+                name: "Sofía".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .access_token
+    }
+
+    /// A listing created (and published when asked) through catalog's API by the agency's manager.
+    pub async fn listing(&self, agency: &Agency, published: bool) -> catalog_wire::Listing {
+        let mut catalog = self.catalog.clone();
+        let draft = catalog
+            .create_listing(authorized(
+                catalog_wire::CreateListingRequest {
+                    agency_id: agency.agency_id.to_string(),
+                    input: Some(listing_input()),
+                },
+                &agency.manager,
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        if !published {
+            return draft;
+        }
+        catalog
+            .publish_listing(authorized(
+                catalog_wire::ListingTransitionRequest { id: draft.id.clone(), expected_version: draft.version },
+                &agency.manager,
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    pub async fn listing_id(&self, agency: &Agency, published: bool) -> Uuid {
+        Uuid::parse_str(&self.listing(agency, published).await.id).unwrap()
+    }
+
+    /// The listing as catalog has it now (read as the platform admin).
+    pub async fn read_listing(&self, listing_id: Uuid) -> catalog_wire::Listing {
+        self.catalog
+            .clone()
+            .get_listing(authorized(catalog_wire::GetListingRequest { id: listing_id.to_string() }, &self.admin))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// The promotion's end as catalog has it.
+    pub async fn promotion(&self, listing_id: Uuid) -> Option<i64> {
+        self.read_listing(listing_id).await.promoted_until_unix
+    }
+
+    /// Billing's service token (what it presents to catalog and identity).
+    pub fn service_token(&self) -> String {
+        self.runtime.service_tokens.as_ref().unwrap().current().unwrap().expose().clone()
+    }
+
+    /// Catalog's feed position now.
+    pub async fn feed_position(&self) -> i64 {
+        self.catalog
+            .clone()
+            .scan_listings(authorized(
+                catalog_wire::ScanListingsRequest {
+                    status: 0,
+                    page: Some(common_wire::PageRequest { first: 1, after: String::new() }),
+                },
+                &self.service_token(),
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .feed_sequence
+    }
+
+    /// Runs billing's own feed follower (`follow_feed_once`, the loop the consumer
+    /// task runs) until it has applied everything catalog's feed holds now, then sends
+    /// the queued meter events. Catalog's stream is live and never ends by itself, so
+    /// the follower is stopped once billing's saved cursor reaches catalog's position.
+    pub async fn catch_up_feed(&self) {
+        let target = self.feed_position().await;
+        let billing = &self.parts.billing;
+        let caught_up = async {
+            while svc_billing::store::usage::cursor(&billing.database).await.unwrap() < target {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(15), async {
+            tokio::select! {
+                result = billing.follow_feed_once() => panic!("catalog's live feed ended: {result:?}"),
+                () = caught_up => {}
+            }
+        })
+        .await
+        .expect("billing did not catch up with catalog's feed");
+        billing.send_meter_events().await.unwrap();
+    }
+}
+
+/// A complete, valid listing input.
+pub fn listing_input() -> catalog_wire::ListingInput {
+    catalog_wire::ListingInput {
+        make: "Nissan".into(),
+        model: "Versa".into(),
+        year: 2022,
+        trim: "Advance".into(),
+        vin: String::new(),
+        price: Some(common_wire::Money { amount_minor: 28_500_000, currency: "MXN".into() }),
+        mileage_km: 35_000,
+        body_type: common_wire::BodyType::Sedan as i32,
+        fuel: common_wire::Fuel::Gasoline as i32,
+        transmission: common_wire::Transmission::Automatic as i32,
+        color: "Blanco".into(),
+        condition: common_wire::Condition::Used as i32,
+        city: "Guadalajara".into(),
+        state: String::new(),
+        description: "Único dueño, servicios de agencia.".into(),
+        photos: vec!["https://img.example.com/versa/1.jpg".into()],
+        attributes_json: r#"{"camara_reversa": true}"#.into(),
+    }
 }
 
 impl Drop for Harness {
     fn drop(&mut self) {
         self.shutdown.trigger();
-        std::fs::remove_dir_all(&self.mail_dir).ok();
+        if let Some(data_dir) = self.mail_dir.parent() {
+            std::fs::remove_dir_all(data_dir).ok();
+        }
     }
 }
 
@@ -494,8 +466,4 @@ pub fn payment_intent_object(payment_intent_id: &str, metadata: serde_json::Valu
     object["metadata"] = metadata;
     object["status"] = status.into();
     object
-}
-
-pub async fn drain_stream(stream: FeedStream) -> usize {
-    stream.count().await
 }
