@@ -5,6 +5,7 @@
 pub mod edge;
 pub mod interpret;
 pub mod search;
+pub mod webhook;
 
 use std::time::Duration;
 
