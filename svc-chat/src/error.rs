@@ -1,6 +1,6 @@
 //! The one error type of svc-chat, with its code decided once per variant.
 
-use nds_common::error::{ErrorCode, HasErrorCode};
+use nds_common::error::{ApiError, ErrorCode, HasErrorCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChatError {
@@ -8,20 +8,58 @@ pub enum ChatError {
     InvalidInput { field: &'static str, message: String },
     #[error("language model set-up failed: {0}")]
     LanguageModelSetup(String),
+    #[error("sign in first")]
+    Unauthenticated,
+    /// Unknown, or not the caller's to see: the two answer alike.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("too many messages; wait a minute and try again")]
+    RateLimited,
+    #[error("this listing is not open to conversations")]
+    ListingNotPublished,
+    /// An error another service answered with (its code is kept).
+    #[error("{}", .0.message)]
+    Upstream(ApiError),
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("redis: {0}")]
+    Redis(String),
+}
+
+impl From<ApiError> for ChatError {
+    fn from(error: ApiError) -> Self {
+        ChatError::Upstream(error)
+    }
 }
 
 impl HasErrorCode for ChatError {
     fn error_code(&self) -> ErrorCode {
         match self {
             ChatError::InvalidInput { .. } => ErrorCode::BadUserInput,
-            ChatError::LanguageModelSetup(_) => ErrorCode::Internal,
+            ChatError::LanguageModelSetup(_) | ChatError::Database(_) | ChatError::Redis(_) => ErrorCode::Internal,
+            ChatError::Unauthenticated => ErrorCode::Unauthenticated,
+            ChatError::NotFound(_) => ErrorCode::NotFound,
+            ChatError::Forbidden(_) => ErrorCode::Forbidden,
+            ChatError::RateLimited => ErrorCode::Unavailable,
+            ChatError::ListingNotPublished => ErrorCode::Conflict,
+            ChatError::Upstream(error) => error.code,
         }
     }
 
     fn field(&self) -> Option<&str> {
         match self {
             ChatError::InvalidInput { field, .. } => Some(field),
-            ChatError::LanguageModelSetup(_) => None,
+            ChatError::Upstream(error) => error.field.as_deref(),
+            ChatError::LanguageModelSetup(_)
+            | ChatError::Unauthenticated
+            | ChatError::NotFound(_)
+            | ChatError::Forbidden(_)
+            | ChatError::RateLimited
+            | ChatError::ListingNotPublished
+            | ChatError::Database(_)
+            | ChatError::Redis(_) => None,
         }
     }
 }

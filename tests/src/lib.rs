@@ -4,6 +4,11 @@
 
 pub mod bench;
 
+/// Loads `nds dev`'s demo data into a running test system (benchmarks).
+pub async fn demo_load(runtime: &nds_common::runtime::Runtime) -> anyhow::Result<String> {
+    nds::demo::load(runtime).await
+}
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 

@@ -2,10 +2,15 @@
 //! queries and mutations, graphql-transport-ws for `messageAdded`, against NDS
 //! started as `nds dev` starts it (identity, catalog and chat for real; mail as
 //! `.eml` files).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may
 
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
+use nds_proto::chat::v1 as chat;
+use nds_proto::chat::v1::chat_service_client::ChatServiceClient;
+use nds_proto::common::v1::MetricsScope;
+use nds_proto::common::v1::metrics_scope::Scope;
 use nds_tests::TestSystem;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -300,6 +305,12 @@ async fn next_frame_within(socket: &mut Socket, wait: Duration) -> Option<Value>
     }
 }
 
+fn with_token<T>(token: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert("authorization", format!("Bearer {token}").parse().unwrap());
+    request
+}
+
 /// The subscription failed with `code` (a resolver error: `next` with errors, then `complete`).
 async fn assert_refused(socket: &mut Socket, code: &str) {
     let refused = next_frame(socket).await.expect("an answer");
@@ -469,6 +480,24 @@ async fn done_when_scenario(world: World) {
         let listed = system.graphql(list, json!({}), Some(token)).await.unwrap();
         assert_eq!(data(&listed, "conversations")["totalCount"], expected, "{listed}");
     }
+
+    // Internal callers reach chat's gRPC directly: the same checks hold there.
+    let mut chat = ChatServiceClient::connect(system.grpc_url()).await.unwrap();
+    let stream = |id: &str| chat::StreamMessagesRequest { conversation_id: id.to_string() };
+    let anonymous = chat.stream_messages(tonic::Request::new(stream(&conversation_id))).await.unwrap_err();
+    assert_eq!(anonymous.code(), tonic::Code::Unauthenticated);
+    let foreign = chat.stream_messages(with_token(&world.other_manager, stream(&conversation_id))).await.unwrap_err();
+    assert_eq!(foreign.code(), tonic::Code::NotFound);
+    let metrics = |agency: &str| chat::GetMetricsRequest {
+        scope: Some(MetricsScope { scope: Some(Scope::AgencyId(agency.to_string())) }),
+        range: None,
+    };
+    let lead_metrics =
+        chat.get_metrics(with_token(&world.manager, metrics(&world.agency_id))).await.unwrap().into_inner();
+    assert_eq!((lead_metrics.conversations_started, lead_metrics.conversations_answered), (1, 1));
+    assert!(lead_metrics.median_first_response_seconds >= 0);
+    let denied = chat.get_metrics(with_token(&world.other_manager, metrics(&world.agency_id))).await.unwrap_err();
+    assert_eq!(denied.code(), tonic::Code::PermissionDenied);
     system.running.as_ref().unwrap().shutdown().trigger();
 }
 
@@ -543,7 +572,7 @@ async fn bad_input_and_foreign_callers_get_clear_errors_and_change_nothing() {
     let foreign = assign(world.manager.clone(), world.other_salesperson_id.clone()).await;
     assert_eq!(error_code(&foreign), "BAD_USER_INPUT");
     assert_eq!(foreign["errors"][0]["extensions"]["field"], "salespersonId");
-    let assignee = world.salespeople.iter().find(|person| Value::from(person.0.as_str()) == before).unwrap();
+    let assignee = world.salespeople.iter().find(|person| before == person.0.as_str()).unwrap();
     let by_salesperson = assign(assignee.1.clone(), world.salespeople[0].0.clone()).await;
     assert_eq!(error_code(&by_salesperson), "FORBIDDEN");
     assert_eq!(
