@@ -243,7 +243,8 @@ impl RateLimiter {
     pub async fn allow(&self, user_id: Uuid) -> bool {
         let minute = chrono::Utc::now().timestamp() / 60;
         let key = format!("chat:rate:{user_id}:{minute}");
-        let count = match self.cache.increment(&key, 1).await {
+        // The window is in the key; the expiry only cleans finished windows up.
+        let count = match self.cache.increment_expiring(&key, 1, std::time::Duration::from_secs(120)).await {
             Some(count) => count,
             None => self.count_locally(user_id, minute),
         };

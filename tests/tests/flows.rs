@@ -264,6 +264,27 @@ async fn an_approved_applicant_manages_a_listing_that_buyers_then_find() {
     assert_eq!(saved["filters"]["models"], json!(["jetta"]));
     assert_eq!(saved["filters"]["yearMin"], 2019, "forced filters are stored with the interpreted ones");
 
+    // Role-scoped metrics: the manager sees their agency, the buyer does not, the admin sees the platform.
+    let metrics = "query($scope: MetricsScopeInput!) { metrics(scope: $scope) { values { source name label value } } }";
+    let own =
+        system.graphql(metrics, json!({ "scope": { "agencyId": agency_id } }), Some(&manager_token)).await.unwrap();
+    let values = data(&own, "metrics")["values"].as_array().unwrap().clone();
+    let published = values
+        .iter()
+        .find(|value| value["source"] == "catalog" && value["name"] == "listings" && value["label"] == "PUBLISHED")
+        .unwrap_or_else(|| panic!("no published-listings metric in {values:?}"));
+    assert_eq!(published["value"], 1.0);
+    assert!(values.iter().any(|value| value["source"] == "chat"), "chat answers its part: {values:?}");
+    let refused =
+        system.graphql(metrics, json!({ "scope": { "agencyId": agency_id } }), Some(&buyer_token)).await.unwrap();
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    let platform =
+        system.graphql(metrics, json!({ "scope": { "platform": true } }), Some(&manager_token)).await.unwrap();
+    assert_eq!(error_code(&platform), "FORBIDDEN");
+    let platform =
+        system.graphql(metrics, json!({ "scope": { "platform": true } }), admin["accessToken"].as_str()).await.unwrap();
+    assert!(!data(&platform, "metrics")["values"].as_array().unwrap().is_empty());
+
     // Sold: it leaves the search results.
     let sold = system
         .graphql(

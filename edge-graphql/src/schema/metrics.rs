@@ -1,4 +1,4 @@
-//! `metrics(scope, from, to)`: each service answers its part for the scope (and
+//! `metrics(scope, from, to)`: each service (identity, catalog, billing, chat) answers its part for the scope (and
 //! refuses scopes the caller may not see); the edge asks them in parallel and
 //! assembles one answer.
 
@@ -34,7 +34,7 @@ impl MetricsScopeInput {
 /// One number: e.g. `listings` labelled `PUBLISHED`, `revenue` labelled `promotions`.
 #[derive(SimpleObject, Clone)]
 pub struct MetricValue {
-    /// The service that measured it: identity, catalog, billing.
+    /// The service that measured it: identity, catalog, billing, chat.
     pub source: String,
     pub name: String,
     pub label: Option<String>,
@@ -87,18 +87,43 @@ impl MetricsQuery {
             nds_proto::identity::v1::GetMetricsRequest { scope: Some(scope.clone()), range: Some(range) };
         let catalog_request =
             nds_proto::catalog::v1::GetMetricsRequest { scope: Some(scope.clone()), range: Some(range) };
-        let billing_request = nds_proto::billing::v1::GetMetricsRequest { scope: Some(scope), range: Some(range) };
-        let (mut identity, mut catalog, mut billing) = (clients.identity(), clients.catalog(), clients.billing());
+        let billing_request =
+            nds_proto::billing::v1::GetMetricsRequest { scope: Some(scope.clone()), range: Some(range) };
+        let chat_request = nds_proto::chat::v1::GetMetricsRequest { scope: Some(scope), range: Some(range) };
+        let (mut identity, mut catalog, mut billing, mut chat) =
+            (clients.identity(), clients.catalog(), clients.billing(), clients.chat());
         // Independent questions: ask them at once; any refusal refuses the whole answer.
-        let (identity, catalog, billing) = tokio::join!(
+        let (identity, catalog, billing, chat) = tokio::join!(
             identity.get_metrics(request.call.request(identity_request)),
             catalog.get_metrics(request.call.request(catalog_request)),
             billing.get_metrics(request.call.request(billing_request)),
+            chat.get_metrics(request.call.request(chat_request)),
         );
         let mut all = Vec::new();
         all.extend(values("identity", identity.or_graphql()?.metrics));
         all.extend(values("catalog", catalog.or_graphql()?.metrics));
         all.extend(values("billing", billing.or_graphql()?.metrics));
+        let chat = chat.or_graphql()?;
+        all.extend(values(
+            "chat",
+            vec![
+                wire::Metric {
+                    name: "conversations_started".into(),
+                    value: chat.conversations_started as f64,
+                    label: String::new(),
+                },
+                wire::Metric {
+                    name: "conversations_answered".into(),
+                    value: chat.conversations_answered as f64,
+                    label: String::new(),
+                },
+                wire::Metric {
+                    name: "median_first_response_seconds".into(),
+                    value: chat.median_first_response_seconds as f64,
+                    label: String::new(),
+                },
+            ],
+        ));
         Ok(Metrics { from, to, values: all })
     }
 }

@@ -58,8 +58,8 @@ fn window_index() -> i64 {
     chrono::Utc::now().timestamp() / WINDOW.as_secs() as i64
 }
 
-/// Shared counters are per window: the cache API has no expiry on counters, so
-/// the window is part of the key and old windows are simply never read again.
+/// Shared counters are per window (the window is part of the key); they expire
+/// shortly after their window so finished windows don't pile up in Redis.
 fn shared_key(key: &str) -> String {
     format!("{key}:{}", window_index())
 }
@@ -71,7 +71,7 @@ impl LoginThrottle {
     }
 
     async fn failures(&self, key: &str) -> i64 {
-        let shared = self.cache.increment(&shared_key(key), 0).await.unwrap_or(0);
+        let shared = self.cache.increment_expiring(&shared_key(key), 0, WINDOW * 2).await.unwrap_or(0);
         let local = self.local.get(key).await.map(|counter| counter.load(Ordering::SeqCst)).unwrap_or(0);
         shared.max(local)
     }
@@ -88,7 +88,7 @@ impl LoginThrottle {
 
     pub async fn record_failure(&self, keys: &AttemptKeys) {
         for (key, _) in keys.with_limits() {
-            self.cache.increment(&shared_key(key), 1).await;
+            self.cache.increment_expiring(&shared_key(key), 1, WINDOW * 2).await;
             let counter = self.local.get_with(key.to_string(), async { Arc::new(AtomicI64::new(0)) }).await;
             counter.fetch_add(1, Ordering::SeqCst);
         }
