@@ -80,6 +80,11 @@ impl Cache for MemoryCache {
     }
 
     async fn take_counter(&self, key: &str) -> Option<i64> {
+        // One key is one counter whichever increment made it (as in Redis).
+        if let Some(expiring) = self.expiring.remove(key).await {
+            let (count, expires_at) = *expiring.lock().ok()?;
+            return Some(if std::time::Instant::now() < expires_at { count } else { 0 });
+        }
         let counter = self.counters.get(key).await?;
         Some(counter.swap(0, std::sync::atomic::Ordering::SeqCst))
     }

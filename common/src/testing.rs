@@ -138,6 +138,61 @@ macro_rules! storage_suite {
     };
 }
 
+/// Access tokens for tests, signed with a throw-away Ed25519 key, and an
+/// authenticator that trusts exactly that key (services under test verify real
+/// signatures; only the issuer is left out).
+pub mod tokens {
+    use std::sync::Arc;
+
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+
+    use crate::auth::{AccessClaims, Authenticator, JwtVerifier, MembershipClaim, StaticJwks, TOKEN_TYPE_HEADER};
+
+    /// Generated with `openssl genpkey -algorithm ed25519`; used only by tests.
+    pub const TEST_KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIII492je9j7PJVtoqdFjd9AoUPPRjfwAuRmdYI/BdGfC\n-----END PRIVATE KEY-----\n";
+    /// Its public key (JWK `x`).
+    pub const TEST_KEY_X: &str = "5vYO9rV2aWSQ-l5Sv3kbT3UWrvO9y8qVrn5zje5KC-E";
+    pub const TEST_KID: &str = "test";
+
+    /// The JWKS holding the test key.
+    pub fn test_jwks() -> String {
+        serde_json::json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": TEST_KEY_X, "kid": TEST_KID, "alg": "EdDSA", "use": "sig"}]})
+            .to_string()
+    }
+
+    /// Verifies tokens of the test key for issuer "nds" and audience "nds-api" (the config defaults).
+    pub fn test_authenticator() -> Authenticator {
+        Authenticator::new(Arc::new(JwtVerifier::new(Arc::new(StaticJwks(test_jwks())), "nds", "nds-api")))
+    }
+
+    /// An access token valid for ten minutes.
+    pub fn sign_access_token(
+        kind: &str,
+        subject: String,
+        memberships: Vec<MembershipClaim>,
+        scopes: Vec<String>,
+    ) -> String {
+        let now = chrono::Utc::now().timestamp();
+        let claims = AccessClaims {
+            iss: "nds".into(),
+            aud: "nds-api".into(),
+            sub: subject,
+            exp: now + 600,
+            iat: now,
+            jti: uuid::Uuid::new_v4().to_string(),
+            token_use: crate::auth::TOKEN_USE_ACCESS.into(),
+            kind: kind.into(),
+            memberships,
+            scopes,
+        };
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(TEST_KID.into());
+        header.typ = Some(TOKEN_TYPE_HEADER.into());
+        let key = EncodingKey::from_ed_pem(TEST_KEY_PEM.as_bytes()).unwrap_or_else(|error| panic!("test key: {error}"));
+        jsonwebtoken::encode(&header, &claims, &key).unwrap_or_else(|error| panic!("signing a test token: {error}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

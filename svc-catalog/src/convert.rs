@@ -52,16 +52,7 @@ vocabulary_conversion!(
     "TRANSMISSION_"
 );
 vocabulary_conversion!(condition_from_wire, condition_to_wire, common::Condition, vehicle::Condition, "CONDITION_");
-vocabulary_conversion!(sort_from_wire, sort_to_wire, common::SearchSort, vehicle::SearchSort, "SEARCH_SORT_");
 vocabulary_conversion!(status_from_wire, status_to_wire, wire::ListingStatus, ListingStatus, "LISTING_STATUS_");
-
-fn many<T>(
-    values: &[i32],
-    field: &'static str,
-    convert: fn(i32, &'static str) -> Result<Option<T>, CatalogError>,
-) -> Result<Vec<T>, CatalogError> {
-    values.iter().filter_map(|value| convert(*value, field).transpose()).collect()
-}
 
 fn money_from_wire(money: Option<common::Money>) -> Option<Money> {
     money.map(|money| Money { amount_minor: money.amount_minor, currency: money.currency })
@@ -188,44 +179,13 @@ pub fn price_point_to_wire(point: &PricePoint) -> wire::PricePoint {
     wire::PricePoint { price: Some(money_to_wire(&point.price)), changed_at_unix: point.changed_at_unix }
 }
 
+/// Saved-search filters use the conversion every service shares.
 pub fn search_filters_from_wire(filters: common::SearchFilters) -> Result<vehicle::SearchFilters, CatalogError> {
-    Ok(vehicle::SearchFilters {
-        body_types: many(&filters.body_types, "bodyTypes", body_type_from_wire)?,
-        fuels: many(&filters.fuels, "fuels", fuel_from_wire)?,
-        transmissions: many(&filters.transmissions, "transmissions", transmission_from_wire)?,
-        conditions: many(&filters.conditions, "conditions", condition_from_wire)?,
-        sort: sort_from_wire(filters.sort, "sort")?,
-        makes: filters.makes,
-        models: filters.models,
-        year_min: filters.year_min,
-        year_max: filters.year_max,
-        price_min: filters.price_min,
-        price_max: filters.price_max,
-        mileage_max: filters.mileage_max,
-        colors: filters.colors,
-        city: filters.city,
-        keywords: filters.keywords,
-    })
+    nds_common::convert::filters_from_wire(&filters).map_err(|error| CatalogError::invalid("filters", error.message))
 }
 
 pub fn search_filters_to_wire(filters: &vehicle::SearchFilters) -> common::SearchFilters {
-    common::SearchFilters {
-        makes: filters.makes.clone(),
-        models: filters.models.clone(),
-        year_min: filters.year_min,
-        year_max: filters.year_max,
-        price_min: filters.price_min,
-        price_max: filters.price_max,
-        mileage_max: filters.mileage_max,
-        body_types: filters.body_types.iter().copied().map(body_type_to_wire).collect(),
-        fuels: filters.fuels.iter().copied().map(fuel_to_wire).collect(),
-        transmissions: filters.transmissions.iter().copied().map(transmission_to_wire).collect(),
-        colors: filters.colors.clone(),
-        conditions: filters.conditions.iter().copied().map(condition_to_wire).collect(),
-        city: filters.city.clone(),
-        keywords: filters.keywords.clone(),
-        sort: filters.sort.map_or(0, sort_to_wire),
-    }
+    nds_common::convert::filters_to_wire(filters)
 }
 
 pub fn saved_search_to_wire(search: &SavedSearch) -> wire::SavedSearch {
@@ -255,9 +215,6 @@ mod tests {
         }
         for value in vehicle::Condition::ALL {
             assert_eq!(condition_from_wire(condition_to_wire(*value), "c").unwrap(), Some(*value));
-        }
-        for value in vehicle::SearchSort::ALL {
-            assert_eq!(sort_from_wire(sort_to_wire(*value), "sort").unwrap(), Some(*value));
         }
         for value in ListingStatus::ALL {
             assert_eq!(status_from_wire(status_to_wire(value), "status").unwrap(), Some(value));

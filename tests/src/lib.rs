@@ -3,6 +3,7 @@
 //! gRPC), plus the benchmark harness (`src/bench`).
 
 pub mod bench;
+pub mod client;
 
 /// Loads `nds dev`'s demo data into a running test system (benchmarks).
 pub async fn demo_load(runtime: &nds_common::runtime::Runtime) -> anyhow::Result<String> {

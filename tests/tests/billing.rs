@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use nds_common::config::ServiceName;
 use nds_tests::TestSystem;
+use nds_tests::client::data;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
@@ -20,84 +21,6 @@ use svc_billing::testing::{StripeStandIn, load_fixtures};
 
 const STRIPE_KEY: &str = "sk_test_e2e_billing";
 const WEBHOOK_SECRET: &str = "whsec_e2e_billing";
-
-fn data<'a>(response: &'a Value, field: &str) -> &'a Value {
-    assert!(response.get("errors").is_none(), "unexpected errors: {response}");
-    &response["data"][field]
-}
-
-/// Mail text with quoted-printable soft line breaks and `=3D` undone.
-fn unfolded(mail: &str) -> String {
-    mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
-}
-
-fn mails(system: &TestSystem) -> Vec<String> {
-    nds_common::mail::read_mailbox(&system.data_dir.join("mail")).iter().map(|mail| unfolded(mail)).collect()
-}
-
-fn invitation_token(mail: &str) -> Option<String> {
-    let start = mail.find("Invitation token: ")? + "Invitation token: ".len();
-    let token: String = mail[start..]
-        .chars()
-        .take_while(|character| character.is_ascii_alphanumeric() || "-_".contains(*character))
-        .collect();
-    (!token.is_empty()).then_some(token)
-}
-
-async fn log_in(system: &TestSystem, email: &str, password: &str) -> String {
-    let response = system
-        .graphql(
-            "mutation($email: String!, $password: String!) { logIn(email: $email, password: $password) { accessToken } }",
-            json!({ "email": email, "password": password }),
-            None,
-        )
-        .await
-        .unwrap();
-    data(&response, "logIn")["accessToken"].as_str().unwrap().to_string()
-}
-
-/// Applies, gets approved by the platform admin, accepts the mailed invitation:
-/// returns the agency's id and its manager's access token.
-async fn onboard_agency(system: &TestSystem, manager_email: &str) -> (String, String) {
-    let runtime = &system.running.as_ref().unwrap().runtime;
-    svc_identity::bootstrap_platform_admin(runtime, "admin@nds.test", "admin-password-2026").await.unwrap();
-    let application = system
-        .graphql(
-            "mutation($input: AgencyApplicationInput!) { applyForAgency(input: $input) { id } }",
-            json!({ "input": {
-                "companyName": "Autos Insurgentes", "contactName": "Marta Ruiz", "contactEmail": manager_email,
-                "taxId": "AIN010101AB1", "address": "Av. Insurgentes Sur 1000", "city": "Ciudad de México",
-                "state": "CDMX", "groupName": "Grupo Insurgentes", "expectedListings": 20 } }),
-            None,
-        )
-        .await
-        .unwrap();
-    let application_id = data(&application, "applyForAgency")["id"].as_str().unwrap().to_string();
-    let admin = log_in(system, "admin@nds.test", "admin-password-2026").await;
-    let approved = system
-        .graphql(
-            "mutation($id: ID!) { reviewAgencyApplication(id: $id, approve: true) { agency { id } } }",
-            json!({ "id": application_id }),
-            Some(&admin),
-        )
-        .await
-        .unwrap();
-    let agency_id = data(&approved, "reviewAgencyApplication")["agency"]["id"].as_str().unwrap().to_string();
-    let token = mails(system)
-        .iter()
-        .filter(|mail| mail.contains(manager_email))
-        .find_map(|mail| invitation_token(mail))
-        .expect("the approval mail carries an invitation token");
-    let accepted = system
-        .graphql(
-            "mutation($token: String!) { acceptInvitation(token: $token, name: \"Marta Ruiz\", password: \"insurgentes-2026\") { accessToken } }",
-            json!({ "token": token }),
-            None,
-        )
-        .await
-        .unwrap();
-    (agency_id, data(&accepted, "acceptInvitation")["accessToken"].as_str().unwrap().to_string())
-}
 
 async fn promoted_until(system: &TestSystem, listing_id: &str, token: &str) -> Value {
     let response = system
@@ -137,7 +60,7 @@ async fn a_paid_promotion_reaches_catalog_and_search_and_its_expiry_mails_the_ma
     .await
     .unwrap();
     let manager_email = "marta@autosinsurgentes.mx";
-    let (_agency_id, manager) = onboard_agency(&system, manager_email).await;
+    let manager = system.onboard_agency("Autos Insurgentes", "AIN010101AB1", manager_email).await.manager_token;
 
     let created = system
         .graphql(
@@ -264,7 +187,7 @@ async fn a_paid_promotion_reaches_catalog_and_search_and_its_expiry_mails_the_ma
     assert_eq!(data(&search, "search")["results"]["totalCount"], 1, "still found, just not promoted");
 
     let expiry_mails: Vec<String> =
-        mails(&system).into_iter().filter(|mail| mail.contains(&listing_id) && mail.contains(manager_email)).collect();
+        system.mails().into_iter().filter(|mail| mail.contains(&listing_id) && mail.contains(manager_email)).collect();
     assert_eq!(expiry_mails.len(), 1, "one expiry mail to the manager: {expiry_mails:?}");
     assert!(expiry_mails[0].to_lowercase().contains("promo"), "{}", expiry_mails[0]);
     system.stop().await.unwrap();

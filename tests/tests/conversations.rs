@@ -12,40 +12,18 @@ use nds_proto::chat::v1::chat_service_client::ChatServiceClient;
 use nds_proto::common::v1::MetricsScope;
 use nds_proto::common::v1::metrics_scope::Scope;
 use nds_tests::TestSystem;
+use nds_tests::client::{data, error_code};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-fn data<'a>(response: &'a Value, field: &str) -> &'a Value {
-    assert!(response.get("errors").is_none(), "unexpected errors: {response}");
-    &response["data"][field]
-}
-
-fn error_code(response: &Value) -> String {
-    response["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error in {response}")).to_string()
-}
-
-fn invitation_token(mail: &str) -> Option<String> {
-    let decoded = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-    let start = decoded.find("Invitation token: ")? + "Invitation token: ".len();
-    let token: String = decoded[start..]
-        .chars()
-        .take_while(|character| character.is_ascii_alphanumeric() || "-_".contains(*character))
-        .collect();
-    (!token.is_empty()).then_some(token)
-}
-
-fn mails(system: &TestSystem) -> Vec<String> {
-    nds_common::mail::read_mailbox(&system.data_dir.join("mail"))
-}
-
 /// Message notifications sent to `email` about `conversation_id`.
 fn notifications(system: &TestSystem, email: &str, conversation_id: &str) -> usize {
-    mails(system)
+    system
+        .mails()
         .iter()
-        .map(|mail| mail.replace("=\r\n", "").replace("=\n", ""))
         .filter(|mail| mail.contains(&format!("To: {email}")) && mail.contains(conversation_id))
         .count()
 }
@@ -60,70 +38,9 @@ async fn wait_for_notifications(system: &TestSystem, email: &str, conversation_i
     assert_eq!(notifications(system, email, conversation_id), expected, "mails to {email}");
 }
 
-async fn log_in(system: &TestSystem, email: &str, password: &str) -> String {
-    let response = system
-        .graphql(
-            "mutation($email: String!, $password: String!) { logIn(email: $email, password: $password) { accessToken } }",
-            json!({ "email": email, "password": password }),
-            None,
-        )
-        .await
-        .unwrap();
-    data(&response, "logIn")["accessToken"].as_str().unwrap().to_string()
-}
-
 async fn my_id(system: &TestSystem, token: &str) -> String {
     let me = system.graphql("{ me { id } }", json!({}), Some(token)).await.unwrap();
     data(&me, "me")["id"].as_str().unwrap().to_string()
-}
-
-async fn accept_invitation(system: &TestSystem, email: &str, name: &str) -> String {
-    let token = mails(system)
-        .iter()
-        .filter(|mail| mail.contains(email))
-        .find_map(|mail| invitation_token(mail))
-        .expect("the mail carries an invitation token");
-    let accepted = system
-        .graphql(
-            "mutation($token: String!, $name: String!) { acceptInvitation(token: $token, name: $name, password: \"vendedora-2026-segura\") { accessToken } }",
-            json!({ "token": token, "name": name }),
-            None,
-        )
-        .await
-        .unwrap();
-    data(&accepted, "acceptInvitation")["accessToken"].as_str().unwrap().to_string()
-}
-
-/// An approved agency: its id and its manager's token.
-async fn onboard_agency(
-    system: &TestSystem,
-    admin: &str,
-    name: &str,
-    tax_id: &str,
-    manager_email: &str,
-) -> (String, String) {
-    let application = system
-        .graphql(
-            "mutation($input: AgencyApplicationInput!) { applyForAgency(input: $input) { id } }",
-            json!({ "input": {
-                "companyName": name, "contactName": "Gerente", "contactEmail": manager_email,
-                "taxId": tax_id, "address": "Av. Insurgentes Sur 1000", "city": "Ciudad de México",
-                "state": "CDMX", "groupName": format!("Grupo {name}"), "expectedListings": 20 } }),
-            None,
-        )
-        .await
-        .unwrap();
-    let application_id = data(&application, "applyForAgency")["id"].as_str().unwrap().to_string();
-    let approved = system
-        .graphql(
-            "mutation($id: ID!) { reviewAgencyApplication(id: $id, approve: true) { agency { id } } }",
-            json!({ "id": application_id }),
-            Some(admin),
-        )
-        .await
-        .unwrap();
-    let agency_id = data(&approved, "reviewAgencyApplication")["agency"]["id"].as_str().unwrap().to_string();
-    (agency_id, accept_invitation(system, manager_email, "Gerente").await)
 }
 
 /// A salesperson of the agency: (user id, token).
@@ -137,7 +54,7 @@ async fn hire_salesperson(system: &TestSystem, manager: &str, agency_id: &str, e
         .await
         .unwrap();
     data(&invited, "inviteStaff");
-    let token = accept_invitation(system, email, "Vendedora").await;
+    let token = system.accept_invitation(email, "Vendedora", "vendedora-2026-segura").await;
     (my_id(system, &token).await, token)
 }
 
@@ -197,11 +114,8 @@ async fn world() -> World {
 
 async fn world_with(extra: &[(&str, &str)]) -> World {
     let system = TestSystem::start(extra).await.unwrap();
-    let runtime = &system.running.as_ref().unwrap().runtime;
-    svc_identity::bootstrap_platform_admin(runtime, "admin@nds.test", "admin-password-2026").await.unwrap();
-    let admin = log_in(&system, "admin@nds.test", "admin-password-2026").await;
-    let (agency_id, manager) =
-        onboard_agency(&system, &admin, "Autos Reforma", "ARE010101AB1", "gerente@reforma.mx").await;
+    let agency = system.onboard_agency("Autos Reforma", "ARE010101AB1", "gerente@reforma.mx").await;
+    let (agency_id, manager) = (agency.id, agency.manager_token);
     let mut salespeople = Vec::new();
     for email in ["ana@reforma.mx", "beto@reforma.mx"] {
         let (id, token) = hire_salesperson(&system, &manager, &agency_id, email).await;
@@ -211,8 +125,8 @@ async fn world_with(extra: &[(&str, &str)]) -> World {
     let draft = listing(&system, &manager, false).await;
     let buyer_email = "compradora@example.com".to_string();
     let buyer = sign_up(&system, &buyer_email).await;
-    let (other_agency, other_manager) =
-        onboard_agency(&system, &admin, "Autos Sur", "ASU010101AB1", "gerente@sur.mx").await;
+    let other = system.onboard_agency("Autos Sur", "ASU010101AB1", "gerente@sur.mx").await;
+    let (other_agency, other_manager) = (other.id, other.manager_token);
     let (other_salesperson_id, _) = hire_salesperson(&system, &other_manager, &other_agency, "carla@sur.mx").await;
     World {
         system,
@@ -440,7 +354,7 @@ async fn done_when_scenario(world: World) {
     wait_for_notifications(system, &world.buyer_email, &conversation_id, 1).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(notifications(system, &world.buyer_email, &conversation_id), 1, "batched");
-    let mail = mails(system).into_iter().find(|mail| mail.contains(&format!("To: {}", world.buyer_email))).unwrap();
+    let mail = system.mails().into_iter().find(|mail| mail.contains(&format!("To: {}", world.buyer_email))).unwrap();
     assert!(mail.contains("/conversations/"), "the mail links to the conversation: {mail}");
 
     // History backwards, two at a time, newest first.

@@ -8,38 +8,8 @@
 use std::time::Duration;
 
 use nds_tests::TestSystem;
+use nds_tests::client::{LOG_IN, data, error_code, invitation_token};
 use serde_json::{Value, json};
-
-fn data<'a>(response: &'a Value, field: &str) -> &'a Value {
-    assert!(response.get("errors").is_none(), "unexpected errors: {response}");
-    &response["data"][field]
-}
-
-fn error_code(response: &Value) -> String {
-    response["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error in {response}")).to_string()
-}
-
-/// The token a mail carries after "Invitation token: " (decoding quoted-printable if needed).
-fn invitation_token(mail: &str) -> Option<String> {
-    let decoded = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-    let start = decoded.find("Invitation token: ")? + "Invitation token: ".len();
-    let token: String = decoded[start..]
-        .chars()
-        .take_while(|character| character.is_ascii_alphanumeric() || "-_".contains(*character))
-        .collect();
-    (!token.is_empty()).then_some(token)
-}
-
-fn mails(system: &TestSystem) -> Vec<String> {
-    nds_common::mail::read_mailbox(&system.data_dir.join("mail"))
-}
-
-const LOG_IN: &str = "mutation($email: String!, $password: String!) { logIn(email: $email, password: $password) { accessToken refreshToken user { id email memberships { role agencyId } } } }";
-
-async fn log_in(system: &TestSystem, email: &str, password: &str) -> Value {
-    let response = system.graphql(LOG_IN, json!({ "email": email, "password": password }), None).await.unwrap();
-    data(&response, "logIn").clone()
-}
 
 #[tokio::test]
 async fn a_buyer_signs_up_logs_in_rotates_the_session_and_logs_out() {
@@ -56,7 +26,7 @@ async fn a_buyer_signs_up_logs_in_rotates_the_session_and_logs_out() {
     assert_eq!(payload["user"]["email"], "ana.lopez@example.com", "email is normalised");
     assert_eq!(payload["user"]["memberships"][0]["role"], "BUYER");
 
-    let session = log_in(&system, "ana.lopez@example.com", "una-clave-larga-2026").await;
+    let session = system.log_in("ana.lopez@example.com", "una-clave-larga-2026").await;
     let me = system.graphql("{ me { email } }", json!({}), session["accessToken"].as_str()).await.unwrap();
     assert_eq!(data(&me, "me")["email"], "ana.lopez@example.com");
 
@@ -72,7 +42,7 @@ async fn a_buyer_signs_up_logs_in_rotates_the_session_and_logs_out() {
     let after_reuse = system.graphql(refresh, json!({ "token": new_refresh }), None).await.unwrap();
     assert_eq!(error_code(&after_reuse), "UNAUTHENTICATED");
 
-    let again = log_in(&system, "ana.lopez@example.com", "una-clave-larga-2026").await;
+    let again = system.log_in("ana.lopez@example.com", "una-clave-larga-2026").await;
     let log_out = system
         .graphql(
             "mutation($token: String!) { logOut(refreshToken: $token) }",
@@ -104,8 +74,7 @@ async fn a_buyer_signs_up_logs_in_rotates_the_session_and_logs_out() {
 #[tokio::test]
 async fn an_approved_applicant_manages_a_listing_that_buyers_then_find() {
     let system = TestSystem::start(&[]).await.unwrap();
-    let runtime = &system.running.as_ref().unwrap().runtime;
-    svc_identity::bootstrap_platform_admin(runtime, "admin@nds.test", "admin-password-2026").await.unwrap();
+    let admin_token = system.admin_token().await;
 
     // Anyone applies; the platform admin approves; the applicant is invited as manager.
     let application = system
@@ -120,17 +89,16 @@ async fn an_approved_applicant_manages_a_listing_that_buyers_then_find() {
         .await
         .unwrap();
     let application_id = data(&application, "applyForAgency")["id"].as_str().unwrap().to_string();
-    let admin = log_in(&system, "admin@nds.test", "admin-password-2026").await;
     let review = "mutation($id: ID!) { reviewAgencyApplication(id: $id, approve: true) { status agency { id name } } }";
-    let approved =
-        system.graphql(review, json!({ "id": application_id }), admin["accessToken"].as_str()).await.unwrap();
+    let approved = system.graphql(review, json!({ "id": application_id }), Some(&admin_token)).await.unwrap();
     let approved = data(&approved, "reviewAgencyApplication");
     assert_eq!(approved["status"], "APPROVED");
     let agency_id = approved["agency"]["id"].as_str().unwrap().to_string();
-    let twice = system.graphql(review, json!({ "id": application_id }), admin["accessToken"].as_str()).await.unwrap();
+    let twice = system.graphql(review, json!({ "id": application_id }), Some(&admin_token)).await.unwrap();
     assert_eq!(error_code(&twice), "CONFLICT", "reviewing twice is a conflict, not a second agency");
 
-    let token = mails(&system)
+    let token = system
+        .mails()
         .iter()
         .filter(|mail| mail.contains("luis@autosreforma.mx"))
         .find_map(|mail| invitation_token(mail))
@@ -281,8 +249,7 @@ async fn an_approved_applicant_manages_a_listing_that_buyers_then_find() {
     let platform =
         system.graphql(metrics, json!({ "scope": { "platform": true } }), Some(&manager_token)).await.unwrap();
     assert_eq!(error_code(&platform), "FORBIDDEN");
-    let platform =
-        system.graphql(metrics, json!({ "scope": { "platform": true } }), admin["accessToken"].as_str()).await.unwrap();
+    let platform = system.graphql(metrics, json!({ "scope": { "platform": true } }), Some(&admin_token)).await.unwrap();
     assert!(!data(&platform, "metrics")["values"].as_array().unwrap().is_empty());
 
     // Sold: it leaves the search results.
@@ -312,9 +279,7 @@ async fn an_approved_applicant_manages_a_listing_that_buyers_then_find() {
 async fn a_suspended_user_is_refused_by_every_service_on_the_next_request() {
     use nds_proto::identity::v1::{SuspendUserRequest, identity_service_client::IdentityServiceClient};
     let system = TestSystem::start(&[]).await.unwrap();
-    let runtime = &system.running.as_ref().unwrap().runtime;
-    svc_identity::bootstrap_platform_admin(runtime, "admin@nds.test", "admin-password-2026").await.unwrap();
-    let admin = log_in(&system, "admin@nds.test", "admin-password-2026").await;
+    let admin_token = system.admin_token().await;
     let buyer = system
         .graphql(
             "mutation { signUp(input: { email: \"suspendida@example.com\", password: \"suspendida-2026\", name: \"Eva\" }) { accessToken user { id } } }",
@@ -325,8 +290,8 @@ async fn a_suspended_user_is_refused_by_every_service_on_the_next_request() {
         .unwrap();
     let buyer = data(&buyer, "signUp").clone();
 
-    let context =
-        nds_common::grpc::CallContext::new(Duration::from_secs(5)).with_bearer(admin["accessToken"].as_str().unwrap());
+    let context = nds_common::grpc::CallContext::new(Duration::from_secs(5)).with_bearer(&admin_token);
+    let runtime = &system.running.as_ref().unwrap().runtime;
     let mut identity = IdentityServiceClient::new(runtime.channels.identity.clone());
     let request = SuspendUserRequest { user_id: buyer["user"]["id"].as_str().unwrap().to_string(), suspended: true };
     identity.suspend_user(context.request(request)).await.unwrap();

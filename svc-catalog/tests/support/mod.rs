@@ -7,8 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use nds_common::auth::{AccessClaims, Authenticator, JwtVerifier, MembershipClaim, StaticJwks, TOKEN_TYPE_HEADER};
+use nds_common::auth::MembershipClaim;
 use nds_common::cache::{MemoryCache, SharedCache};
 use nds_common::grpc::{GrpcServeOptions, connect_lazy, serve_grpc};
 use nds_common::mail::FileMailer;
@@ -21,35 +20,10 @@ use nds_proto::common::v1 as common;
 use tonic::transport::Channel;
 use uuid::Uuid;
 
-// Throw-away Ed25519 test key (the same one common's verifier tests use).
-const KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIII492je9j7PJVtoqdFjd9AoUPPRjfwAuRmdYI/BdGfC\n-----END PRIVATE KEY-----\n";
-const KEY_X: &str = "5vYO9rV2aWSQ-l5Sv3kbT3UWrvO9y8qVrn5zje5KC-E";
-
-pub fn authenticator() -> Authenticator {
-    let jwks = serde_json::json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": KEY_X, "kid": "test", "alg": "EdDSA", "use": "sig"}]});
-    let verifier = JwtVerifier::new(Arc::new(StaticJwks(jwks.to_string())), "nds", "nds-api");
-    Authenticator::new(Arc::new(verifier))
-}
-
-fn sign(kind: &str, subject: String, memberships: Vec<MembershipClaim>, scopes: Vec<String>) -> String {
-    let now = chrono::Utc::now().timestamp();
-    let claims = AccessClaims {
-        iss: "nds".into(),
-        aud: "nds-api".into(),
-        sub: subject,
-        exp: now + 600,
-        iat: now,
-        jti: Uuid::new_v4().to_string(),
-        token_use: "access".into(),
-        kind: kind.into(),
-        memberships,
-        scopes,
-    };
-    let mut header = Header::new(Algorithm::EdDSA);
-    header.kid = Some("test".into());
-    header.typ = Some(TOKEN_TYPE_HEADER.into());
-    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_pem(KEY_PEM.as_bytes()).unwrap()).unwrap()
-}
+use nds_common::testing::tokens::sign_access_token as sign;
+// Not every test binary that includes this support uses each item.
+#[allow(unused_imports)]
+pub use nds_common::testing::tokens::test_authenticator as authenticator;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Agency {

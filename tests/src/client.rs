@@ -1,0 +1,125 @@
+//! What end-to-end tests do the same way: read GraphQL answers, read the mail the
+//! system sent, log in, and onboard an agency through the real workflow
+//! (application → platform admin's approval → mailed invitation → accepted).
+
+// Test support: a failed expectation here is a failed test, said loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use serde_json::{Value, json};
+
+use crate::TestSystem;
+
+/// The platform admin every onboarding uses (created on first use).
+pub const ADMIN_EMAIL: &str = "admin@nds.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-2026";
+
+/// The log-in mutation (variables `email`, `password`).
+pub const LOG_IN: &str = "mutation($email: String!, $password: String!) { logIn(email: $email, password: $password) { accessToken refreshToken user { id email memberships { role agencyId } } } }";
+
+/// `data.<field>` of a response that must have no errors.
+pub fn data<'a>(response: &'a Value, field: &str) -> &'a Value {
+    assert!(response.get("errors").is_none(), "unexpected errors: {response}");
+    &response["data"][field]
+}
+
+/// `extensions.code` of the first error of a response that must have one.
+pub fn error_code(response: &Value) -> String {
+    response["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("no error in {response}")).to_string()
+}
+
+/// Mail text with quoted-printable soft line breaks and `=3D` undone.
+pub fn unfolded(mail: &str) -> String {
+    mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+}
+
+/// The token after "Invitation token: " in a mail.
+pub fn invitation_token(mail: &str) -> Option<String> {
+    let mail = unfolded(mail);
+    let start = mail.find("Invitation token: ")? + "Invitation token: ".len();
+    let token: String = mail[start..]
+        .chars()
+        .take_while(|character| character.is_ascii_alphanumeric() || "-_".contains(*character))
+        .collect();
+    (!token.is_empty()).then_some(token)
+}
+
+/// An onboarded agency: its id and its manager's access token.
+pub struct Agency {
+    pub id: String,
+    pub manager_token: String,
+}
+
+impl TestSystem {
+    /// Every mail the system wrote, unfolded, oldest first.
+    pub fn mails(&self) -> Vec<String> {
+        nds_common::mail::read_mailbox(&self.data_dir.join("mail")).iter().map(|mail| unfolded(mail)).collect()
+    }
+
+    /// The `logIn` payload (accessToken, refreshToken, user { id email memberships { role agencyId } }).
+    pub async fn log_in(&self, email: &str, password: &str) -> Value {
+        let response = self.graphql(LOG_IN, json!({ "email": email, "password": password }), None).await.unwrap();
+        data(&response, "logIn").clone()
+    }
+
+    pub async fn access_token(&self, email: &str, password: &str) -> String {
+        self.log_in(email, password).await["accessToken"].as_str().unwrap().to_string()
+    }
+
+    /// The platform admin's token (the account is created on first use).
+    pub async fn admin_token(&self) -> String {
+        let runtime = &self.running.as_ref().unwrap().runtime;
+        svc_identity::bootstrap_platform_admin(runtime, ADMIN_EMAIL, ADMIN_PASSWORD).await.unwrap();
+        self.access_token(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// A new buyer's access token.
+    pub async fn sign_up_buyer(&self, email: &str, password: &str) -> String {
+        let query = "mutation($email: String!, $password: String!) { signUp(input: { email: $email, password: $password, name: \"Comprador\" }) { accessToken } }";
+        let response = self.graphql(query, json!({ "email": email, "password": password }), None).await.unwrap();
+        data(&response, "signUp")["accessToken"].as_str().unwrap().to_string()
+    }
+
+    /// Accepts the newest invitation mailed to `email`; returns the access token.
+    pub async fn accept_invitation(&self, email: &str, name: &str, password: &str) -> String {
+        let token = self
+            .mails()
+            .iter()
+            .rev()
+            .filter(|mail| mail.contains(email))
+            .find_map(|mail| invitation_token(mail))
+            .expect("the mail carries an invitation token");
+        let query = "mutation($token: String!, $name: String!, $password: String!) { acceptInvitation(token: $token, name: $name, password: $password) { accessToken } }";
+        let accepted =
+            self.graphql(query, json!({ "token": token, "name": name, "password": password }), None).await.unwrap();
+        data(&accepted, "acceptInvitation")["accessToken"].as_str().unwrap().to_string()
+    }
+
+    /// Applies for an agency, has the platform admin approve it, and accepts the
+    /// invitation mailed to `manager_email` (password "<company-ish>-2026-segura").
+    pub async fn onboard_agency(&self, company: &str, tax_id: &str, manager_email: &str) -> Agency {
+        let application = self
+            .graphql(
+                "mutation($input: AgencyApplicationInput!) { applyForAgency(input: $input) { id } }",
+                json!({ "input": {
+                    "companyName": company, "contactName": "Gerente", "contactEmail": manager_email,
+                    "taxId": tax_id, "address": "Av. Insurgentes Sur 1000", "city": "Ciudad de México",
+                    "state": "CDMX", "groupName": format!("Grupo {company}"), "expectedListings": 20 } }),
+                None,
+            )
+            .await
+            .unwrap();
+        let application_id = data(&application, "applyForAgency")["id"].as_str().unwrap().to_string();
+        let admin = self.admin_token().await;
+        let approved = self
+            .graphql(
+                "mutation($id: ID!) { reviewAgencyApplication(id: $id, approve: true) { agency { id } } }",
+                json!({ "id": application_id }),
+                Some(&admin),
+            )
+            .await
+            .unwrap();
+        let id = data(&approved, "reviewAgencyApplication")["agency"]["id"].as_str().unwrap().to_string();
+        let manager_token = self.accept_invitation(manager_email, "Gerente", "gerencia-2026-segura").await;
+        Agency { id, manager_token }
+    }
+}
