@@ -61,6 +61,58 @@ pub fn is_postgres(connection: &DatabaseConnection) -> bool {
     connection.get_database_backend() == DbBackend::Postgres
 }
 
+/// Portable schema building blocks for migrations (PostgreSQL and SQLite alike):
+/// ids and texts are strings, times unix seconds in big integers, flags booleans.
+pub mod schema {
+    use sea_orm_migration::prelude::*;
+
+    pub fn id(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).string().not_null().primary_key().to_owned()
+    }
+    pub fn text(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).string().not_null().to_owned()
+    }
+    pub fn text_null(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).string().null().to_owned()
+    }
+    pub fn long_text(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).text().not_null().to_owned()
+    }
+    pub fn long_text_null(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).text().null().to_owned()
+    }
+    pub fn int(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).big_integer().not_null().default(0).to_owned()
+    }
+    pub fn int_null(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).big_integer().null().to_owned()
+    }
+    pub fn flag(name: &str) -> ColumnDef {
+        ColumnDef::new(Alias::new(name)).boolean().not_null().default(false).to_owned()
+    }
+
+    pub fn table(name: &str, columns: Vec<ColumnDef>) -> TableCreateStatement {
+        let mut statement = Table::create();
+        statement.table(Alias::new(name)).if_not_exists();
+        for mut column in columns {
+            statement.col(&mut column);
+        }
+        statement.to_owned()
+    }
+
+    pub fn index(name: &str, table: &str, columns: &[&str], unique: bool) -> IndexCreateStatement {
+        let mut statement = Index::create();
+        statement.name(name).table(Alias::new(table)).if_not_exists();
+        for column in columns {
+            statement.col(Alias::new(*column));
+        }
+        if unique {
+            statement.unique();
+        }
+        statement.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,3 +1,4 @@
+use nds_common::db::schema::{flag, id, index, int, int_null, long_text, long_text_null, table, text, text_null};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -6,52 +7,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m0001_billing_schema"
     }
-}
-
-fn id(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).string().not_null().primary_key().to_owned()
-}
-fn text(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).string().not_null().to_owned()
-}
-fn text_null(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).string().null().to_owned()
-}
-fn long_text(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).text().not_null().to_owned()
-}
-fn long_text_null(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).text().null().to_owned()
-}
-fn int(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).big_integer().not_null().default(0).to_owned()
-}
-fn int_null(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).big_integer().null().to_owned()
-}
-fn flag(name: &str) -> ColumnDef {
-    ColumnDef::new(Alias::new(name)).boolean().not_null().default(false).to_owned()
-}
-
-fn table(name: &str, columns: Vec<ColumnDef>) -> TableCreateStatement {
-    let mut statement = Table::create();
-    statement.table(Alias::new(name)).if_not_exists();
-    for mut column in columns {
-        statement.col(&mut column);
-    }
-    statement.to_owned()
-}
-
-fn index(name: &str, table: &str, columns: &[&str], unique: bool) -> IndexCreateStatement {
-    let mut statement = Index::create();
-    statement.name(name).table(Alias::new(table)).if_not_exists();
-    for column in columns {
-        statement.col(Alias::new(*column));
-    }
-    if unique {
-        statement.unique();
-    }
-    statement.to_owned()
 }
 
 #[async_trait::async_trait]
