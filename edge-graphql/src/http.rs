@@ -74,6 +74,27 @@ fn is_mutation(request: &async_graphql::Request) -> bool {
         .any(|(_, operation)| operation.node.ty == async_graphql::parser::types::OperationType::Mutation)
 }
 
+/// The `exp` of a token the authenticator already accepted (its payload is trusted).
+fn token_expiry(token: &str) -> Option<i64> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+    serde_json::from_slice::<serde_json::Value>(&bytes).ok()?.get("exp")?.as_i64()
+}
+
+/// Completes when the socket's token expires (never, for an anonymous socket).
+async fn until_expiry(mut expiry: tokio::sync::watch::Receiver<Option<i64>>) {
+    let Ok(expires_at) = expiry.wait_for(Option::is_some).await.map(|value| *value) else {
+        return std::future::pending().await;
+    };
+    let remaining = expires_at.unwrap_or_default() - chrono::Utc::now().timestamp();
+    tokio::time::sleep(Duration::from_secs(u64::try_from(remaining).unwrap_or(0))).await;
+}
+
+/// graphql-transport-ws: the access token comes in connection_init and is verified
+/// there (a bad token refuses the connection); the socket closes when that token
+/// expires or the process shuts down. Each subscription authorises its resource
+/// in the service it streams from.
 async fn websocket_handler(
     State(state): State<EdgeState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -82,23 +103,37 @@ async fn websocket_handler(
 ) -> Response {
     let schema = state.schema.clone();
     let clients = state.clients.clone();
+    let authenticator = state.authenticator.clone();
+    let shutdown = state.shutdown.clone();
     let budget = state.request_budget;
-    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
-        GraphQLWebSocket::new(socket, schema, protocol)
+    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
+        let (expiry_sender, expiry) = tokio::sync::watch::channel(None);
+        let connection = GraphQLWebSocket::new(socket, schema, protocol)
             .on_connection_init(move |payload| async move {
-                // The access token travels in connection_init, as graphql-transport-ws clients send it.
                 let token = payload
                     .get("authorization")
                     .or_else(|| payload.get("Authorization"))
                     .and_then(|value| value.as_str())
                     .map(|value| value.trim_start_matches("Bearer ").trim().to_string());
+                if let Some(token) = &token {
+                    authenticator
+                        .authenticate_bearer(Some(&format!("Bearer {token}")))
+                        .await
+                        .map_err(|error| async_graphql::Error::new(error.message))?;
+                    expiry_sender.send_replace(token_expiry(token));
+                }
                 let context = RequestContext::new(token, Some(peer.ip().to_string()), budget);
                 let mut data = async_graphql::Data::default();
                 data.insert(Loaders::new(&clients, &context.call));
                 data.insert(context);
                 Ok(data)
             })
-            .serve()
+            .serve();
+        tokio::select! {
+            _ = connection => {}
+            _ = until_expiry(expiry) => tracing::debug!("closing a subscription socket: its token expired"),
+            _ = shutdown.wait() => tracing::debug!("closing a subscription socket: shutting down"),
+        }
     })
 }
 

@@ -28,6 +28,10 @@ pub struct EdgeState {
     /// Deadline budget of one GraphQL request, forwarded to every gRPC call it makes.
     pub request_budget: Duration,
     pub rate_limiter: Arc<rate_limit::RateLimiter>,
+    /// Verifies the token a WebSocket presents at connection_init.
+    pub authenticator: nds_common::auth::Authenticator,
+    /// Open subscriptions end when the process shuts down.
+    pub shutdown: nds_common::Shutdown,
 }
 
 /// Builds the schema with the limits and switches of this deployment.
@@ -74,6 +78,8 @@ pub fn edge_state(runtime: &Runtime) -> Result<EdgeState, persisted::PersistedQu
             runtime.config.rate_limit_per_client,
             runtime.config.rate_limit_per_user,
         )),
+        authenticator: runtime.authenticator.clone(),
+        shutdown: runtime.shutdown.clone(),
     })
 }
 

@@ -16,18 +16,17 @@ use nds_common::runtime::Runtime;
 use serde_json::{Value, json};
 
 async fn start_edge(vars: &[(&str, &str)]) -> SocketAddr {
+    start_edge_with_shutdown(vars, nds_common::Shutdown::new()).await
+}
+
+async fn start_edge_with_shutdown(vars: &[(&str, &str)], shutdown: nds_common::Shutdown) -> SocketAddr {
     let config = Config::from_vars(vars.iter().map(|(name, value)| (name.to_string(), value.to_string()))).unwrap();
     let mail_dir = std::env::temp_dir().join(format!("edge-mail-{}", uuid::Uuid::new_v4().simple()));
     let mailer = Arc::new(nds_common::mail::FileMailer::new(mail_dir, "no-reply@nds.local").unwrap());
     // Nothing listens on port 9: resolvers would fail, refusals must come first.
-    let runtime = Runtime::new(
-        Arc::new(config),
-        MemoryCache::shared(1000),
-        mailer,
-        "http://127.0.0.1:9",
-        nds_common::Shutdown::new(),
-    )
-    .unwrap();
+    let mut runtime =
+        Runtime::new(Arc::new(config), MemoryCache::shared(1000), mailer, "http://127.0.0.1:9", shutdown).unwrap();
+    runtime.authenticator = nds_common::testing::tokens::test_authenticator();
     let router = edge_graphql::router(&runtime).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -156,4 +155,71 @@ async fn security_headers_are_set() {
     let response = reqwest::get(format!("http://{address}/healthz")).await.unwrap();
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     assert_eq!(response.headers()["x-frame-options"], "DENY");
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn open_socket(address: SocketAddr, token: &str) -> Socket {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{address}/graphql/ws").into_client_request().unwrap();
+    request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
+    socket.send(tokio_tungstenite::tungstenite::Message::Text(init.to_string().into())).await.unwrap();
+    socket
+}
+
+/// The next text frame, or None once the socket closed.
+async fn next_text(socket: &mut Socket) -> Option<String> {
+    use futures::StreamExt;
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(10), socket.next()).await.expect("the socket hung") {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) => return Some(text.to_string()),
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) | Some(Err(_)) | None => return None,
+            Some(Ok(_)) => continue,
+        }
+    }
+}
+
+fn token_expiring_in(seconds: i64) -> String {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    use nds_common::testing::tokens::{TEST_KEY_PEM, TEST_KID};
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({
+        "iss": "nds", "aud": "nds-api", "sub": uuid::Uuid::new_v4().to_string(), "exp": now + seconds, "iat": now,
+        "jti": uuid::Uuid::new_v4().to_string(), "token_use": "access", "kind": "user", "memberships": [{"role": "BUYER"}]
+    });
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some(TEST_KID.into());
+    header.typ = Some(nds_common::auth::TOKEN_TYPE_HEADER.into());
+    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_pem(TEST_KEY_PEM.as_bytes()).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_socket_with_a_bad_token_is_refused_at_connection() {
+    let address = start_edge(&[]).await;
+    let mut socket = open_socket(address, "not-a-token").await;
+    let first = next_text(&mut socket).await;
+    assert!(first.as_deref().is_none_or(|text| !text.contains("connection_ack")), "{first:?}");
+}
+
+#[tokio::test]
+async fn a_socket_closes_when_its_token_expires() {
+    let address = start_edge(&[]).await;
+    let mut socket = open_socket(address, &token_expiring_in(2)).await;
+    assert!(next_text(&mut socket).await.unwrap().contains("connection_ack"));
+    let started = std::time::Instant::now();
+    while next_text(&mut socket).await.is_some() {}
+    assert!(started.elapsed() < std::time::Duration::from_secs(8), "closed only after {:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn sockets_close_on_shutdown() {
+    let shutdown = nds_common::Shutdown::new();
+    let address = start_edge_with_shutdown(&[], shutdown.clone()).await;
+    let mut socket = open_socket(address, &token_expiring_in(600)).await;
+    assert!(next_text(&mut socket).await.unwrap().contains("connection_ack"));
+    shutdown.trigger();
+    assert_eq!(next_text(&mut socket).await, None, "the socket must close on shutdown");
 }
