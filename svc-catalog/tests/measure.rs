@@ -14,7 +14,7 @@ use nds_proto::catalog::v1 as wire;
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a measurement; run by hand"]
+#[ignore = "a measurement, not a check: run by `tests/run --bench`"]
 async fn measure_writes_and_feed_on_postgres() {
     let database = TestDatabase::postgres().await;
     let catalog = TestCatalog::start(&database).await;

@@ -56,7 +56,7 @@ fn percentiles_pick_the_right_samples() {
 
 /// A measurement, not a check: `cargo test -p svc-search --test bench_support -- --ignored --nocapture`.
 #[tokio::test]
-#[ignore = "a measurement; the benchmark harness runs the full one"]
+#[ignore = "a measurement, not a check: run by `tests/run --bench`"]
 async fn measure_index_build_and_query_mix_at_100k() {
     let directory = TempDir::new("bench-100k");
     let listings = synthetic_listings(100_000, 42);
