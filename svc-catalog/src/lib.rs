@@ -14,6 +14,8 @@ mod jobs;
 pub mod migration;
 pub mod service;
 pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 use std::time::Duration;
 

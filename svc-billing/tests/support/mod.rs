@@ -295,7 +295,7 @@ impl Harness {
             .create_listing(authorized(
                 catalog_wire::CreateListingRequest {
                     agency_id: agency.agency_id.to_string(),
-                    input: Some(listing_input()),
+                    input: Some(listing_input("")),
                 },
                 &agency.manager,
             ))
@@ -380,28 +380,7 @@ impl Harness {
     }
 }
 
-/// A complete, valid listing input.
-pub fn listing_input() -> catalog_wire::ListingInput {
-    catalog_wire::ListingInput {
-        make: "Nissan".into(),
-        model: "Versa".into(),
-        year: 2022,
-        trim: "Advance".into(),
-        vin: String::new(),
-        price: Some(common_wire::Money { amount_minor: 28_500_000, currency: "MXN".into() }),
-        mileage_km: 35_000,
-        body_type: common_wire::BodyType::Sedan as i32,
-        fuel: common_wire::Fuel::Gasoline as i32,
-        transmission: common_wire::Transmission::Automatic as i32,
-        color: "Blanco".into(),
-        condition: common_wire::Condition::Used as i32,
-        city: "Guadalajara".into(),
-        state: String::new(),
-        description: "Único dueño, servicios de agencia.".into(),
-        photos: vec!["https://img.example.com/versa/1.jpg".into()],
-        attributes_json: r#"{"camara_reversa": true}"#.into(),
-    }
-}
+pub use svc_catalog::testing::listing_input;
 
 impl Drop for Harness {
     fn drop(&mut self) {

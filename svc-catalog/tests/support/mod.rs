@@ -168,28 +168,7 @@ pub fn field_of(status: &tonic::Status) -> Option<String> {
     nds_common::ApiError::from_status(status).field
 }
 
-/// A complete, valid listing input (no VIN unless given).
-pub fn listing_input(vin: &str) -> wire::ListingInput {
-    wire::ListingInput {
-        make: "Nissan".into(),
-        model: "Versa".into(),
-        year: 2022,
-        trim: "Advance".into(),
-        vin: vin.into(),
-        price: Some(common::Money { amount_minor: 28_500_000, currency: "MXN".into() }),
-        mileage_km: 35_000,
-        body_type: common::BodyType::Sedan as i32,
-        fuel: common::Fuel::Gasoline as i32,
-        transmission: common::Transmission::Automatic as i32,
-        color: "Blanco".into(),
-        condition: common::Condition::Used as i32,
-        city: "Guadalajara".into(),
-        state: String::new(),
-        description: "Único dueño, servicios de agencia.".into(),
-        photos: vec!["https://img.example.com/versa/1.jpg".into()],
-        attributes_json: r#"{"camara_reversa": true}"#.into(),
-    }
-}
+pub use svc_catalog::testing::listing_input;
 
 pub async fn create(client: &mut CatalogServiceClient<Channel>, token: &str, vin: &str) -> wire::Listing {
     client
