@@ -86,15 +86,18 @@ pub async fn apply_subscription_state<C: ConnectionTrait>(
     state: SubscriptionState,
     event_created: i64,
 ) -> Result<bool, DbErr> {
-    let result = Entity::update_many()
+    let mut update = Entity::update_many()
         .col_expr(Column::SubscriptionStatus, Expr::value(state.as_str()))
         .col_expr(Column::SubscriptionEventCreated, Expr::value(event_created))
         .col_expr(Column::UpdatedAtUnix, Expr::value(now_unix()))
         .filter(Column::AgencyId.eq(agency_id))
-        .filter(Column::SubscriptionEventCreated.lt(event_created))
-        .filter(Column::SubscriptionStatus.ne(SubscriptionState::Cancelled.as_str()))
-        .exec(database)
-        .await?;
+        .filter(Column::SubscriptionStatus.ne(SubscriptionState::Cancelled.as_str()));
+    // Cancellation is terminal: it wins even when a newer invoice event was processed
+    // first (deliveries are unordered); every other state must be newer than the stored one.
+    if state != SubscriptionState::Cancelled {
+        update = update.filter(Column::SubscriptionEventCreated.lt(event_created));
+    }
+    let result = update.exec(database).await?;
     Ok(result.rows_affected == 1)
 }
 
