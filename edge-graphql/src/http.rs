@@ -7,10 +7,12 @@ use std::time::Duration;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
+use axum::extract::ws::{CloseFrame, Message};
 use axum::extract::{ConnectInfo, RawQuery, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use futures::{SinkExt, StreamExt};
 use nds_proto::identity::v1::GetJwksRequest;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -91,10 +93,17 @@ async fn until_expiry(mut expiry: tokio::sync::watch::Receiver<Option<i64>>) {
     tokio::time::sleep(Duration::from_secs(u64::try_from(remaining).unwrap_or(0))).await;
 }
 
+/// Why the edge ends a subscription socket itself: graphql-transport-ws's 4401
+/// (Unauthorized) tells the client to reconnect with a fresh token; 1001 (Going
+/// Away) tells it this replica is leaving.
+fn close_frame(code: u16, reason: &'static str) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
+}
+
 /// graphql-transport-ws: the access token comes in connection_init and is verified
-/// there (a bad token refuses the connection); the socket closes when that token
-/// expires or the process shuts down. Each subscription authorises its resource
-/// in the service it streams from.
+/// there (a bad token refuses the connection); the socket closes with a close frame
+/// when that token expires or the process shuts down. Each subscription authorises
+/// its resource in the service it streams from.
 async fn websocket_handler(
     State(state): State<EdgeState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -108,7 +117,11 @@ async fn websocket_handler(
     let budget = state.request_budget;
     upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| async move {
         let (expiry_sender, expiry) = tokio::sync::watch::channel(None);
-        let connection = GraphQLWebSocket::new(socket, schema, protocol)
+        // async-graphql writes into a channel rather than the socket, so the edge
+        // keeps the socket's sink to send its own close frame.
+        let (mut socket_sink, socket_stream) = socket.split();
+        let (outgoing, mut outgoing_messages) = futures::channel::mpsc::channel::<Message>(16);
+        let connection = GraphQLWebSocket::new_with_pair(outgoing, socket_stream, schema, protocol)
             .on_connection_init(move |payload| async move {
                 let token = payload
                     .get("authorization")
@@ -129,10 +142,28 @@ async fn websocket_handler(
                 Ok(data)
             })
             .serve();
-        tokio::select! {
-            _ = connection => {}
-            _ = until_expiry(expiry) => tracing::debug!("closing a subscription socket: its token expired"),
-            _ = shutdown.wait() => tracing::debug!("closing a subscription socket: shutting down"),
+        let forward = async {
+            while let Some(message) = outgoing_messages.next().await {
+                if socket_sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+        };
+        let closing = tokio::select! {
+            _ = futures::future::join(connection, forward) => None,
+            _ = until_expiry(expiry) => {
+                tracing::debug!("closing a subscription socket: its token expired");
+                Some(close_frame(4401, "token expired"))
+            }
+            _ = shutdown.wait() => {
+                tracing::debug!("closing a subscription socket: shutting down");
+                Some(close_frame(1001, "server shutting down"))
+            }
+        };
+        if let Some(frame) = closing {
+            // Best effort: the peer may already be gone.
+            let _ = socket_sink.send(frame).await;
+            let _ = socket_sink.close().await;
         }
     })
 }

@@ -172,12 +172,37 @@ async fn open_socket(address: SocketAddr, token: &str) -> Socket {
 
 /// The next text frame, or None once the socket closed.
 async fn next_text(socket: &mut Socket) -> Option<String> {
+    match next_frame(socket).await {
+        Frame::Text(text) => Some(text),
+        Frame::Closed(_) => None,
+    }
+}
+
+#[derive(Debug, PartialEq)]
+enum Frame {
+    Text(String),
+    /// The close frame's code; None when the connection ended without one.
+    Closed(Option<u16>),
+}
+
+async fn next_frame(socket: &mut Socket) -> Frame {
     use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
     loop {
         match tokio::time::timeout(std::time::Duration::from_secs(10), socket.next()).await.expect("the socket hung") {
-            Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) => return Some(text.to_string()),
-            Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) | Some(Err(_)) | None => return None,
+            Some(Ok(Message::Text(text))) => return Frame::Text(text.to_string()),
+            Some(Ok(Message::Close(frame))) => return Frame::Closed(frame.map(|frame| u16::from(frame.code))),
+            Some(Err(_)) | None => return Frame::Closed(None),
             Some(Ok(_)) => continue,
+        }
+    }
+}
+
+/// Reads until the socket closes and returns the close frame's code.
+async fn close_code(socket: &mut Socket) -> Option<u16> {
+    loop {
+        if let Frame::Closed(code) = next_frame(socket).await {
+            return code;
         }
     }
 }
@@ -210,7 +235,7 @@ async fn a_socket_closes_when_its_token_expires() {
     let mut socket = open_socket(address, &token_expiring_in(2)).await;
     assert!(next_text(&mut socket).await.unwrap().contains("connection_ack"));
     let started = std::time::Instant::now();
-    while next_text(&mut socket).await.is_some() {}
+    assert_eq!(close_code(&mut socket).await, Some(4401), "an expired token closes with 4401 Unauthorized");
     assert!(started.elapsed() < std::time::Duration::from_secs(8), "closed only after {:?}", started.elapsed());
 }
 
@@ -221,5 +246,5 @@ async fn sockets_close_on_shutdown() {
     let mut socket = open_socket(address, &token_expiring_in(600)).await;
     assert!(next_text(&mut socket).await.unwrap().contains("connection_ack"));
     shutdown.trigger();
-    assert_eq!(next_text(&mut socket).await, None, "the socket must close on shutdown");
+    assert_eq!(close_code(&mut socket).await, Some(1001), "shutdown closes sockets with 1001 Going Away");
 }
