@@ -75,6 +75,7 @@ pub async fn billing(runtime: &Runtime, options: &BillingOptions) -> Result<Bill
         stripe,
         catalog,
         directory,
+        agencies: nds_common::auth::AgencyGroups::new(runtime.channels.identity.clone()),
         mailer: runtime.mailer.clone(),
         settings: BillingSettings {
             promotion_price_minor: stripe_settings.promotion_price_minor,

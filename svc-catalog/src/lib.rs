@@ -50,7 +50,8 @@ pub async fn migrate(database_url: &str) -> Result<(), DbErr> {
 /// Connects the catalog database (already migrated) and builds the service.
 pub(crate) async fn connect_service(runtime: &Runtime) -> Result<CatalogService, DbErr> {
     let database = nds_common::db::connect(&runtime.database_url(ServiceName::Catalog)).await?;
-    Ok(CatalogService::new(CatalogStore::new(database), runtime.cache.clone(), FeedNotifier::new()))
+    let agencies = nds_common::auth::AgencyGroups::new(runtime.channels.identity.clone());
+    Ok(CatalogService::new(CatalogStore::new(database), runtime.cache.clone(), FeedNotifier::new(), agencies))
 }
 
 /// The catalog gRPC server, with its background tasks (PostgreSQL change-feed

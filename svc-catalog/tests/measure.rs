@@ -32,6 +32,7 @@ async fn measure_writes_and_feed_on_postgres() {
         svc_catalog::store::CatalogStore::new(nds_common::db::connect(database.url()).await.unwrap()),
         catalog.runtime.cache.clone(),
         svc_catalog::service::FeedNotifier::new(),
+        nds_common::auth::AgencyGroups::new(catalog.runtime.channels.identity.clone()),
     );
     let principal =
         catalog.runtime.authenticator.authenticate_bearer(Some(&format!("Bearer {manager}"))).await.unwrap();

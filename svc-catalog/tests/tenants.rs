@@ -58,7 +58,8 @@ fn cases(world: World) -> Vec<Case> {
             read_draft: Allowed,
             manage_draft: Allowed,
             manage_published: Allowed,
-            metrics: Allowed,
+            // Agency metrics are the manager's (revenue is among them).
+            metrics: FORBIDDEN,
         },
         Case {
             name: "manager of a sibling agency",

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use nds_common::auth::{AgencyRef, Principal, Role};
+use nds_common::auth::{AgencyAction, AgencyGroups, AgencyRef, Principal, Role};
 use nds_common::grpc::{CallContext, retry_unavailable};
 use nds_common::mail::OutgoingMail;
 use nds_common::runtime::Runtime;
@@ -93,6 +93,7 @@ struct Inner {
     presence: Presence,
     limiter: RateLimiter,
     settings: ChatSettings,
+    agencies: AgencyGroups,
 }
 
 fn parse_uuid(raw: &str) -> Option<Uuid> {
@@ -132,7 +133,8 @@ impl Conversations {
     ) -> Conversations {
         let presence = Presence::new(runtime.cache.clone());
         let limiter = RateLimiter::new(runtime.cache.clone(), settings.messages_per_minute);
-        Conversations { inner: Arc::new(Inner { database, runtime, hub, presence, limiter, settings }) }
+        let agencies = AgencyGroups::new(runtime.channels.identity.clone());
+        Conversations { inner: Arc::new(Inner { database, runtime, hub, presence, limiter, settings, agencies }) }
     }
 
     pub fn hub(&self) -> &Arc<MessageHub> {
@@ -524,22 +526,16 @@ impl Conversations {
                 }
                 MetricsFilter::Group(group)
             }
-            MetricsScope::Agency(agency) => MetricsFilter::Agency(agency),
+            MetricsScope::Agency(agency_id) => {
+                let agency = self.inner.agencies.agency_ref(principal, agency_id).await?;
+                if !principal.can_on_agency(agency, AgencyAction::ReadMetrics) {
+                    return Err(ChatError::Forbidden("not allowed for this agency"));
+                }
+                MetricsFilter::Agency(agency_id)
+            }
         };
         let to = if to <= 0 { i64::MAX } else { to };
         let rows = store::started_between(self.database(), &filter, from, to).await?;
-        if let MetricsFilter::Agency(agency_id) = filter {
-            let allowed = principal.is_platform_admin()
-                || principal.memberships.iter().any(|membership| {
-                    membership.role == Role::AgencyManager && membership.agency_id == Some(agency_id)
-                })
-                || rows
-                    .iter()
-                    .any(|row| parse_uuid(&row.group_id).is_some_and(|group| principal.is_group_admin_of(group)));
-            if !allowed {
-                return Err(ChatError::Forbidden("not allowed for this agency"));
-            }
-        }
         let mut response_times: Vec<i64> = rows
             .iter()
             .filter_map(|row| row.first_response_at_unix.map(|answered| answered - row.created_at_unix))

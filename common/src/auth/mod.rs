@@ -4,10 +4,12 @@
 //! ([`verifier`]) and asks the same questions through [`Principal`]'s helpers, so a
 //! tenant check is one call instead of ad-hoc code in each handler.
 
+pub mod agencies;
 pub mod claims;
 pub mod principal;
 pub mod verifier;
 
+pub use agencies::AgencyGroups;
 pub use claims::{AccessClaims, MembershipClaim, TOKEN_TYPE_HEADER, TOKEN_USE_ACCESS};
 pub use principal::{AgencyAction, AgencyRef, Membership, Principal, PrincipalKind, Role};
 pub use verifier::{Authenticator, JwksSource, JwtVerifier, SessionCheck, SessionStatus, StaticJwks};

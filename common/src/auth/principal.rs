@@ -87,8 +87,10 @@ pub struct AgencyRef {
 /// What a caller wants to do with an agency's private data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AgencyAction {
-    /// Drafts, leads, internal fields, metrics.
+    /// Drafts, leads, internal fields.
     ReadPrivate,
+    /// The agency's metrics (revenue among them): its managers, its group's admins.
+    ReadMetrics,
     /// Create, edit, publish listings.
     ManageListings,
     /// Answer and work conversations.
@@ -182,7 +184,7 @@ impl Principal {
         }
         if self.is_group_admin_of(agency.group_id) {
             // Group admins oversee their agencies: read everything, manage staff.
-            return matches!(action, AgencyAction::ReadPrivate | AgencyAction::ManageStaff);
+            return matches!(action, AgencyAction::ReadPrivate | AgencyAction::ReadMetrics | AgencyAction::ManageStaff);
         }
         match self.agency_role(agency.agency_id) {
             Some(Role::AgencyManager) => true,
@@ -248,8 +250,9 @@ mod tests {
         Membership { role, group_id: Some(agency.group_id), agency_id: Some(agency.agency_id) }
     }
 
-    const ACTIONS: [AgencyAction; 6] = [
+    const ACTIONS: [AgencyAction; 7] = [
         AgencyAction::ReadPrivate,
+        AgencyAction::ReadMetrics,
         AgencyAction::ManageListings,
         AgencyAction::AnswerLeads,
         AgencyAction::AssignLeads,
@@ -279,6 +282,9 @@ mod tests {
         assert!(!principal.can_on_agency(agency, AgencyAction::ManageStaff));
         assert!(!principal.can_on_agency(agency, AgencyAction::ManageBilling));
         assert!(!principal.can_on_agency(agency, AgencyAction::AssignLeads));
+        assert!(!principal.can_on_agency(agency, AgencyAction::ReadMetrics), "metrics are the manager's");
+        let manager = user(vec![agency_member(Role::AgencyManager, agency)]);
+        assert!(manager.can_on_agency(agency, AgencyAction::ReadMetrics));
     }
 
     #[test]
@@ -288,8 +294,10 @@ mod tests {
         let foreign = AgencyRef { agency_id: Uuid::new_v4(), group_id: Uuid::new_v4() };
         let principal = user(vec![Membership { role: Role::GroupAdmin, group_id: Some(group), agency_id: None }]);
         assert!(principal.can_on_agency(agency, AgencyAction::ReadPrivate));
+        assert!(principal.can_on_agency(agency, AgencyAction::ReadMetrics));
         assert!(!principal.can_on_agency(agency, AgencyAction::ManageListings));
         assert!(!principal.can_on_agency(foreign, AgencyAction::ReadPrivate));
+        assert!(!principal.can_on_agency(foreign, AgencyAction::ReadMetrics));
         assert!(principal.can_read_group(group));
         assert!(!principal.can_read_group(foreign.group_id));
     }

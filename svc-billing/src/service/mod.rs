@@ -9,7 +9,7 @@ pub mod webhooks;
 
 use std::sync::Arc;
 
-use nds_common::auth::{AgencyAction, AgencyRef, Principal};
+use nds_common::auth::{AgencyAction, AgencyGroups, AgencyRef, Principal};
 use nds_common::mail::SharedMailer;
 use sea_orm::DatabaseConnection;
 use tokio::sync::Notify;
@@ -19,7 +19,6 @@ use crate::clients::catalog::GrpcCatalog;
 use crate::clients::identity::GrpcDirectory;
 use crate::clients::stripe_api::StripeApi;
 use crate::error::BillingError;
-use crate::store;
 
 /// Prices and links billing needs, from config.
 #[derive(Clone, Debug)]
@@ -38,6 +37,8 @@ pub struct Billing {
     pub stripe: StripeApi,
     pub catalog: GrpcCatalog,
     pub directory: GrpcDirectory,
+    /// Agency → group for tenant checks, from identity.
+    pub agencies: AgencyGroups,
     pub mailer: SharedMailer,
     pub settings: BillingSettings,
     /// Wakes the webhook worker when an event was stored.
@@ -45,23 +46,11 @@ pub struct Billing {
 }
 
 impl Billing {
-    /// The agency as tenant checks need it. The group comes from the caller's own
-    /// membership of that agency or from what billing stored; a group billing does
-    /// not know is the nil id, which no group admin administers.
+    /// The agency as tenant checks need it, its group from the caller's own
+    /// memberships or from identity (never from billing's copy, which a platform
+    /// admin's action could have written without a group).
     pub async fn agency_ref(&self, principal: &Principal, agency_id: Uuid) -> Result<AgencyRef, BillingError> {
-        let from_membership = principal
-            .memberships
-            .iter()
-            .find(|membership| membership.agency_id == Some(agency_id))
-            .and_then(|membership| membership.group_id);
-        let group_id = match from_membership {
-            Some(group_id) => group_id,
-            None => store::accounts::get(&self.database, &agency_id.to_string())
-                .await?
-                .and_then(|account| Uuid::parse_str(&account.group_id).ok())
-                .unwrap_or(Uuid::nil()),
-        };
-        Ok(AgencyRef { agency_id, group_id })
+        Ok(self.agencies.agency_ref(principal, agency_id).await?)
     }
 
     pub async fn require_on_agency(

@@ -120,7 +120,7 @@ impl Billing {
             }
             MetricsScopeInput::Agency(agency_id) => {
                 let agency_id = parse_id("scope.agency_id", &agency_id)?;
-                self.require_on_agency(principal, agency_id, AgencyAction::ReadPrivate).await?;
+                self.require_on_agency(principal, agency_id, AgencyAction::ReadMetrics).await?;
                 LedgerScope::Agency(agency_id.to_string())
             }
         };

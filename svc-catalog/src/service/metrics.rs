@@ -1,7 +1,7 @@
 //! Catalog metrics per scope, each scope behind its tenant check.
 
-use nds_common::auth::Principal;
 use nds_common::auth::principal::require_principal;
+use nds_common::auth::{AgencyAction, AgencyRef, Principal};
 
 use super::CatalogService;
 use crate::error::CatalogError;
@@ -31,7 +31,15 @@ impl CatalogService {
         let allowed = match query.scope {
             MetricsScope::Platform => principal.is_platform_admin(),
             MetricsScope::Group(group_id) => principal.can_read_group(group_id),
-            MetricsScope::Agency(agency_id) => self.can_read_agency(caller, agency_id).await?,
+            MetricsScope::Agency(agency_id) => {
+                // Catalog's own rows carry the group their creators' memberships
+                // named; identity answers for an agency without listings.
+                let agency = match self.store.owner_of_agency(agency_id).await? {
+                    Some(owner) => AgencyRef { agency_id, group_id: owner.group_id },
+                    None => self.agencies.agency_ref(principal, agency_id).await?,
+                };
+                principal.can_on_agency(agency, AgencyAction::ReadMetrics)
+            }
         };
         if !allowed {
             return Err(CatalogError::Forbidden("not allowed to see metrics of this scope".into()));

@@ -14,6 +14,7 @@ pub use feed::FeedNotifier;
 pub use metrics::MetricsQuery;
 
 use chrono::Datelike;
+use nds_common::auth::AgencyGroups;
 use nds_common::cache::SharedCache;
 
 use crate::store::CatalogStore;
@@ -23,11 +24,13 @@ pub struct CatalogService {
     store: CatalogStore,
     cache: SharedCache,
     notifier: FeedNotifier,
+    /// Agency → group for the metrics check, from identity.
+    agencies: AgencyGroups,
 }
 
 impl CatalogService {
-    pub fn new(store: CatalogStore, cache: SharedCache, notifier: FeedNotifier) -> Self {
-        Self { store, cache, notifier }
+    pub fn new(store: CatalogStore, cache: SharedCache, notifier: FeedNotifier, agencies: AgencyGroups) -> Self {
+        Self { store, cache, notifier, agencies }
     }
 
     pub fn store(&self) -> &CatalogStore {

@@ -61,7 +61,7 @@ impl IdentityService {
             }
             MetricsScope::Agency(agency_id) => {
                 let (_, reference) = self.agency_ref(agency_id).await?;
-                principal.require_on_agency(reference, AgencyAction::ReadPrivate)?;
+                principal.require_on_agency(reference, AgencyAction::ReadMetrics)?;
                 Scope::Agency(agency_id)
             }
         };
