@@ -4,6 +4,7 @@
 
 pub mod edge;
 pub mod interpret;
+pub mod isolated;
 pub mod search;
 pub mod webhook;
 
