@@ -1,5 +1,7 @@
 //! Typed gRPC clients over the runtime's channels (cheap clones of one HTTP/2 connection each).
 
+use std::sync::Arc;
+
 use nds_common::runtime::ServiceChannels;
 use nds_proto::billing::v1::billing_service_client::BillingServiceClient;
 use nds_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
@@ -8,14 +10,15 @@ use nds_proto::identity::v1::identity_service_client::IdentityServiceClient;
 use nds_proto::search::v1::search_service_client::SearchServiceClient;
 use tonic::transport::Channel;
 
+/// Cloned into every request's loaders: one shared allocation, not five channels.
 #[derive(Clone)]
 pub struct Clients {
-    channels: ServiceChannels,
+    channels: Arc<ServiceChannels>,
 }
 
 impl Clients {
     pub fn new(channels: ServiceChannels) -> Self {
-        Self { channels }
+        Self { channels: Arc::new(channels) }
     }
 
     pub fn identity(&self) -> IdentityServiceClient<Channel> {

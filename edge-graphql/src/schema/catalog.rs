@@ -16,7 +16,7 @@ use super::vocabulary::{BodyType, Condition, Fuel, SearchFilters, Transmission};
 use crate::clients::clients;
 use crate::context::request_context;
 use crate::error::{GrpcResultExt, bad_input, error_with_code, graphql_error};
-use crate::loaders::loaders;
+use crate::loaders::{fetch_listings, loaders};
 use nds_common::error::ErrorCode;
 
 /// Currency of prices when the client does not say.
@@ -64,7 +64,7 @@ impl Listing {
     }
     async fn agency(&self, context: &Context<'_>) -> async_graphql::Result<Agency> {
         loaders(context)?
-            .agencies
+            .agencies()
             .load_one(self.0.agency_id.clone())
             .await?
             .map(Agency)
@@ -270,7 +270,9 @@ pub struct CatalogQuery;
 impl CatalogQuery {
     /// A listing the caller may see (published, or their agency's), else null.
     async fn listing(&self, context: &Context<'_>, id: ID) -> async_graphql::Result<Option<Listing>> {
-        Ok(loaders(context)?.listings.load_one(id.0).await?.map(Listing))
+        let call = &request_context(context)?.call;
+        let mut found = fetch_listings(clients(context)?, call, vec![id.0.clone()]).await?;
+        Ok(found.remove(&id.0).map(Listing))
     }
 
     /// Staff: their agency's listings in any status. Anyone else: published only.

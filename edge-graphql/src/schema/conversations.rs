@@ -110,7 +110,7 @@ impl Conversation {
     }
     /// The listing, when the caller may still see it (a buyer does not see it once unpublished).
     async fn listing(&self, context: &Context<'_>) -> async_graphql::Result<Option<Listing>> {
-        Ok(loaders(context)?.listings.load_one(self.inner.listing_id.clone()).await?.map(Listing))
+        Ok(loaders(context)?.listings().load_one(self.inner.listing_id.clone()).await?.map(Listing))
     }
     async fn listing_id(&self) -> ID {
         ID(self.inner.listing_id.clone())

@@ -215,7 +215,7 @@ impl AgencyApplication {
         if self.0.agency_id.is_empty() {
             return Ok(None);
         }
-        Ok(loaders(context)?.agencies.load_one(self.0.agency_id.clone()).await?.map(Agency))
+        Ok(loaders(context)?.agencies().load_one(self.0.agency_id.clone()).await?.map(Agency))
     }
     async fn created_at(&self) -> Option<DateTime<Utc>> {
         timestamp(self.0.created_at_unix)
@@ -290,7 +290,7 @@ impl IdentityQuery {
     }
 
     async fn agency(&self, context: &Context<'_>, id: ID) -> async_graphql::Result<Option<Agency>> {
-        Ok(loaders(context)?.agencies.load_one(id.0).await?.map(Agency))
+        Ok(loaders(context)?.agencies().load_one(id.0).await?.map(Agency))
     }
 
     /// Platform admins: applications to review.

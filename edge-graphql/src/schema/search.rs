@@ -9,12 +9,12 @@ use nds_proto::search::v1 as search;
 
 use super::catalog::{Listing, ListingConnection, ListingEdge};
 use super::interpret::MAX_QUERY_TEXT_CHARS;
-use super::paging::{PageInfo, connection_cost, page_info, page_request};
+use super::paging::{connection_cost, page_info, page_request};
 use super::vocabulary::{SearchFilters, SearchFiltersInput, SearchSort};
 use crate::clients::clients;
 use crate::context::request_context;
 use crate::error::{GrpcResultExt, bad_input, graphql_error};
-use crate::loaders::loaders;
+use crate::loaders::fetch_listings;
 
 #[derive(InputObject, Clone, Default)]
 pub struct SearchInput {
@@ -77,38 +77,40 @@ pub struct Facet {
 }
 
 pub struct SearchResult {
-    promoted_ids: Vec<String>,
-    result_ids: Vec<String>,
-    page_info: PageInfo,
-    total_count: i64,
+    promoted: Vec<Listing>,
+    results: ListingConnection,
     applied_filters: SearchFilters,
     facets: Vec<Facet>,
 }
 
-async fn hydrate(context: &Context<'_>, ids: &[String]) -> async_graphql::Result<Vec<Listing>> {
-    let mut found = loaders(context)?.listings.load_many(ids.iter().cloned()).await?;
-    // The index may briefly know a listing the caller can no longer see: skip it.
-    Ok(ids.iter().filter_map(|id| found.remove(id)).map(Listing).collect())
+/// The cards of both passes in one catalog call, in the index's order. The index
+/// may briefly know a listing the caller can no longer see: it is skipped.
+async fn hydrate(
+    context: &Context<'_>,
+    promoted_ids: Vec<String>,
+    result_ids: Vec<String>,
+) -> async_graphql::Result<(Vec<Listing>, Vec<Listing>)> {
+    let wanted = context.look_ahead();
+    if !wanted.field("promoted").exists() && !wanted.field("results").field("edges").exists() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let ids = promoted_ids.iter().chain(&result_ids).cloned().collect();
+    let mut found = fetch_listings(clients(context)?, &request_context(context)?.call, ids).await?;
+    let mut take = |ids: Vec<String>| ids.iter().filter_map(|id| found.remove(id)).map(Listing).collect::<Vec<_>>();
+    let promoted = take(promoted_ids);
+    Ok((promoted, take(result_ids)))
 }
 
 #[Object]
 impl SearchResult {
     /// At most 2, matching the filters, ranked by promotion.
-    async fn promoted(&self, context: &Context<'_>) -> async_graphql::Result<Vec<Listing>> {
-        hydrate(context, &self.promoted_ids).await
+    async fn promoted(&self) -> &[Listing] {
+        &self.promoted
     }
 
     /// Relevant results, without the promoted ones.
-    async fn results(&self, context: &Context<'_>) -> async_graphql::Result<ListingConnection> {
-        let listings = hydrate(context, &self.result_ids).await?;
-        Ok(ListingConnection {
-            edges: listings
-                .into_iter()
-                .map(|listing| ListingEdge { cursor: listing.0.id.clone(), node: listing })
-                .collect(),
-            page_info: self.page_info.clone(),
-            total_count: self.total_count,
-        })
+    async fn results(&self) -> &ListingConnection {
+        &self.results
     }
 
     /// What the search applied: the text's interpretation merged with the forced filters.
@@ -140,11 +142,12 @@ impl SearchQuery {
         let response = clients(context)?.search().search(request.call.request(message)).await.or_graphql()?;
         let (page_info, total_count) = page_info(response.page_info.as_ref());
         let applied = filters_from_wire(&response.applied_filters.unwrap_or_default()).map_err(graphql_error)?;
+        let ids = |hits: &[search::SearchHit]| hits.iter().map(|hit| hit.listing_id.clone()).collect();
+        let (promoted, results) = hydrate(context, ids(&response.promoted), ids(&response.results)).await?;
+        let edges = results.into_iter().map(|listing| ListingEdge { cursor: listing.0.id.clone(), node: listing });
         Ok(SearchResult {
-            promoted_ids: response.promoted.into_iter().map(|hit| hit.listing_id).collect(),
-            result_ids: response.results.into_iter().map(|hit| hit.listing_id).collect(),
-            page_info,
-            total_count,
+            promoted,
+            results: ListingConnection { edges: edges.collect(), page_info, total_count },
             applied_filters: applied.into(),
             facets: response
                 .facets

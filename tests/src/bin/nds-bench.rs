@@ -1,6 +1,10 @@
 //! The benchmark harness: `nds-bench <all|interpret|edge|search|webhook>`. Each benchmark prints its
 //! subject and its same-run baseline with the ratio. Build with `--release`.
 
+/// The same allocator as the `nds` binary, so the benchmark measures what runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".to_string());
