@@ -2,6 +2,7 @@
 //! (graphql-transport-ws), `/healthz`, `/readyz`, `/metrics`, `/.well-known/jwks.json`.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
@@ -29,7 +30,7 @@ fn bearer_token(headers: &HeaderMap) -> Option<String> {
 }
 
 async fn graphql_handler(
-    State(state): State<EdgeState>,
+    State(state): State<Arc<EdgeState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     request: GraphQLRequest,
@@ -42,7 +43,7 @@ async fn graphql_handler(
 /// GET: a query in the URL (queries only: a mutation over GET would be a CSRF hole),
 /// or GraphiQL for a browser when enabled.
 async fn graphiql_or_get(
-    State(state): State<EdgeState>,
+    State(state): State<Arc<EdgeState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     RawQuery(raw_query): RawQuery,
@@ -105,7 +106,7 @@ fn close_frame(code: u16, reason: &'static str) -> Message {
 /// when that token expires or the process shuts down. Each subscription authorises
 /// its resource in the service it streams from.
 async fn websocket_handler(
-    State(state): State<EdgeState>,
+    State(state): State<Arc<EdgeState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
@@ -173,7 +174,7 @@ async fn healthz() -> &'static str {
 }
 
 /// Ready when identity answers (every authenticated operation needs its JWKS).
-async fn readyz(State(state): State<EdgeState>) -> Response {
+async fn readyz(State(state): State<Arc<EdgeState>>) -> Response {
     let context = nds_common::grpc::CallContext::new(Duration::from_secs(1));
     match state.clients.identity().get_jwks(context.request(GetJwksRequest {})).await {
         Ok(_) => (StatusCode::OK, "ready").into_response(),
@@ -181,7 +182,7 @@ async fn readyz(State(state): State<EdgeState>) -> Response {
     }
 }
 
-async fn jwks(State(state): State<EdgeState>) -> Response {
+async fn jwks(State(state): State<Arc<EdgeState>>) -> Response {
     let context = nds_common::grpc::CallContext::new(Duration::from_secs(2));
     match state.clients.identity().get_jwks(context.request(GetJwksRequest {})).await {
         Ok(response) => (
@@ -218,7 +219,8 @@ pub fn router(state: EdgeState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/.well-known/jwks.json", get(jwks))
-        .with_state(state)
+        // Shared, not cloned per request: the state holds the authenticator's caches.
+        .with_state(Arc::new(state))
         .merge(nds_common::telemetry::metrics_router())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(nds_common::telemetry::RequestMetricsLayer::new("http"))
