@@ -3,12 +3,14 @@
 //! milliseconds, not bb8's default 30-second connection timeout.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bb8_redis::RedisConnectionManager;
 use bb8_redis::bb8::Pool;
 use bb8_redis::redis::AsyncCommands;
+
+use crate::breaker::Breaker;
 
 /// Waiting for a pooled Redis connection longer than this means Redis is down.
 pub const REDIS_CONNECTION_TIMEOUT: Duration = Duration::from_millis(250);
@@ -113,10 +115,10 @@ impl Cache for MemoryCache {
 pub struct RedisCache {
     pool: Pool<RedisConnectionManager>,
     prefix: String,
-    /// Set when Redis failed: until then every operation is a miss at once,
-    /// instead of each one waiting out the connection timeout (a read made three
-    /// of them, 0.75 s, in the Redis outage test).
-    skip_until: std::sync::Mutex<Option<Instant>>,
+    /// Open when Redis failed: every operation is a miss at once instead of each
+    /// one waiting out the connection timeout (a read made three of them, 0.75 s,
+    /// in the Redis outage test).
+    breaker: Breaker,
 }
 
 /// How long a failed Redis is skipped before one operation tries it again.
@@ -136,7 +138,7 @@ impl RedisCache {
             .connection_timeout(REDIS_CONNECTION_TIMEOUT)
             .retry_connection(false)
             .build_unchecked(manager);
-        Ok(Self { pool, prefix: prefix.into(), skip_until: std::sync::Mutex::new(None) })
+        Ok(Self { pool, prefix: prefix.into(), breaker: Breaker::new(REDIS_RETRY_AFTER) })
     }
 
     pub fn pool(&self) -> &Pool<RedisConnectionManager> {
@@ -165,26 +167,13 @@ impl RedisCache {
             Err(_) => "timed out".to_string(),
         };
         tracing::warn!(operation, error = %error, "redis failed; continuing without cache for {REDIS_RETRY_AFTER:?}");
-        if let Ok(mut skip_until) = self.skip_until.lock() {
-            *skip_until = Some(Instant::now() + REDIS_RETRY_AFTER);
-        }
+        self.breaker.record_failure();
         None
     }
 
     /// True while a recent failure has Redis skipped.
     fn skipping(&self) -> bool {
-        let Ok(mut skip_until) = self.skip_until.lock() else {
-            return false;
-        };
-        match *skip_until {
-            Some(until) if Instant::now() < until => true,
-            Some(_) => {
-                // The window is over: this operation tries Redis again.
-                *skip_until = None;
-                false
-            }
-            None => false,
-        }
+        self.breaker.is_open()
     }
 }
 

@@ -215,6 +215,20 @@ async fn a_slow_model_is_cut_off_by_the_timeout() {
 }
 
 #[tokio::test]
+async fn after_a_timeout_the_model_is_left_alone_for_a_while() {
+    let answer = r#"{"body_types":["MINIVAN"]}"#.to_owned();
+    let stand_in = start_stand_in(Behaviour::Slow(Duration::from_secs(3), answer)).await;
+    let service = interpreter(&stand_in, Duration::from_millis(300), fresh_cache());
+
+    let first = service.interpret(QUERY, None).await;
+    let second = service.interpret("family hauler with room for seven", None).await;
+
+    assert_eq!(first.source, InterpretationSource::RulesAfterModelFailure);
+    assert_eq!(second.source, InterpretationSource::RulesAfterModelFailure);
+    assert_eq!(stand_in.requests.load(Ordering::SeqCst), 1, "the second query must not wait for the model again");
+}
+
+#[tokio::test]
 async fn a_server_error_falls_back_to_the_rules() {
     let stand_in = start_stand_in(Behaviour::ServerError).await;
     let service = interpreter(&stand_in, Duration::from_secs(5), fresh_cache());

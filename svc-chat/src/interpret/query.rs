@@ -3,8 +3,10 @@
 use super::cache::InterpretCache;
 use super::model::{LanguageModel, LanguageModelConfig, LanguageModelError};
 use super::rules::Interpreter;
+use nds_common::breaker::Breaker;
 use nds_common::vehicle::{SearchFilters, fold};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Characters of a query considered; the rest is cut before anything runs.
 pub const MAX_QUERY_CHARS: usize = 500;
@@ -40,8 +42,14 @@ pub struct Interpretation {
 pub struct QueryInterpreter {
     rules: Arc<Interpreter>,
     model: Option<LanguageModel>,
+    /// Open after the model timed out: until it closes, queries get the rules at
+    /// once instead of each waiting out the model's timeout.
+    model_breaker: Breaker,
     cache: Arc<dyn InterpretCache>,
 }
+
+/// How long a model that timed out is left alone.
+const MODEL_PAUSE_AFTER_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl QueryInterpreter {
     pub fn new(
@@ -50,7 +58,7 @@ impl QueryInterpreter {
         cache: Arc<dyn InterpretCache>,
     ) -> Result<Self, LanguageModelError> {
         let model = model.map(|config| LanguageModel::new(&config, rules.max_year())).transpose()?;
-        Ok(QueryInterpreter { rules, model, cache })
+        Ok(QueryInterpreter { rules, model, model_breaker: Breaker::new(MODEL_PAUSE_AFTER_TIMEOUT), cache })
     }
 
     pub fn rules(&self) -> &Interpreter {
@@ -73,12 +81,20 @@ impl QueryInterpreter {
         let rules_filters = self.rules.interpret(text, locale);
         let wants_model = !rules_filters.keywords.is_empty() || rules_filters.is_empty();
         let interpretation = match &self.model {
+            Some(_) if wants_model && self.model_breaker.is_open() => {
+                Interpretation { filters: rules_filters, source: InterpretationSource::RulesAfterModelFailure }
+            }
             Some(model) if wants_model && !text.trim().is_empty() => match model.interpret(text, locale).await {
                 Ok(model_filters) => Interpretation {
                     filters: rules_filters.fill_empty_from(model_filters),
                     source: InterpretationSource::RulesAndModel,
                 },
                 Err(error) => {
+                    // Only a timeout pauses the model: refusals and garbage answer
+                    // fast, so asking again costs nothing.
+                    if matches!(error, LanguageModelError::Timeout(_)) {
+                        self.model_breaker.record_failure();
+                    }
                     tracing::warn!(error = %error, "language model failed, answering with the rules alone");
                     Interpretation { filters: rules_filters, source: InterpretationSource::RulesAfterModelFailure }
                 }
