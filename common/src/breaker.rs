@@ -37,10 +37,6 @@ impl Breaker {
             *skip_until = Some(Instant::now() + self.pause);
         }
     }
-
-    pub fn pause(&self) -> Duration {
-        self.pause
-    }
 }
 
 #[cfg(test)]

@@ -109,25 +109,13 @@ fn authorized<T>(message: T, token: &str) -> tonic::Request<T> {
     request
 }
 
+/// Catalog's valid listing, with the model and price a case needs.
 fn input(model: &str, price_pesos: i64) -> catalog::ListingInput {
     catalog::ListingInput {
-        make: "Nissan".into(),
         model: model.into(),
-        year: 2022,
-        trim: "Advance".into(),
-        vin: String::new(),
         price: Some(wire::Money { amount_minor: price_pesos * 100, currency: "MXN".into() }),
-        mileage_km: 35_000,
-        body_type: wire::BodyType::Sedan as i32,
-        fuel: wire::Fuel::Gasoline as i32,
-        transmission: wire::Transmission::Automatic as i32,
-        color: "Blanco".into(),
-        condition: wire::Condition::Used as i32,
-        city: "Guadalajara".into(),
-        state: String::new(),
-        description: "Único dueño, servicios de agencia.".into(),
         photos: vec![],
-        attributes_json: r#"{"camara_reversa": true}"#.into(),
+        ..svc_catalog::testing::listing_input("")
     }
 }
 

@@ -26,8 +26,8 @@ mod private_servers {
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
+    use bb8_redis::redis::{self, AsyncCommands};
     use sea_orm::{ConnectionTrait, DbBackend, Statement};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// A loopback port nobody listens on right now.
     pub fn free_port() -> u16 {
@@ -93,12 +93,7 @@ mod private_servers {
                 .unwrap_or_else(|error| panic!("redis-server must be installed: {error}"));
             self.child = Some(child);
             let port = self.port;
-            wait_until(
-                Duration::from_secs(15),
-                "private redis answers PING",
-                async || matches!(command(port, &["PING"]).await, Ok(Reply::Status(status)) if status == "PONG"),
-            )
-            .await;
+            wait_until(Duration::from_secs(15), "private redis answers PING", async || ping(port).await.is_ok()).await;
         }
 
         /// SIGKILL, as a crashed or partitioned Redis looks to clients; returns once it is gone.
@@ -106,7 +101,7 @@ mod private_servers {
             let mut child = self.child.take().expect("redis running");
             child.kill().unwrap();
             child.wait().unwrap();
-            assert!(command(self.port, &["PING"]).await.is_err(), "killed redis still answers");
+            assert!(ping(self.port).await.is_err(), "killed redis still answers");
         }
 
         /// Starts again on the same port, empty.
@@ -116,20 +111,10 @@ mod private_servers {
 
         /// `KEYS pattern`, sorted.
         pub async fn keys(&self, pattern: &str) -> Vec<String> {
-            match command(self.port, &["KEYS", pattern]).await.unwrap() {
-                Reply::Array(items) => {
-                    let mut keys: Vec<String> = items
-                        .into_iter()
-                        .map(|item| match item {
-                            Reply::Bulk(Some(bytes)) => String::from_utf8(bytes).unwrap(),
-                            other => panic!("unexpected KEYS item {other:?}"),
-                        })
-                        .collect();
-                    keys.sort();
-                    keys
-                }
-                other => panic!("unexpected KEYS reply {other:?}"),
-            }
+            let mut connection = connect(self.port).await.unwrap();
+            let mut keys: Vec<String> = connection.keys(pattern).await.unwrap();
+            keys.sort();
+            keys
         }
     }
 
@@ -142,71 +127,18 @@ mod private_servers {
         }
     }
 
-    /// The RESP replies this module reads.
-    #[derive(Debug)]
-    pub enum Reply {
-        /// A simple string or an integer, as written.
-        Status(String),
-        Bulk(Option<Vec<u8>>),
-        Array(Vec<Reply>),
-    }
-
-    /// One command on a fresh connection (a tiny RESP client: the tests crate has no redis client).
-    pub async fn command(port: u16, arguments: &[&str]) -> std::io::Result<Reply> {
-        let exchange = async {
-            let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await?;
-            let mut request = format!("*{}\r\n", arguments.len()).into_bytes();
-            for argument in arguments {
-                request.extend_from_slice(format!("${}\r\n{argument}\r\n", argument.len()).as_bytes());
-            }
-            stream.write_all(&request).await?;
-            let mut buffer = Vec::new();
-            loop {
-                if let Some((reply, _)) = parse(&buffer) {
-                    return Ok(reply);
-                }
-                let mut chunk = [0u8; 4096];
-                let read = stream.read(&mut chunk).await?;
-                if read == 0 {
-                    return Err(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "redis closed"));
-                }
-                buffer.extend_from_slice(&chunk[..read]);
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(2), exchange)
-            .await
-            .unwrap_or_else(|_| Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "redis timed out")))
-    }
-
-    /// One complete reply at the start of `buffer` and its length, or None if incomplete.
-    fn parse(buffer: &[u8]) -> Option<(Reply, usize)> {
-        let line_end = buffer.windows(2).position(|window| window == b"\r\n")?;
-        let line = std::str::from_utf8(&buffer[1..line_end]).ok()?;
-        let after_line = line_end + 2;
-        match buffer.first()? {
-            b'+' | b':' => Some((Reply::Status(line.to_string()), after_line)),
-            b'-' => panic!("redis answered an error: {line}"),
-            b'$' => {
-                let length: i64 = line.parse().ok()?;
-                if length < 0 {
-                    return Some((Reply::Bulk(None), after_line));
-                }
-                let end = after_line + usize::try_from(length).ok()?;
-                (buffer.len() >= end + 2).then(|| (Reply::Bulk(Some(buffer[after_line..end].to_vec())), end + 2))
-            }
-            b'*' => {
-                let count: i64 = line.parse().ok()?;
-                let mut items = Vec::new();
-                let mut offset = after_line;
-                for _ in 0..count.max(0) {
-                    let (item, used) = parse(&buffer[offset..])?;
-                    items.push(item);
-                    offset += used;
-                }
-                Some((Reply::Array(items), offset))
-            }
-            other => panic!("not a RESP reply: {other:#x}"),
+    /// A fresh connection, bounded: a dead Redis must fail the call, not hang it.
+    async fn connect(port: u16) -> redis::RedisResult<redis::aio::MultiplexedConnection> {
+        let client = redis::Client::open(format!("redis://127.0.0.1:{port}"))?;
+        match tokio::time::timeout(Duration::from_secs(2), client.get_multiplexed_async_connection()).await {
+            Ok(connection) => connection,
+            Err(_) => Err(redis::RedisError::from((redis::ErrorKind::Io, "redis timed out"))),
         }
+    }
+
+    async fn ping(port: u16) -> redis::RedisResult<()> {
+        let mut connection = connect(port).await?;
+        redis::cmd("PING").query_async::<String>(&mut connection).await.map(|_| ())
     }
 
     // ----------------------------------------------------------- PostgreSQL
