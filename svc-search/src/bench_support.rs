@@ -5,9 +5,13 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use nds_common::convert::{body_type_to_wire, condition_to_wire, fuel_to_wire, transmission_to_wire};
 use nds_common::vehicle::{BodyType, Condition, Fuel, SearchFilters, SearchSort, Transmission};
+use nds_proto::catalog::v1::{Listing, ListingStatus};
+use nds_proto::common::v1 as wire;
 use uuid::Uuid;
 
+use crate::convert::public_card;
 use crate::domain::{IndexQuery, ListingDoc};
 use crate::error::SearchError;
 use crate::index::SearchIndex;
@@ -69,7 +73,7 @@ pub fn synthetic_listings(count: usize, seed: u64) -> Vec<ListingDoc> {
             let year = 2008 + generator.below(18) as i32;
             let extra = *generator.pick(&EXTRAS);
             let promoted = generator.below(100) == 0;
-            ListingDoc {
+            let mut doc = ListingDoc {
                 id: Uuid::from_u64_pair(seed, position as u64),
                 version: 1 + generator.below(5) as i64,
                 agency_id: Uuid::from_u64_pair(seed ^ 0xA6E4, generator.below(500)),
@@ -91,9 +95,47 @@ pub fn synthetic_listings(count: usize, seed: u64) -> Vec<ListingDoc> {
                 promoted_until_unix: promoted.then_some(now + 86_400 * 10),
                 promotion_rank: if promoted { generator.below(10) as i32 } else { 0 },
                 published_at_unix: now - generator.below(86_400 * 180) as i64,
-            }
+                card: Default::default(),
+            };
+            doc.card = public_card(&catalog_listing(&doc, ListingStatus::Published));
+            doc
         })
         .collect()
+}
+
+/// The catalog listing a document comes from, in `status`: what the feed would carry.
+pub fn catalog_listing(doc: &ListingDoc, status: ListingStatus) -> Listing {
+    let wire_or_unset = |value: Option<i32>| value.unwrap_or_default();
+    Listing {
+        id: doc.id.to_string(),
+        agency_id: doc.agency_id.to_string(),
+        group_id: Uuid::from_u64_pair(0x6120, 1).to_string(),
+        status: status as i32,
+        version: doc.version,
+        make: doc.make.clone(),
+        model: doc.model.clone(),
+        year: doc.year,
+        trim: doc.trim.clone(),
+        vin: String::new(),
+        price: Some(wire::Money { amount_minor: doc.price_minor, currency: doc.currency.clone() }),
+        mileage_km: doc.mileage_km,
+        body_type: wire_or_unset(doc.body_type.map(|value| body_type_to_wire(value) as i32)),
+        fuel: wire_or_unset(doc.fuel.map(|value| fuel_to_wire(value) as i32)),
+        transmission: wire_or_unset(doc.transmission.map(|value| transmission_to_wire(value) as i32)),
+        color: doc.color.clone(),
+        condition: wire_or_unset(doc.condition.map(|value| condition_to_wire(value) as i32)),
+        city: doc.city.clone(),
+        state: String::new(),
+        description: doc.description.clone(),
+        photos: vec![format!("https://img.nds.mx/listings/{}/1.jpg", doc.id.simple())],
+        attributes_json: "{}".into(),
+        promoted_until_unix: doc.promoted_until_unix,
+        promotion_rank: doc.promotion_rank,
+        created_at_unix: doc.published_at_unix,
+        updated_at_unix: doc.published_at_unix,
+        published_at_unix: doc.published_at_unix,
+        view_count: 0,
+    }
 }
 
 /// Builds a tantivy index under `directory` from `listings` (through the

@@ -3,10 +3,11 @@
 
 use nds_common::convert::{body_type_from_wire, condition_from_wire, fuel_from_wire, transmission_from_wire};
 use nds_proto::catalog::v1::{Listing, ListingStatus};
+use prost::Message;
 use uuid::Uuid;
 
 use crate::domain::document::attributes_to_text;
-use crate::domain::{IndexChange, ListingDoc};
+use crate::domain::{IndexChange, ListingCard, ListingDoc};
 use crate::error::SearchError;
 
 /// A listing as catalog reports it, as the change search applies: published
@@ -47,6 +48,14 @@ pub fn change_from_listing(listing: &Listing) -> Result<IndexChange, SearchError
         } else {
             listing.updated_at_unix
         },
+        card: public_card(listing),
     };
     Ok(IndexChange::Upsert(doc.normalised()))
+}
+
+/// The card a hit carries: the listing as anyone may see it. The view count is
+/// private to the agency (catalog blanks it for the public the same way), and
+/// would be stale here anyway: views do not move the feed.
+pub fn public_card(listing: &Listing) -> ListingCard {
+    ListingCard::from_bytes(Listing { view_count: 0, ..listing.clone() }.encode_to_vec())
 }

@@ -7,11 +7,13 @@ use nds_common::error::to_status;
 use nds_common::grpc::CallContext;
 use nds_common::runtime::Runtime;
 use nds_common::{ApiError, ErrorCode};
+use nds_proto::catalog::v1::Listing;
 use nds_proto::common::v1::PageInfo;
 use nds_proto::search::v1::search_service_server::SearchService as SearchServiceRpc;
 use nds_proto::search::v1::{
     Facet, FacetValue, GetIndexStatusRequest, GetIndexStatusResponse, SearchHit, SearchRequest, SearchResponse,
 };
+use prost::Message;
 use sea_orm::DatabaseConnection;
 use tonic::{Request, Response, Status};
 
@@ -31,7 +33,12 @@ impl SearchGrpc {
 }
 
 fn output_to_wire(output: SearchOutput) -> SearchResponse {
-    let hit = |hit: crate::service::HitOut| SearchHit { listing_id: hit.listing_id.to_string(), score: hit.score };
+    let hit = |hit: crate::service::HitOut| SearchHit {
+        listing_id: hit.listing_id.to_string(),
+        score: hit.score,
+        // An undecodable card is left out: the caller then asks catalog, as for a missing one.
+        listing: (!hit.card.is_empty()).then(|| Listing::decode(hit.card.as_bytes()).ok()).flatten(),
+    };
     SearchResponse {
         promoted: output.promoted.into_iter().map(hit).collect(),
         results: output.results.into_iter().map(hit).collect(),

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::domain::cursor::MAX_OFFSET;
-use crate::domain::{Facet, IndexHit, IndexQuery, PageCursor};
+use crate::domain::{Facet, IndexHit, IndexQuery, ListingCard, PageCursor};
 use crate::error::SearchError;
 use crate::index::SharedIndex;
 use crate::indexer::GENERATION_CACHE_KEY;
@@ -140,11 +140,12 @@ pub struct SearchOutput {
 pub struct HitOut {
     pub listing_id: Uuid,
     pub score: f32,
+    pub card: ListingCard,
 }
 
 impl From<IndexHit> for HitOut {
     fn from(hit: IndexHit) -> Self {
-        HitOut { listing_id: hit.id, score: hit.score }
+        HitOut { listing_id: hit.id, score: hit.score, card: hit.card }
     }
 }
 
@@ -192,10 +193,12 @@ impl SearchService {
             return Ok(cached);
         }
         let output = self.search_uncached(input, context, now_unix).await?;
-        if let Some(key) = &cache_key
+        if let Some(key) = cache_key
             && let Ok(bytes) = serde_json::to_vec(&output)
         {
-            self.cache.set(key, &bytes, CACHE_TTL).await;
+            // The caller need not wait for the cache: its answer is ready.
+            let cache = self.cache.clone();
+            tokio::spawn(async move { cache.set(&key, &bytes, CACHE_TTL).await });
         }
         Ok(output)
     }
@@ -252,7 +255,7 @@ impl SearchService {
         });
         let digest = hex::encode(Sha256::digest(request.to_string().as_bytes()));
         Some(format!(
-            "search:result:v1:{}:{}:{}:{digest}",
+            "search:result:v2:{}:{}:{}:{digest}",
             self.index.backend_name(),
             shared_generation,
             self.index.generation()

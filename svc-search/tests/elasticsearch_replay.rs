@@ -8,9 +8,11 @@
 mod support;
 
 use nds_common::vehicle::{SearchFilters, SearchSort};
+use nds_proto::catalog::v1::Listing;
+use prost::Message;
 use support::replay::{Replay, glob, json_matches, recording};
 use support::{NOW, doc, id};
-use svc_search::domain::{IndexChange, IndexQuery};
+use svc_search::domain::{IndexChange, IndexQuery, ListingCard};
 use svc_search::error::SearchError;
 use svc_search::index::SearchIndex;
 use svc_search::index::elasticsearch::{DEFAULT_ALIAS, ElasticsearchIndex};
@@ -28,11 +30,23 @@ async fn ensure_ready_installs_the_template_and_a_first_aliased_index() {
     replay.assert_complete();
 }
 
+/// An index made before a field existed gets it in place: the template only shapes new indices.
+#[tokio::test]
+async fn ensure_ready_adds_new_fields_to_an_existing_index() {
+    let (replay, index) = replaying("ensure_ready_existing_index").await;
+    index.ensure_ready().await.unwrap();
+    replay.assert_complete();
+}
+
+/// A listing card, as catalog encodes one (id, make, model).
+const CARD: &str = "CiQwMDAwMDAwMC0wMDVlLWEyYzQtMDAwMC0wMDAwMDAwMDAwMDEyBnRveW90YToHY29yb2xsYQ==";
+
 #[tokio::test]
 async fn bulk_uses_external_versions_and_counts_conflicts_as_stale() {
     let (replay, index) = replaying("bulk_external_versions").await;
     let mut listing = doc(1, "toyota", "corolla", 250_000);
     listing.version = 2;
+    listing.card = ListingCard::from_base64(CARD).unwrap();
     let generation = index.generation();
     let outcome =
         index.apply(vec![IndexChange::Upsert(listing), IndexChange::Remove { id: id(2), version: 5 }]).await.unwrap();
@@ -59,6 +73,9 @@ async fn search_sends_filters_keywords_exclusions_and_aggregations_and_reads_the
     assert_eq!(promoted.total, 1);
     assert_eq!(promoted.hits[0].id, id(1));
     assert!((promoted.hits[0].score - 1.386_294_2).abs() < 1e-5);
+    // The card comes back from `_source`, as catalog encoded it.
+    let card = Listing::decode(promoted.hits[0].card.as_bytes()).unwrap();
+    assert_eq!((card.id.as_str(), card.model.as_str()), (id(1).to_string().as_str(), "corolla"));
 
     let mut results = IndexQuery::results(filters, SearchSort::PriceAsc, 0, 20);
     results.exclude_ids = vec![id(1)];
@@ -66,6 +83,8 @@ async fn search_sends_filters_keywords_exclusions_and_aggregations_and_reads_the
     let page = index.search(&results).await.unwrap();
     assert_eq!(page.total, 2);
     assert_eq!(page.hits.iter().map(|hit| hit.id).collect::<Vec<_>>(), vec![id(3), id(2)]);
+    assert!(page.hits[0].card.is_empty(), "a document indexed before cards has none");
+    assert_eq!(Listing::decode(page.hits[1].card.as_bytes()).unwrap().model, "camry");
     let facet = |field: &str| -> Vec<(String, u64)> {
         let facet = page.facets.iter().find(|facet| facet.field == field).unwrap();
         facet.values.iter().map(|value| (value.value.clone(), value.count)).collect()

@@ -20,12 +20,14 @@ use nds_common::mail::FileMailer;
 use nds_common::runtime::{Runtime, ServiceChannels};
 use nds_common::testing::{TestDatabase, redis_prefix, redis_url};
 use nds_common::vehicle::{BodyType, SearchFilters, SearchSort};
+use nds_proto::catalog::v1::{Listing, ListingStatus};
 use nds_proto::common::v1 as wire;
 use nds_proto::search::v1::search_service_client::SearchServiceClient;
 use nds_proto::search::v1::search_service_server::SearchServiceServer;
 use nds_proto::search::v1::{GetIndexStatusRequest, SearchRequest, SearchResponse};
 use support::{NOW, TempDir, doc, id};
 use svc_search::SearchGrpc;
+use svc_search::convert::change_from_listing;
 use svc_search::domain::{IndexChange, ListingDoc};
 use svc_search::index::SearchIndex;
 use svc_search::index::tantivy::TantivyIndex;
@@ -183,6 +185,27 @@ async fn text_and_forced_filters_give_promoted_slots_results_facets_and_applied_
     let total_matches = make.values.iter().map(|value| value.count).sum::<u64>();
     assert_eq!(total_matches, page_info.total_count + 2);
     assert_eq!(response.facets.len(), 5);
+}
+
+/// A hit carries the listing as the public sees it (the private view count
+/// blanked), whether the answer is fresh or from the result cache.
+#[tokio::test]
+async fn hits_carry_the_public_listing_card_fresh_or_cached() {
+    let mut harness = harness(&format!("http://{}", closed_address()), MemoryCache::shared(1000)).await;
+    let mut listing = support::listing(&doc(1, "toyota", "rav4", 300_000), ListingStatus::Published);
+    listing.view_count = 7;
+    listing.photos = vec!["https://img.nds.mx/listings/1/1.jpg".into()];
+    let IndexChange::Upsert(document) = change_from_listing(&listing).unwrap() else {
+        panic!("a published listing is an upsert");
+    };
+    seed(&harness.index, vec![document]).await;
+    let request =
+        || SearchRequest { page: Some(wire::PageRequest { first: 5, after: String::new() }), ..Default::default() };
+    for attempt in ["fresh", "cached"] {
+        let response = harness.client.search(request()).await.unwrap().into_inner();
+        let card = response.results[0].listing.clone();
+        assert_eq!(card, Some(Listing { view_count: 0, ..listing.clone() }), "{attempt}");
+    }
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ mod support;
 
 use nds_common::vehicle::{BodyType, Fuel, SearchFilters, SearchSort};
 use support::{NOW, TempDir, doc, id};
-use svc_search::domain::{IndexChange, IndexQuery, ListingDoc};
+use svc_search::domain::{IndexChange, IndexQuery, ListingCard, ListingDoc};
 use svc_search::index::SearchIndex;
 use svc_search::index::tantivy::TantivyIndex;
 use uuid::Uuid;
@@ -263,6 +263,20 @@ async fn a_rebuild_swaps_in_without_losing_the_old_index_until_then(index: &dyn 
     assert!(index.generation() > generation);
 }
 
+async fn hits_carry_the_card_of_the_version_indexed(index: &dyn SearchIndex) {
+    let mut listing = doc(1, "toyota", "corolla", 250_000);
+    listing.card = ListingCard::from_bytes(b"version 1".to_vec());
+    put(index, vec![listing.clone(), doc(2, "kia", "rio", 150_000)]).await;
+    listing.version = 2;
+    listing.card = ListingCard::from_bytes(b"version 2".to_vec());
+    put(index, vec![listing]).await;
+    let page =
+        index.search(&IndexQuery::results(SearchFilters::default(), SearchSort::PriceDesc, 0, 10)).await.unwrap();
+    let cards: Vec<&[u8]> = page.hits.iter().map(|hit| hit.card.as_bytes()).collect();
+    // The kia was indexed without a card (as by an older release): it comes back empty.
+    assert_eq!(cards, vec![b"version 2".as_slice(), b"".as_slice()]);
+}
+
 macro_rules! tantivy_suite {
     ($($case:ident),+ $(,)?) => {
         $(
@@ -289,6 +303,7 @@ mod tantivy {
         stale_versions_never_overwrite_newer_documents,
         removals_hide_listings_and_block_older_replays,
         a_rebuild_swaps_in_without_losing_the_old_index_until_then,
+        hits_carry_the_card_of_the_version_indexed,
     );
 }
 
@@ -305,4 +320,33 @@ async fn a_reopened_index_serves_what_was_committed_and_keeps_its_lineage() {
     assert_eq!(reopened.consumer_name(), consumer);
     assert_eq!(reopened.physical_name().await.unwrap(), physical);
     assert_eq!(reopened.count().await.unwrap(), 1);
+}
+
+/// An index written by an older release (another schema) is not opened as if it
+/// were current: it comes back empty, which makes the indexer rebuild it.
+#[tokio::test]
+async fn an_index_of_another_schema_is_emptied_for_a_rebuild() {
+    let directory = TempDir::new("schema");
+    let root = directory.path().join("search");
+    let physical = {
+        let index = TantivyIndex::open(&root).unwrap();
+        put(&index, vec![doc(1, "toyota", "corolla", 250_000)]).await;
+        index.physical_name().await.unwrap()
+    };
+    // The same directory rewritten by a release whose schema had only an id.
+    let old_directory = root.join(&physical);
+    std::fs::remove_dir_all(&old_directory).unwrap();
+    std::fs::create_dir_all(&old_directory).unwrap();
+    let mut builder = ::tantivy::schema::Schema::builder();
+    let id_field = builder.add_text_field("id", ::tantivy::schema::STRING);
+    let old = ::tantivy::Index::create_in_dir(&old_directory, builder.build()).unwrap();
+    let mut writer: ::tantivy::IndexWriter = old.writer_with_num_threads(1, 15_000_000).unwrap();
+    writer.add_document(::tantivy::doc!(id_field => id(1).to_string())).unwrap();
+    writer.commit().unwrap();
+    drop((writer, old));
+
+    let reopened = TantivyIndex::open(&root).unwrap();
+    assert_eq!(reopened.count_all().await.unwrap(), 0);
+    put(&reopened, vec![doc(2, "kia", "rio", 150_000)]).await;
+    assert_eq!(ids(&reopened, SearchFilters::default(), SearchSort::Relevance).await, vec![id(2)]);
 }

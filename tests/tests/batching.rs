@@ -1,15 +1,22 @@
-//! The edge's DataLoaders batch: a page of listings whose cards name their agency
-//! costs identity one `GetAgencies` call, however many agencies the page holds,
-//! counted on the services' own request metrics.
+//! What a page costs the services behind the edge, counted on their own request
+//! metrics: a page of listings whose cards name their agency costs identity one
+//! `GetAgencies` call, however many agencies it holds (DataLoader batching); a
+//! search page comes with its cards and costs catalog nothing.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashSet;
+use std::time::Duration;
 
+use nds_proto::catalog::v1::RecordViewRequest;
+use nds_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
 use nds_tests::TestSystem;
+use nds_tests::client::data;
+use serde_json::{Value, json};
 
 const GET_AGENCIES: &str = "/nds.identity.v1.IdentityService/GetAgencies";
+const GET_LISTINGS: &str = "/nds.catalog.v1.CatalogService/GetListings";
 
 /// Successful calls of one gRPC method so far, from the process's /metrics.
 async fn calls_of(system: &TestSystem, method: &str) -> u64 {
@@ -45,5 +52,70 @@ async fn a_page_of_cards_resolves_every_agency_in_one_call() {
         agencies.len(),
         after - before
     );
+    system.stop().await.unwrap();
+}
+
+/// The search's result edges, once the demo catalogue is indexed.
+async fn search_edges(system: &TestSystem, query: &str, token: Option<&str>) -> Vec<Value> {
+    for _ in 0..100 {
+        let page = system.graphql(query, json!({}), token).await.unwrap();
+        let edges = data(&page, "search")["results"]["edges"].as_array().cloned().unwrap_or_default();
+        if !edges.is_empty() {
+            return edges;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the demo catalogue was not searchable within 10 s");
+}
+
+#[tokio::test]
+async fn a_search_page_brings_its_cards_and_only_private_fields_cost_a_catalog_call() {
+    let system = TestSystem::start(&[]).await.unwrap();
+    let runtime = system.running.as_ref().unwrap().runtime.clone();
+    nds::demo::load(&runtime).await.unwrap();
+    let public_query = "{ search(input: { first: 40 }) { promoted { id make } \
+        results { edges { node { id make model price photos agency { id name } } } } } }";
+    search_edges(&system, public_query, None).await;
+
+    let before = (calls_of(&system, GET_LISTINGS).await, calls_of(&system, GET_AGENCIES).await);
+    let edges = search_edges(&system, public_query, None).await;
+    let after = (calls_of(&system, GET_LISTINGS).await, calls_of(&system, GET_AGENCIES).await);
+    assert!(edges.len() > 5, "{edges:?}");
+    assert_eq!(after.0 - before.0, 0, "a search page asked catalog for its cards");
+    assert_eq!(after.1 - before.1, 1, "a search page's agencies took more than one call");
+    // The card is the listing catalog serves.
+    let first = &edges[0]["node"];
+    let detail = system
+        .graphql(
+            "query($id: ID!) { listing(id: $id) { id make model price photos } }",
+            json!({ "id": first["id"] }),
+            None,
+        )
+        .await
+        .unwrap();
+    let detail = data(&detail, "listing");
+    for field in ["id", "make", "model", "price", "photos"] {
+        assert_eq!(first[field], detail[field], "{field} of the card differs from catalog's");
+    }
+
+    // A listing of the demo manager's agency gets views; only its agency may read them.
+    let manager = system.access_token("gerente@polanco.demo.nds.mx", "demo-manager-2026").await;
+    let private_query =
+        "{ search(input: { first: 40 }) { results { edges { node { id viewCount agency { name } } } } } }";
+    let own = search_edges(&system, private_query, Some(&manager)).await;
+    let own = own.iter().find(|edge| edge["node"]["agency"]["name"].as_str().unwrap().contains("Polanco")).unwrap();
+    let own_id = own["node"]["id"].as_str().unwrap().to_string();
+    let mut catalog = CatalogServiceClient::new(runtime.channels.catalog.clone());
+    for _ in 0..3 {
+        catalog.record_view(RecordViewRequest { listing_id: own_id.clone() }).await.unwrap();
+    }
+    svc_catalog::run_job(&runtime, svc_catalog::FLUSH_VIEW_COUNTERS).await.unwrap();
+    let views_seen_by = |edges: Vec<Value>| {
+        edges.iter().find(|edge| edge["node"]["id"] == own_id.as_str()).map(|edge| edge["node"]["viewCount"].clone())
+    };
+    let before = calls_of(&system, GET_LISTINGS).await;
+    assert_eq!(views_seen_by(search_edges(&system, private_query, Some(&manager)).await), Some(json!(3)));
+    assert_eq!(calls_of(&system, GET_LISTINGS).await - before, 1, "private fields come from catalog, in one call");
+    assert_eq!(views_seen_by(search_edges(&system, private_query, None).await), Some(json!(0)));
     system.stop().await.unwrap();
 }

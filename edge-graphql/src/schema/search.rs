@@ -83,22 +83,44 @@ pub struct SearchResult {
     facets: Vec<Facet>,
 }
 
-/// The cards of both passes in one catalog call, in the index's order. The index
-/// may briefly know a listing the caller can no longer see: it is skipped.
+/// The cards of both passes, in the index's order. Hits carry the public card
+/// as indexed, so a page usually needs no catalog call; catalog is asked (once,
+/// for both passes) for hits without one, and for every hit when a signed-in
+/// caller asks for `viewCount`, which cards leave out and only an agency may
+/// read. A listing catalog no longer shows the caller is skipped.
 async fn hydrate(
     context: &Context<'_>,
-    promoted_ids: Vec<String>,
-    result_ids: Vec<String>,
+    promoted_hits: Vec<search::SearchHit>,
+    result_hits: Vec<search::SearchHit>,
 ) -> async_graphql::Result<(Vec<Listing>, Vec<Listing>)> {
     let wanted = context.look_ahead();
-    if !wanted.field("promoted").exists() && !wanted.field("results").field("edges").exists() {
+    let (promoted_node, result_node) = (wanted.field("promoted"), wanted.field("results").field("edges").field("node"));
+    if !promoted_node.exists() && !result_node.exists() {
         return Ok((Vec::new(), Vec::new()));
     }
-    let ids = promoted_ids.iter().chain(&result_ids).cloned().collect();
-    let mut found = fetch_listings(clients(context)?, &request_context(context)?.call, ids).await?;
-    let mut take = |ids: Vec<String>| ids.iter().filter_map(|id| found.remove(id)).map(Listing).collect::<Vec<_>>();
-    let promoted = take(promoted_ids);
-    Ok((promoted, take(result_ids)))
+    let request = request_context(context)?;
+    let private_wanted = request.bearer_token.is_some()
+        && (promoted_node.field("viewCount").exists() || result_node.field("viewCount").exists());
+    let from_catalog = |hit: &search::SearchHit| private_wanted || hit.listing.is_none();
+    let missing: Vec<String> = promoted_hits
+        .iter()
+        .chain(&result_hits)
+        .filter(|hit| from_catalog(hit))
+        .map(|hit| hit.listing_id.clone())
+        .collect();
+    let mut found = if missing.is_empty() {
+        Default::default()
+    } else {
+        fetch_listings(clients(context)?, &request.call, missing).await?
+    };
+    let mut take = |hits: Vec<search::SearchHit>| {
+        hits.into_iter()
+            .filter_map(|hit| if from_catalog(&hit) { found.remove(&hit.listing_id) } else { hit.listing })
+            .map(Listing)
+            .collect::<Vec<_>>()
+    };
+    let promoted = take(promoted_hits);
+    Ok((promoted, take(result_hits)))
 }
 
 #[Object]
@@ -142,8 +164,7 @@ impl SearchQuery {
         let response = clients(context)?.search().search(request.call.request(message)).await.or_graphql()?;
         let (page_info, total_count) = page_info(response.page_info.as_ref());
         let applied = filters_from_wire(&response.applied_filters.unwrap_or_default()).map_err(graphql_error)?;
-        let ids = |hits: &[search::SearchHit]| hits.iter().map(|hit| hit.listing_id.clone()).collect();
-        let (promoted, results) = hydrate(context, ids(&response.promoted), ids(&response.results)).await?;
+        let (promoted, results) = hydrate(context, response.promoted, response.results).await?;
         let edges = results.into_iter().map(|listing| ListingEdge { cursor: listing.0.id.clone(), node: listing });
         Ok(SearchResult {
             promoted,

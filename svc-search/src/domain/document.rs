@@ -3,6 +3,8 @@
 use nds_common::vehicle::{BodyType, Condition, Fuel, Transmission, fold};
 use uuid::Uuid;
 
+use super::ListingCard;
+
 /// What search knows about one published listing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListingDoc {
@@ -30,6 +32,8 @@ pub struct ListingDoc {
     pub promoted_until_unix: Option<i64>,
     pub promotion_rank: i32,
     pub published_at_unix: i64,
+    /// Returned with hits; see [`ListingCard`].
+    pub card: ListingCard,
 }
 
 impl ListingDoc {

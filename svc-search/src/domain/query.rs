@@ -3,6 +3,7 @@
 use nds_common::vehicle::{SearchFilters, SearchSort};
 use uuid::Uuid;
 
+use super::ListingCard;
 use super::facets::Facet;
 
 /// Which of the two passes of a search this query is.
@@ -66,6 +67,8 @@ impl IndexQuery {
 pub struct IndexHit {
     pub id: Uuid,
     pub score: f32,
+    /// Empty when the document was indexed without one (an index older than cards).
+    pub card: ListingCard,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

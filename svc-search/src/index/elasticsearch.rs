@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 use super::{ApplyOutcome, IndexRebuild, SearchIndex};
 use crate::domain::facets::{aggregations_request, facets_from_aggregations};
-use crate::domain::{IndexChange, IndexHit, IndexPage, IndexQuery, ListingDoc, QueryPass};
+use crate::domain::{IndexChange, IndexHit, IndexPage, IndexQuery, ListingCard, ListingDoc, QueryPass};
 use crate::error::SearchError;
 
 /// The alias the service reads and writes through.
@@ -122,6 +122,11 @@ impl ElasticsearchIndex {
             let name = new_physical_name(&self.alias);
             let body = json!({ "aliases": { self.alias.as_str(): { "is_write_index": true } } });
             self.send_ok(Method::Put, &format!("/{name}"), Some(Body::Json(body))).await?;
+        } else {
+            // An index made by an older release lacks the fields added since (the
+            // template only shapes new indices); adding fields is allowed in place.
+            let mappings = index_template(&self.alias)["template"]["mappings"].clone();
+            self.send_ok(Method::Put, &format!("/{}/_mapping", self.alias), Some(Body::Json(mappings))).await?;
         }
         Ok(())
     }
@@ -194,6 +199,8 @@ pub fn index_template(alias: &str) -> Value {
                     "body_type": keyword, "fuel": keyword, "transmission": keyword, "condition": keyword,
                     "year": { "type": "integer" }, "price": long, "mileage": long, "published_at": long,
                     "promoted_until": long, "promotion_rank": { "type": "integer" },
+                    // Returned with hits, never searched (see ListingCard).
+                    "card": { "type": "binary" },
                     "text": {
                         "type": "text", "analyzer": "nds_plain",
                         "fields": {
@@ -233,6 +240,9 @@ fn listing_source(listing: &ListingDoc) -> Value {
         "promotion_rank": listing.promotion_rank,
         "text": listing.full_text(),
     });
+    if !listing.card.is_empty() {
+        source["card"] = json!(listing.card.to_base64());
+    }
     if let Some(body_type) = listing.body_type {
         source["body_type"] = json!(body_type.as_str());
     }
@@ -345,7 +355,7 @@ pub fn search_body(query: &IndexQuery) -> Value {
         "size": query.limit,
         "track_total_hits": true,
         "track_scores": true,
-        "_source": false,
+        "_source": ["card"],
         "query": { "bool": { "filter": filter, "must": must } },
         "sort": sort,
     });
@@ -367,7 +377,8 @@ pub fn read_search_reply(reply: &Value) -> Result<IndexPage, SearchError> {
             hits.iter()
                 .filter_map(|hit| {
                     let id = Uuid::parse_str(hit["_id"].as_str()?).ok()?;
-                    Some(IndexHit { id, score: hit["_score"].as_f64().unwrap_or(0.0) as f32 })
+                    let card = hit["_source"]["card"].as_str().and_then(ListingCard::from_base64).unwrap_or_default();
+                    Some(IndexHit { id, score: hit["_score"].as_f64().unwrap_or(0.0) as f32, card })
                 })
                 .collect()
         })

@@ -23,16 +23,21 @@ use tantivy::aggregation::agg_req::Aggregations;
 use tantivy::aggregation::{AggContextParams, AggregationCollector};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery, TermSetQuery};
-use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
 };
-use tantivy::{DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Searcher, SegmentReader, TantivyDocument,
+    Term,
+};
 use uuid::Uuid;
 
 use super::{ApplyOutcome, IndexRebuild, SearchIndex};
 use crate::domain::facets::{aggregations_request, facets_from_aggregations};
-use crate::domain::{IndexChange, IndexHit, IndexPage, IndexQuery, ListingDoc, QueryPass};
+use crate::domain::{IndexChange, IndexHit, IndexPage, IndexQuery, ListingCard, ListingDoc, QueryPass};
 use crate::error::SearchError;
 
 /// The writer's memory budget: one indexing thread (the machine is small), 32 MB.
@@ -64,6 +69,8 @@ fn build_schema() -> Schema {
             .set_index_option(IndexRecordOption::WithFreqsAndPositions);
         builder.add_text_field(name, TextOptions::default().set_indexing_options(indexing));
     }
+    // The only stored field: hits carry it back (the rest is read from fast fields).
+    builder.add_bytes_field("card", STORED);
     builder.build()
 }
 
@@ -106,6 +113,7 @@ struct Fields {
     promoted_until: Field,
     promotion_rank: Field,
     text: [Field; 3],
+    card: Field,
 }
 
 impl Fields {
@@ -135,6 +143,7 @@ impl Fields {
             promoted_until: field("promoted_until")?,
             promotion_rank: field("promotion_rank")?,
             text: [field("text")?, field("text_es")?, field("text_en")?],
+            card: field("card")?,
         })
     }
 }
@@ -157,10 +166,9 @@ fn lock_error<T>(_: T) -> SearchError {
 impl Physical {
     fn open_or_create(directory: &Path, name: &str) -> Result<Physical, SearchError> {
         std::fs::create_dir_all(directory).map_err(SearchError::index)?;
-        let index = if directory.join("meta.json").exists() {
-            Index::open_in_dir(directory)?
-        } else {
-            Index::create_in_dir(directory, build_schema())?
+        let index = match Physical::open_existing(directory)? {
+            Some(index) => index,
+            None => Index::create_in_dir(directory, build_schema())?,
         };
         register_tokenizers(&index);
         let fields = Fields::from_schema(&index.schema())?;
@@ -174,6 +182,24 @@ impl Physical {
             pending: Mutex::new(HashMap::new()),
             fields,
         })
+    }
+
+    /// The index in `directory`, unless there is none or it was built with another
+    /// schema (an older release): that one is emptied, and the indexer, finding an
+    /// empty index behind a saved cursor, rebuilds it from catalog.
+    fn open_existing(directory: &Path) -> Result<Option<Index>, SearchError> {
+        if !directory.join("meta.json").exists() {
+            return Ok(None);
+        }
+        let index = Index::open_in_dir(directory)?;
+        if index.schema() == build_schema() {
+            return Ok(Some(index));
+        }
+        tracing::warn!(directory = %directory.display(), "index built with another schema; emptied for a rebuild");
+        drop(index);
+        std::fs::remove_dir_all(directory).map_err(SearchError::index)?;
+        std::fs::create_dir_all(directory).map_err(SearchError::index)?;
+        Ok(None)
     }
 
     fn id_term(&self, id: Uuid) -> Term {
@@ -239,6 +265,9 @@ impl Physical {
         let text = listing.full_text();
         for field in fields.text {
             document.add_text(field, &text);
+        }
+        if !listing.card.is_empty() {
+            document.add_bytes(fields.card, listing.card.as_bytes());
         }
         document
     }
@@ -388,6 +417,12 @@ impl Physical {
         Box::new(BooleanQuery::new(clauses))
     }
 
+    fn stored_card(&self, searcher: &Searcher, address: DocAddress) -> Result<ListingCard, SearchError> {
+        let document: TantivyDocument = searcher.doc(address)?;
+        let bytes = document.get_first(self.fields.card).and_then(|value| value.as_bytes());
+        Ok(bytes.map(|bytes| ListingCard::from_bytes(bytes.to_vec())).unwrap_or_default())
+    }
+
     fn search(&self, query: &IndexQuery) -> Result<IndexPage, SearchError> {
         let searcher = self.reader.searcher();
         let results_query = self.build_query(query, true);
@@ -407,8 +442,11 @@ impl Physical {
         } else {
             top_hits
                 .into_iter()
-                .map(|(key, _)| IndexHit { id: Uuid::from_u64_pair(key.3, key.4), score: key.1 })
-                .collect()
+                .map(|(key, address)| {
+                    let card = self.stored_card(&searcher, address)?;
+                    Ok(IndexHit { id: Uuid::from_u64_pair(key.3, key.4), score: key.1, card })
+                })
+                .collect::<Result<_, SearchError>>()?
         };
         let facets = if query.with_facets {
             let aggregations: Aggregations = serde_json::from_value(aggregations_request())

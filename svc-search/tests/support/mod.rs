@@ -9,8 +9,7 @@ pub mod tokens;
 
 use nds_common::vehicle::{BodyType, Condition, Fuel, Transmission};
 use nds_proto::catalog::v1::{ChangeKind, Listing, ListingChange, ListingStatus};
-use nds_proto::common::v1 as wire;
-use svc_search::domain::ListingDoc;
+use svc_search::domain::{ListingCard, ListingDoc};
 use uuid::Uuid;
 
 pub const NOW: i64 = 1_790_000_000;
@@ -68,41 +67,13 @@ pub fn doc(number: u64, make: &str, model: &str, price_pesos: i64) -> ListingDoc
         promoted_until_unix: None,
         promotion_rank: 0,
         published_at_unix: NOW - 86_400 + number as i64,
+        card: ListingCard::default(),
     }
 }
 
 /// The catalog listing a document comes from, in a status.
 pub fn listing(doc: &ListingDoc, status: ListingStatus) -> Listing {
-    Listing {
-        id: doc.id.to_string(),
-        agency_id: doc.agency_id.to_string(),
-        group_id: Uuid::from_u64_pair(0x6120, 1).to_string(),
-        status: status as i32,
-        version: doc.version,
-        make: doc.make.clone(),
-        model: doc.model.clone(),
-        year: doc.year,
-        trim: doc.trim.clone(),
-        vin: String::new(),
-        price: Some(wire::Money { amount_minor: doc.price_minor, currency: doc.currency.clone() }),
-        mileage_km: doc.mileage_km,
-        body_type: wire::BodyType::Sedan as i32,
-        fuel: wire::Fuel::Gasoline as i32,
-        transmission: wire::Transmission::Automatic as i32,
-        color: doc.color.clone(),
-        condition: wire::Condition::Used as i32,
-        city: doc.city.clone(),
-        state: String::new(),
-        description: doc.description.clone(),
-        photos: Vec::new(),
-        attributes_json: "{}".into(),
-        promoted_until_unix: doc.promoted_until_unix,
-        promotion_rank: doc.promotion_rank,
-        created_at_unix: doc.published_at_unix,
-        updated_at_unix: doc.published_at_unix,
-        published_at_unix: doc.published_at_unix,
-        view_count: 0,
-    }
+    svc_search::bench_support::catalog_listing(doc, status)
 }
 
 pub fn change(sequence: i64, doc: &ListingDoc, status: ListingStatus) -> ListingChange {

@@ -152,14 +152,15 @@ async fn through_edge(
     system: &SplitSystem,
     graphql: &GraphqlClient,
     rounds: usize,
-    query_for: impl Fn(usize) -> String,
+    query_for: impl Fn(usize) -> (String, serde_json::Value),
 ) -> anyhow::Result<(Stats, f64)> {
     let mut samples = Vec::with_capacity(rounds);
     let cpu_before = system.edge_cpu();
     let started = Instant::now();
     for round in 0..rounds {
         let call_started = Instant::now();
-        let response = graphql.post(&query_for(round), json!({}), None).await?;
+        let (document, variables) = query_for(round);
+        let response = graphql.post(&document, variables, None).await?;
         anyhow::ensure!(response["data"]["search"]["results"]["totalCount"].as_i64() > Some(0), "{response}");
         samples.push(call_started.elapsed());
     }
@@ -178,10 +179,12 @@ async fn end_to_end(rounds: usize, report: &mut String) -> anyhow::Result<()> {
     let repeated = format!(
         "{{ search(input: {{ filters: {{ makes: [\"toyota\"] }} }}) {{ promoted {{ {CARD_FIELDS} }} results {{ totalCount edges {{ node {{ {CARD_FIELDS} }} }} }} facets {{ field values {{ value count }} }} }} }}"
     );
-    // A different price ceiling each round: never a cached answer.
-    let distinct = |round: usize| {
-        repeated.replace("makes: [\"toyota\"]", &format!("makes: [\"toyota\"], priceMax: {}", 2_000_000_000 - round))
-    };
+    // A different price ceiling each round: never a cached answer. One document with a
+    // variable, as clients send it (a literal per round would time parsing, not search).
+    let distinct_document = format!(
+        "query($priceMax: Int) {{ search(input: {{ filters: {{ makes: [\"toyota\"], priceMax: $priceMax }} }}) {{ promoted {{ {CARD_FIELDS} }} results {{ totalCount edges {{ node {{ {CARD_FIELDS} }} }} }} facets {{ field values {{ value count }} }} }} }}"
+    );
+    let distinct = |round: usize| (distinct_document.clone(), json!({ "priceMax": 2_000_000_000 - round }));
     // Wait for the demo catalogue to be indexed.
     for _ in 0..100 {
         let response = graphql.post(&repeated, json!({}), None).await;
@@ -209,7 +212,21 @@ async fn end_to_end(rounds: usize, report: &mut String) -> anyhow::Result<()> {
     }
     let grpc_stats = Stats::from_samples(grpc_samples, started.elapsed());
 
-    let (cached_stats, cached_cpu) = through_edge(&system, &graphql, rounds, |_| repeated.clone()).await?;
+    // The same, uncached: a different price ceiling each round.
+    let mut grpc_uncached_samples = Vec::with_capacity(rounds);
+    let started = Instant::now();
+    for round in 0..rounds {
+        let mut request = request();
+        if let Some(filters) = request.filters.as_mut() {
+            filters.price_max = Some(1_000_000_000 - round as i64);
+        }
+        let call_started = Instant::now();
+        grpc.search(nds_common::grpc::CallContext::new(Duration::from_secs(5)).request(request)).await?;
+        grpc_uncached_samples.push(call_started.elapsed());
+    }
+    let grpc_uncached_stats = Stats::from_samples(grpc_uncached_samples, started.elapsed());
+
+    let (cached_stats, cached_cpu) = through_edge(&system, &graphql, rounds, |_| (repeated.clone(), json!({}))).await?;
     let (uncached_stats, uncached_cpu) = through_edge(&system, &graphql, rounds, distinct).await?;
 
     // Create-to-searchable: a manager publishes, a buyer's search sees it.
@@ -256,6 +273,7 @@ async fn end_to_end(rounds: usize, report: &mut String) -> anyhow::Result<()> {
     };
     report.push_str(&row("engine in-process (2 passes)", &engine_stats, Some((engine_cpu, "process"))));
     report.push_str(&row("gRPC SearchService.Search (cached)", &grpc_stats, None));
+    report.push_str(&row("gRPC SearchService.Search (uncached)", &grpc_uncached_stats, None));
     report.push_str(&row("edge GraphQL, repeated (cached)", &cached_stats, Some((cached_cpu, "edge thread"))));
     report.push_str(&row("edge GraphQL, distinct (uncached)", &uncached_stats, Some((uncached_cpu, "edge thread"))));
     let gap = (uncached_stats.p50_micros - engine_stats.p50_micros) / 1000.0;
