@@ -232,11 +232,28 @@ async fn an_approved_applicant_manages_a_listing_that_buyers_then_find() {
     assert_eq!(saved["filters"]["models"], json!(["jetta"]));
     assert_eq!(saved["filters"]["yearMin"], 2019, "forced filters are stored with the interpreted ones");
 
+    // The buyer opens the listing's page twice: two views, counted once the counters are flushed.
+    for _ in 0..2 {
+        let viewed = system
+            .graphql(
+                "mutation($id: ID!) { recordListingView(id: $id) }",
+                json!({ "id": listing_id }),
+                Some(&buyer_token),
+            )
+            .await
+            .unwrap();
+        assert_eq!(data(&viewed, "recordListingView"), &json!(true));
+    }
+    let runtime = system.running.as_ref().unwrap().runtime.clone();
+    svc_catalog::run_job(&runtime, svc_catalog::FLUSH_VIEW_COUNTERS).await.unwrap();
+
     // Role-scoped metrics: the manager sees their agency, the buyer does not, the admin sees the platform.
     let metrics = "query($scope: MetricsScopeInput!) { metrics(scope: $scope) { values { source name label value } } }";
     let own =
         system.graphql(metrics, json!({ "scope": { "agencyId": agency_id } }), Some(&manager_token)).await.unwrap();
     let values = data(&own, "metrics")["values"].as_array().unwrap().clone();
+    let views = values.iter().find(|value| value["source"] == "catalog" && value["name"] == "views");
+    assert_eq!(views.map(|value| &value["value"]), Some(&json!(2.0)), "{values:?}");
     let published = values
         .iter()
         .find(|value| value["source"] == "catalog" && value["name"] == "listings" && value["label"] == "PUBLISHED")

@@ -138,6 +138,7 @@ impl Listing {
     async fn promoted_until(&self) -> Option<DateTime<Utc>> {
         self.0.promoted_until_unix.and_then(timestamp)
     }
+    /// Views counted so far (`recordListingView`); only the listing's agency sees it, others get 0.
     async fn view_count(&self) -> i64 {
         i64::try_from(self.0.view_count).unwrap_or(i64::MAX)
     }
@@ -410,6 +411,16 @@ impl CatalogMutation {
             }),
         };
         Ok(Listing(clients(context)?.catalog().update_listing(request.call.request(message)).await.or_graphql()?))
+    }
+
+    /// Counts a view of a published listing: apps call it when a buyer opens the
+    /// listing's page (the views in `metrics`). Catalog decides what counts: a listing
+    /// that is not public is NOT_FOUND for the public and never counted.
+    async fn record_listing_view(&self, context: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let request = request_context(context)?;
+        let message = catalog::RecordViewRequest { listing_id: id.0 };
+        clients(context)?.catalog().record_view(request.call.request(message)).await.or_graphql()?;
+        Ok(true)
     }
 
     async fn publish_listing(&self, context: &Context<'_>, id: ID) -> async_graphql::Result<Listing> {
