@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::Request;
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ServerResult, Variables};
 
 /// Documents longer than this are parsed every time: caching them would let one
 /// client fill the cache with a few large texts.
@@ -22,6 +21,22 @@ impl DocumentCache {
     pub fn new() -> Self {
         Self { documents: moka::sync::Cache::new(MAX_DOCUMENTS) }
     }
+
+    /// Gives the request its parsed document, from the cache or parsed now and kept.
+    /// A text that does not parse is left alone: async-graphql reports the error.
+    pub fn attach(&self, request: &mut Request) {
+        if request.query.len() > MAX_CACHED_TEXT {
+            return;
+        }
+        if let Some(document) = self.documents.get(request.query.as_str()) {
+            request.set_parsed_query(ExecutableDocument::clone(&document));
+            return;
+        }
+        if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
+            self.documents.insert(Arc::from(request.query.as_str()), Arc::new(document.clone()));
+            request.set_parsed_query(document);
+        }
+    }
 }
 
 impl Default for DocumentCache {
@@ -30,39 +45,9 @@ impl Default for DocumentCache {
     }
 }
 
-impl ExtensionFactory for DocumentCache {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentCacheExtension(self.documents.clone()))
-    }
-}
-
-struct DocumentCacheExtension(moka::sync::Cache<Arc<str>, Arc<ExecutableDocument>>);
-
-#[async_trait::async_trait]
-impl Extension for DocumentCacheExtension {
-    async fn parse_query(
-        &self,
-        context: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        if query.len() > MAX_CACHED_TEXT {
-            return next.run(context, query, variables).await;
-        }
-        if let Some(document) = self.0.get(query) {
-            return Ok(ExecutableDocument::clone(&document));
-        }
-        // Only documents that parse are kept; errors are cheap to find again.
-        let document = next.run(context, query, variables).await?;
-        self.0.insert(Arc::from(query), Arc::new(document.clone()));
-        Ok(document)
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+    use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema, Variables};
 
     use super::*;
 
@@ -78,16 +63,19 @@ mod tests {
     #[tokio::test]
     async fn a_cached_document_answers_like_a_fresh_parse_and_bad_ones_still_fail() {
         let cache = DocumentCache::new();
-        let schema = Schema::build(Query, EmptyMutation, EmptySubscription).extension(cache.clone()).finish();
+        let schema = Schema::build(Query, EmptyMutation, EmptySubscription).finish();
+        let execute = |text: &str, variables: serde_json::Value| {
+            let mut request = async_graphql::Request::new(text).variables(Variables::from_json(variables));
+            cache.attach(&mut request);
+            schema.execute(request)
+        };
         let document = "query($n: Int!) { value(n: $n) }";
         for n in [1, 21] {
-            let request =
-                async_graphql::Request::new(document).variables(Variables::from_json(serde_json::json!({ "n": n })));
-            let response = schema.execute(request).await;
+            let response = execute(document, serde_json::json!({ "n": n })).await;
             assert_eq!(response.data.into_json().unwrap(), serde_json::json!({ "value": n * 2 }));
         }
         assert!(cache.documents.contains_key(document), "the document is kept after its first parse");
-        let broken = schema.execute("{ value(n: ").await;
+        let broken = execute("{ value(n: ", serde_json::json!({})).await;
         assert!(!broken.errors.is_empty());
         cache.documents.run_pending_tasks();
         assert_eq!(cache.documents.entry_count(), 1, "a document that does not parse is not kept");

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::ws::{CloseFrame, Message};
 use axum::extract::{ConnectInfo, RawQuery, State, WebSocketUpgrade};
@@ -20,6 +20,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::EdgeState;
+use crate::body::GraphqlBody;
 use crate::context::RequestContext;
 use crate::limits::MAX_BODY_BYTES;
 use crate::loaders::Loaders;
@@ -29,15 +30,42 @@ fn bearer_token(headers: &HeaderMap) -> Option<String> {
     value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(|token| token.trim().to_string())
 }
 
+/// What the edge does to a request before the schema runs it: a persisted query's
+/// text in place of its hash (or the refusal), and the parsed document.
+fn prepare(
+    state: &EdgeState,
+    mut request: async_graphql::Request,
+) -> Result<async_graphql::Request, async_graphql::ServerError> {
+    state.persisted_queries.apply(&mut request)?;
+    state.documents.attach(&mut request);
+    Ok(request)
+}
+
+fn refused(error: async_graphql::ServerError) -> GraphQLResponse {
+    async_graphql::Response::from_errors(vec![error]).into()
+}
+
+async fn execute(
+    state: &EdgeState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+) -> GraphQLResponse {
+    let context = RequestContext::new(bearer_token(headers), Some(peer.ip().to_string()), state.request_budget);
+    let loaders = Loaders::new(&state.clients, &context.call);
+    state.schema.execute(request.data(context).data(loaders)).await.into()
+}
+
 async fn graphql_handler(
     State(state): State<Arc<EdgeState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    GraphqlBody(request): GraphqlBody,
 ) -> GraphQLResponse {
-    let context = RequestContext::new(bearer_token(&headers), Some(peer.ip().to_string()), state.request_budget);
-    let loaders = Loaders::new(&state.clients, &context.call);
-    state.schema.execute(request.into_inner().data(context).data(loaders)).await.into()
+    match prepare(&state, request) {
+        Ok(request) => execute(&state, peer, &headers, request).await,
+        Err(error) => refused(error),
+    }
 }
 
 /// GET: a query in the URL (queries only: a mutation over GET would be a CSRF hole),
@@ -59,16 +87,19 @@ async fn graphiql_or_get(
         Ok(request) => request,
         Err(error) => return (StatusCode::BAD_REQUEST, error.to_string()).into_response(),
     };
-    if is_mutation(&request) {
+    // Checked on the prepared request: a persisted query's hash may name a mutation.
+    let mut request = match prepare(&state, request) {
+        Ok(request) => request,
+        Err(error) => return refused(error).into_response(),
+    };
+    if is_mutation(&mut request) {
         return (StatusCode::METHOD_NOT_ALLOWED, "mutations need POST").into_response();
     }
-    let context = RequestContext::new(bearer_token(&headers), Some(peer.ip().to_string()), state.request_budget);
-    let loaders = Loaders::new(&state.clients, &context.call);
-    GraphQLResponse::from(state.schema.execute(request.data(context).data(loaders)).await).into_response()
+    execute(&state, peer, &headers, request).await.into_response()
 }
 
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+fn is_mutation(request: &mut async_graphql::Request) -> bool {
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
     document
@@ -111,7 +142,7 @@ async fn websocket_handler(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let schema = state.schema.clone();
+    let schema = state.subscription_schema.clone();
     let clients = state.clients.clone();
     let authenticator = state.authenticator.clone();
     let shutdown = state.shutdown.clone();

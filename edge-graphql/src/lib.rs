@@ -1,6 +1,7 @@
 //! The one public API: an async-graphql schema whose resolvers call the services
 //! over gRPC, served over HTTP and WebSocket by axum.
 
+pub mod body;
 pub mod clients;
 pub mod context;
 pub mod document_cache;
@@ -22,7 +23,16 @@ pub use schema::NdsSchema;
 /// Everything the HTTP handlers share.
 #[derive(Clone)]
 pub struct EdgeState {
+    /// Queries and mutations over HTTP. It has no async-graphql extensions: any
+    /// extension puts a chain of boxed calls around every resolved field (a fifth
+    /// of a search page's CPU, measured); what they did happens before execution
+    /// (persisted queries, parsed-document cache; `http::prepare`).
     pub schema: NdsSchema,
+    /// Subscriptions over WebSocket, whose requests async-graphql hands to the
+    /// schema itself: the persisted-query rules ride along as an extension.
+    pub subscription_schema: NdsSchema,
+    pub persisted_queries: persisted::PersistedQueries,
+    pub documents: document_cache::DocumentCache,
     pub clients: clients::Clients,
     pub graphiql: bool,
     pub cors_origins: Arc<Vec<String>>,
@@ -35,44 +45,42 @@ pub struct EdgeState {
     pub shutdown: nds_common::Shutdown,
 }
 
-/// Builds the schema with the limits and switches of this deployment.
-pub fn build_schema(
-    runtime: &Runtime,
-    clients: clients::Clients,
-) -> Result<NdsSchema, persisted::PersistedQueriesError> {
-    let persisted_queries = match (&runtime.config.persisted_queries_file, runtime.config.apq_allowlist) {
-        (Some(path), true) => persisted::PersistedQueries::allow_list_file(path)?,
-        (None, true) => {
-            return Err(persisted::PersistedQueriesError::Unreadable {
-                path: "NDS_PERSISTED_QUERIES_FILE".into(),
-                reason: "the allow-list mode needs the registered queries".into(),
-            });
-        }
-        (_, false) => persisted::PersistedQueries::open(),
-    };
+/// The persisted-query mode of this deployment.
+fn persisted_queries(runtime: &Runtime) -> Result<persisted::PersistedQueries, persisted::PersistedQueriesError> {
+    match (&runtime.config.persisted_queries_file, runtime.config.apq_allowlist) {
+        (Some(path), true) => persisted::PersistedQueries::allow_list_file(path),
+        (None, true) => Err(persisted::PersistedQueriesError::Unreadable {
+            path: "NDS_PERSISTED_QUERIES_FILE".into(),
+            reason: "the allow-list mode needs the registered queries".into(),
+        }),
+        (_, false) => Ok(persisted::PersistedQueries::open()),
+    }
+}
+
+/// The schema with the limits and switches of this deployment.
+pub fn schema_builder(runtime: &Runtime, clients: clients::Clients) -> schema::NdsSchemaBuilder {
     let mut builder = schema::schema_builder()
         .data(clients)
-        .extension(persisted_queries)
         .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)
-        .limit_directives(limits::MAX_DIRECTIVES)
-        // No per-field tracing extension: a span per resolved field cost more CPU
-        // than the rest of a small request (measured); requests are counted and
-        // timed by the HTTP metrics layer.
-        .extension(document_cache::DocumentCache::new());
+        .limit_directives(limits::MAX_DIRECTIVES);
     if !runtime.config.graphql_introspection {
         builder = builder.disable_introspection();
     }
     if runtime.config.is_production() {
         builder = builder.disable_suggestions();
     }
-    Ok(builder.finish())
+    builder
 }
 
 pub fn edge_state(runtime: &Runtime) -> Result<EdgeState, persisted::PersistedQueriesError> {
     let clients = clients::Clients::new(runtime.channels.clone());
+    let persisted_queries = persisted_queries(runtime)?;
     Ok(EdgeState {
-        schema: build_schema(runtime, clients.clone())?,
+        schema: schema_builder(runtime, clients.clone()).finish(),
+        subscription_schema: schema_builder(runtime, clients.clone()).extension(persisted_queries.clone()).finish(),
+        persisted_queries,
+        documents: document_cache::DocumentCache::new(),
         clients,
         graphiql: runtime.config.graphiql,
         cors_origins: Arc::new(runtime.config.cors_origins.clone()),

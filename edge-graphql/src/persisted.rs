@@ -74,18 +74,11 @@ fn requested_hash(request: &mut Request) -> ServerResult<Option<String>> {
         .ok_or_else(|| refusal("persistedQuery needs sha256Hash", "BAD_USER_INPUT"))
 }
 
-struct PersistedQueriesExtension(PersistedQueries);
-
-#[async_trait::async_trait]
-impl Extension for PersistedQueriesExtension {
-    async fn prepare_request(
-        &self,
-        context: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let hash = requested_hash(&mut request)?;
-        match (&self.0, hash) {
+impl PersistedQueries {
+    /// Puts the registered (or remembered) text in place of a hash, or refuses the request.
+    pub fn apply(&self, request: &mut Request) -> ServerResult<()> {
+        let hash = requested_hash(request)?;
+        match (self, hash) {
             (PersistedQueries::AllowList(registered), hash) => {
                 let hash = hash.unwrap_or_else(|| sha256_hex(&request.query));
                 match registered.get(&hash) {
@@ -105,6 +98,23 @@ impl Extension for PersistedQueriesExtension {
             }
             (PersistedQueries::Open(_), None) => {}
         }
+        Ok(())
+    }
+}
+
+/// The same rules for subscriptions, whose requests async-graphql's WebSocket
+/// protocol hands to the schema directly (HTTP requests call [`PersistedQueries::apply`]).
+struct PersistedQueriesExtension(PersistedQueries);
+
+#[async_trait::async_trait]
+impl Extension for PersistedQueriesExtension {
+    async fn prepare_request(
+        &self,
+        context: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        self.0.apply(&mut request)?;
         next.run(context, request).await
     }
 }

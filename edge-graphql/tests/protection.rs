@@ -75,6 +75,16 @@ async fn oversized_bodies_get_413_and_batches_are_refused() {
     assert_eq!(status, 413);
     let (status, _) = post(address, json!([{ "query": "{ __typename }" }, { "query": "{ __typename }" }])).await;
     assert_eq!(status, 400, "array batching is refused");
+    let (status, _) = post(address, json!("{ __typename }")).await;
+    assert_eq!(status, 400, "a body that is not a request object");
+    let form = reqwest::Client::new()
+        .post(format!("http://{address}/graphql"))
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{\"query\":\"{ __typename }\"}\r\n--x--\r\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(form.status().as_u16(), 415, "multipart (uploads, cross-site form posts) is refused");
 }
 
 #[tokio::test]

@@ -37,6 +37,7 @@ pub struct Mutation(
 pub struct Subscription(conversations::ConversationSubscription);
 
 pub type NdsSchema = Schema<Query, Mutation, Subscription>;
+pub type NdsSchemaBuilder = SchemaBuilder<Query, Mutation, Subscription>;
 
 pub fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription::default())

@@ -32,23 +32,73 @@ async fn measure(
     for _ in 0..requests.min(200) {
         send(client).send().await?.bytes().await?;
     }
-    let cpu_before = server_cpu();
-    let started = Instant::now();
-    let mut samples = Vec::with_capacity(requests);
-    for _ in 0..requests {
-        let request_started = Instant::now();
-        let response = send(client).send().await?;
-        anyhow::ensure!(response.status().is_success(), "status {}", response.status());
-        let body = response.bytes().await?;
-        anyhow::ensure!(!body.windows(8).any(|window| window == b"\"errors\""), "{}", String::from_utf8_lossy(&body));
-        samples.push(request_started.elapsed());
+    let mut totals = Totals::default();
+    totals.add_block(client, requests, &server_cpu, &send).await?;
+    Ok(totals.measured(requests))
+}
+
+/// Samples, wall time and server CPU summed over blocks of requests.
+#[derive(Default)]
+struct Totals {
+    samples: Vec<Duration>,
+    wall: Duration,
+    cpu: Duration,
+}
+
+impl Totals {
+    async fn add_block(
+        &mut self,
+        client: &reqwest::Client,
+        requests: usize,
+        server_cpu: &impl Fn() -> Duration,
+        send: &impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> anyhow::Result<()> {
+        let cpu_before = server_cpu();
+        let started = Instant::now();
+        for _ in 0..requests {
+            let request_started = Instant::now();
+            let response = send(client).send().await?;
+            anyhow::ensure!(response.status().is_success(), "status {}", response.status());
+            let body = response.bytes().await?;
+            anyhow::ensure!(!body.windows(8).any(|window| window == b"\"errors\""), "{}", String::from_utf8_lossy(&body));
+            self.samples.push(request_started.elapsed());
+        }
+        self.wall += started.elapsed();
+        self.cpu += server_cpu().saturating_sub(cpu_before);
+        Ok(())
     }
-    let wall = started.elapsed();
-    let cpu = server_cpu().saturating_sub(cpu_before);
-    Ok(Measured {
-        stats: Stats::from_samples(samples, wall),
-        server_cpu_per_request_micros: cpu.as_secs_f64() * 1e6 / requests as f64,
-    })
+
+    fn measured(self, requests: usize) -> Measured {
+        Measured {
+            server_cpu_per_request_micros: self.cpu.as_secs_f64() * 1e6 / requests.max(1) as f64,
+            stats: Stats::from_samples(self.samples, self.wall),
+        }
+    }
+}
+
+/// Two servers measured in alternating blocks, so both see the same machine: on
+/// a shared machine the CPU a request costs drifts by x2 within a minute, which
+/// a measurement of one after the other would report as a ratio.
+async fn measure_alternating(
+    client: &reqwest::Client,
+    requests: usize,
+    first: (impl Fn() -> Duration, impl Fn(&reqwest::Client) -> reqwest::RequestBuilder),
+    second: (impl Fn() -> Duration, impl Fn(&reqwest::Client) -> reqwest::RequestBuilder),
+) -> anyhow::Result<(Measured, Measured)> {
+    const BLOCK: usize = 250;
+    for _ in 0..requests.min(200) {
+        first.1(client).send().await?.bytes().await?;
+        second.1(client).send().await?.bytes().await?;
+    }
+    let (mut first_totals, mut second_totals) = (Totals::default(), Totals::default());
+    let mut done = 0;
+    while done < requests {
+        let block = BLOCK.min(requests - done);
+        first_totals.add_block(client, block, &first.0, &first.1).await?;
+        second_totals.add_block(client, block, &second.0, &second.1).await?;
+        done += block;
+    }
+    Ok((first_totals.measured(requests), second_totals.measured(requests)))
 }
 
 /// The floor: axum's hello-world, on `runtime`'s threads.
@@ -157,19 +207,23 @@ pub async fn run(requests: usize) -> anyhow::Result<String> {
     let system = SplitSystem::start().await?;
     let client = reqwest::Client::new();
     let floor_url = format!("http://{floor_address}/");
-    let floor = measure(&client, requests, || floor_runtime.cpu_time(), |client| client.get(&floor_url)).await?;
-    let edge = measure(
+    let (floor, edge) = measure_alternating(
         &client,
         requests,
-        || system.edge_cpu(),
-        |client| client.post(&system.graphql_url).json(&serde_json::json!({ "query": "{ __typename }" })),
+        (|| floor_runtime.cpu_time(), |client: &reqwest::Client| client.get(&floor_url)),
+        (
+            || system.edge_cpu(),
+            |client: &reqwest::Client| {
+                client.post(&system.graphql_url).json(&serde_json::json!({ "query": "{ __typename }" }))
+            },
+        ),
     )
     .await?;
     system.stop().await?;
     drop(floor_runtime);
 
     let mut report = format!(
-        "edge: {requests} sequential requests each; each server on one thread of its own, CPU is the server's\n"
+        "edge: {requests} sequential requests each, in alternating blocks of 250; each server on one thread of its own, CPU is the server's\n"
     );
     for (name, measured) in [("axum hello-world (floor)", &floor), ("edge { __typename }", &edge)] {
         report.push_str(&format!(
