@@ -90,6 +90,13 @@ async fn structured_filters_narrow_the_results(index: &dyn SearchIndex) {
         f.fuels = vec![Fuel::Diesel];
     });
     assert!(ids(index, nothing, SearchSort::Relevance).await.is_empty());
+    // Short and long value lists are built differently (disjunction, FST): same answer.
+    let mut many_models: Vec<String> = (0..40).map(|n| format!("model-{n}")).collect();
+    many_models.extend(["versa".to_string(), "civic".to_string()]);
+    for models in [many_models.clone(), many_models[38..].to_vec()] {
+        let found = ids(index, filters(|f| f.models = models), SearchSort::Relevance).await;
+        assert_eq!(sorted(found), vec![id(3), id(5)]);
+    }
     assert_eq!(index.count().await.unwrap(), 5);
 }
 

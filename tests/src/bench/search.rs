@@ -121,52 +121,112 @@ async fn published_listings(runtime: &nds_common::runtime::Runtime) -> anyhow::R
     }
 }
 
+/// One measured series: latencies, wall time and (optionally) CPU, summed over blocks.
+#[derive(Default)]
+struct Series {
+    samples: Vec<Duration>,
+    wall: Duration,
+    cpu: Duration,
+}
+
+impl Series {
+    fn stats(&self) -> Stats {
+        Stats::from_samples(self.samples.clone(), self.wall)
+    }
+
+    fn cpu_per_call_micros(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1e6 / self.samples.len().max(1) as f64
+    }
+}
+
 /// The engine alone on the same data: the two passes SearchService makes for one
 /// search (promoted slots, then results with facets), in this thread.
-async fn engine_on(docs: Vec<ListingDoc>, filters: SearchFilters, rounds: usize) -> anyhow::Result<(Stats, f64)> {
-    let directory = std::env::temp_dir().join(format!("nds-bench-engine-{}", uuid::Uuid::new_v4().simple()));
-    let (index, _) = build_tantivy_index(&directory, docs).await?;
-    let promoted = IndexQuery::promoted(filters.clone(), chrono::Utc::now().timestamp(), 2);
-    let mut results = IndexQuery::results(filters, SearchSort::Relevance, 0, 20);
-    results.with_facets = true;
-    let mut samples = Vec::with_capacity(rounds);
-    let cpu_before = process_cpu_time().unwrap_or_default();
-    let started = Instant::now();
-    for _ in 0..rounds {
-        let call_started = Instant::now();
-        let slots = index.search(&promoted).await?;
-        results.exclude_ids = slots.hits.iter().map(|hit| hit.id).collect();
-        let page = index.search(&results).await?;
-        anyhow::ensure!(page.total > 0, "the engine found nothing");
-        samples.push(call_started.elapsed());
+struct Engine {
+    index: svc_search::index::tantivy::TantivyIndex,
+    directory: std::path::PathBuf,
+    promoted: IndexQuery,
+    results: IndexQuery,
+}
+
+impl Engine {
+    async fn build(docs: Vec<ListingDoc>, filters: SearchFilters) -> anyhow::Result<Engine> {
+        let directory = std::env::temp_dir().join(format!("nds-bench-engine-{}", uuid::Uuid::new_v4().simple()));
+        let (index, _) = build_tantivy_index(&directory, docs).await?;
+        let promoted = IndexQuery::promoted(filters.clone(), chrono::Utc::now().timestamp(), 2);
+        let mut results = IndexQuery::results(filters, SearchSort::Relevance, 0, 20);
+        results.with_facets = true;
+        Ok(Engine { index, directory, promoted, results })
     }
-    let wall = started.elapsed();
-    let cpu = process_cpu_time().unwrap_or_default().saturating_sub(cpu_before);
-    drop(index);
-    std::fs::remove_dir_all(&directory).ok();
-    Ok((Stats::from_samples(samples, wall), cpu.as_secs_f64() * 1e6 / rounds as f64))
+
+    async fn block(&mut self, rounds: usize, series: &mut Series) -> anyhow::Result<()> {
+        let cpu_before = process_cpu_time().unwrap_or_default();
+        let started = Instant::now();
+        for _ in 0..rounds {
+            let call_started = Instant::now();
+            let slots = self.index.search(&self.promoted).await?;
+            self.results.exclude_ids = slots.hits.iter().map(|hit| hit.id).collect();
+            let page = self.index.search(&self.results).await?;
+            anyhow::ensure!(page.total > 0, "the engine found nothing");
+            series.samples.push(call_started.elapsed());
+        }
+        series.wall += started.elapsed();
+        series.cpu += process_cpu_time().unwrap_or_default().saturating_sub(cpu_before);
+        Ok(())
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.directory).ok();
+    }
 }
 
 /// `rounds` searches through the edge; `query_for(round)` picks each one's document.
-async fn through_edge(
+async fn edge_block(
     system: &SplitSystem,
     graphql: &GraphqlClient,
-    rounds: usize,
+    rounds: std::ops::Range<usize>,
     query_for: impl Fn(usize) -> (String, serde_json::Value),
-) -> anyhow::Result<(Stats, f64)> {
-    let mut samples = Vec::with_capacity(rounds);
+    series: &mut Series,
+) -> anyhow::Result<()> {
     let cpu_before = system.edge_cpu();
     let started = Instant::now();
-    for round in 0..rounds {
+    for round in rounds {
         let call_started = Instant::now();
         let (document, variables) = query_for(round);
         let response = graphql.post(&document, variables, None).await?;
         anyhow::ensure!(response["data"]["search"]["results"]["totalCount"].as_i64() > Some(0), "{response}");
-        samples.push(call_started.elapsed());
+        series.samples.push(call_started.elapsed());
     }
-    let wall = started.elapsed();
-    let cpu = system.edge_cpu().saturating_sub(cpu_before);
-    Ok((Stats::from_samples(samples, wall), cpu.as_secs_f64() * 1e6 / rounds as f64))
+    series.wall += started.elapsed();
+    series.cpu += system.edge_cpu().saturating_sub(cpu_before);
+    Ok(())
+}
+
+/// `rounds` gRPC searches; `price_max_for(round)` varies the query (None: the same every time).
+async fn grpc_block(
+    grpc: &mut SearchServiceClient<tonic::transport::Channel>,
+    rounds: std::ops::Range<usize>,
+    price_max_for: impl Fn(usize) -> Option<i64>,
+    series: &mut Series,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    for round in rounds {
+        let request = SearchRequest {
+            filters: Some(wire::SearchFilters {
+                makes: vec!["toyota".into()],
+                price_max: price_max_for(round),
+                ..Default::default()
+            }),
+            page: Some(wire::PageRequest { first: 20, after: String::new() }),
+            ..Default::default()
+        };
+        let call_started = Instant::now();
+        grpc.search(nds_common::grpc::CallContext::new(Duration::from_secs(5)).request(request)).await?;
+        series.samples.push(call_started.elapsed());
+    }
+    series.wall += started.elapsed();
+    Ok(())
 }
 
 const CARD_FIELDS: &str = "id make model year price currency city photos agency { name }";
@@ -194,40 +254,31 @@ async fn end_to_end(rounds: usize, report: &mut String) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
+    // The five series run in alternating blocks, so each sees the same machine
+    // (a shared machine's speed drifts within a minute; one after the other, that
+    // drift would show up as a difference between them).
     let toyota = SearchFilters { makes: vec!["toyota".into()], ..Default::default() };
-    let (engine_stats, engine_cpu) = engine_on(published_listings(&runtime).await?, toyota, rounds).await?;
-
+    let mut engine = Engine::build(published_listings(&runtime).await?, toyota).await?;
     let mut grpc = SearchServiceClient::new(runtime.channels.search.clone());
-    let request = || SearchRequest {
-        filters: Some(wire::SearchFilters { makes: vec!["toyota".into()], ..Default::default() }),
-        page: Some(wire::PageRequest { first: 20, after: String::new() }),
-        ..Default::default()
-    };
-    let mut grpc_samples = Vec::with_capacity(rounds);
-    let started = Instant::now();
-    for _ in 0..rounds {
-        let call_started = Instant::now();
-        grpc.search(nds_common::grpc::CallContext::new(Duration::from_secs(5)).request(request())).await?;
-        grpc_samples.push(call_started.elapsed());
+    let (mut engine_series, mut grpc_cached, mut grpc_uncached, mut edge_cached, mut edge_uncached) =
+        Default::default();
+    const BLOCK: usize = 25;
+    let mut done = 0;
+    while done < rounds {
+        let block = done..(done + BLOCK).min(rounds);
+        engine.block(block.len(), &mut engine_series).await?;
+        grpc_block(&mut grpc, block.clone(), |_| None, &mut grpc_cached).await?;
+        grpc_block(&mut grpc, block.clone(), |round| Some(1_000_000_000 - round as i64), &mut grpc_uncached).await?;
+        edge_block(&system, &graphql, block.clone(), |_| (repeated.clone(), json!({})), &mut edge_cached).await?;
+        edge_block(&system, &graphql, block.clone(), distinct, &mut edge_uncached).await?;
+        done = block.end;
     }
-    let grpc_stats = Stats::from_samples(grpc_samples, started.elapsed());
-
-    // The same, uncached: a different price ceiling each round.
-    let mut grpc_uncached_samples = Vec::with_capacity(rounds);
-    let started = Instant::now();
-    for round in 0..rounds {
-        let mut request = request();
-        if let Some(filters) = request.filters.as_mut() {
-            filters.price_max = Some(1_000_000_000 - round as i64);
-        }
-        let call_started = Instant::now();
-        grpc.search(nds_common::grpc::CallContext::new(Duration::from_secs(5)).request(request)).await?;
-        grpc_uncached_samples.push(call_started.elapsed());
-    }
-    let grpc_uncached_stats = Stats::from_samples(grpc_uncached_samples, started.elapsed());
-
-    let (cached_stats, cached_cpu) = through_edge(&system, &graphql, rounds, |_| (repeated.clone(), json!({}))).await?;
-    let (uncached_stats, uncached_cpu) = through_edge(&system, &graphql, rounds, distinct).await?;
+    drop(engine);
+    let (engine_stats, engine_cpu) = (engine_series.stats(), engine_series.cpu_per_call_micros());
+    let grpc_stats = grpc_cached.stats();
+    let grpc_uncached_stats = grpc_uncached.stats();
+    let (cached_stats, cached_cpu) = (edge_cached.stats(), edge_cached.cpu_per_call_micros());
+    let (uncached_stats, uncached_cpu) = (edge_uncached.stats(), edge_uncached.cpu_per_call_micros());
 
     // Create-to-searchable: a manager publishes, a buyer's search sees it.
     let token = log_in(&graphql, "gerente@polanco.demo.nds.mx", "demo-manager-2026").await?;
