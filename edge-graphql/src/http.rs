@@ -52,7 +52,7 @@ async fn execute(
     request: async_graphql::Request,
 ) -> GraphQLResponse {
     let context = RequestContext::new(bearer_token(headers), Some(peer.ip().to_string()), state.request_budget);
-    let loaders = Loaders::new(&state.clients, &context.call);
+    let loaders = Loaders::new(&state.clients, &context.call, &state.agency_cards);
     state.schema.execute(request.data(context).data(loaders)).await.into()
 }
 
@@ -144,6 +144,7 @@ async fn websocket_handler(
 ) -> Response {
     let schema = state.subscription_schema.clone();
     let clients = state.clients.clone();
+    let agency_cards = state.agency_cards.clone();
     let authenticator = state.authenticator.clone();
     let shutdown = state.shutdown.clone();
     let budget = state.request_budget;
@@ -169,7 +170,7 @@ async fn websocket_handler(
                 }
                 let context = RequestContext::new(token, Some(peer.ip().to_string()), budget);
                 let mut data = async_graphql::Data::default();
-                data.insert(Loaders::new(&clients, &context.call));
+                data.insert(Loaders::new(&clients, &context.call, &agency_cards));
                 data.insert(context);
                 Ok(data)
             })

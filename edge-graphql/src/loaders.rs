@@ -25,10 +25,35 @@ use crate::error::status_error;
 const BATCH_DELAY: Duration = Duration::ZERO;
 /// Largest batch one RPC carries.
 const MAX_BATCH: usize = 200;
+/// How long the edge shows an agency's card without asking identity again.
+const AGENCY_CARD_TTL: Duration = Duration::from_secs(10);
+const MAX_AGENCY_CARDS: u64 = 50_000;
+
+/// Agencies as listing cards show them, kept at the edge for [`AGENCY_CARD_TTL`]:
+/// pages of cards name the same few agencies over and over, and an agency's public
+/// card (name, city) changes rarely. Identity's `GetAgencies` answers the same to
+/// every caller, so sharing the answers across requests shows no one anything new.
+/// Only listing cards read through it; `agency(id)` and the rest ask identity.
+#[derive(Clone)]
+pub struct AgencyCards(moka::sync::Cache<String, Agency>);
+
+impl AgencyCards {
+    pub fn new() -> Self {
+        Self(moka::sync::Cache::builder().max_capacity(MAX_AGENCY_CARDS).time_to_live(AGENCY_CARD_TTL).build())
+    }
+}
+
+impl Default for AgencyCards {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 pub struct AgencyLoader {
     clients: Clients,
     call: CallContext,
+    /// Set for the loader of listing cards.
+    cards: Option<AgencyCards>,
 }
 
 impl Loader<String> for AgencyLoader {
@@ -36,13 +61,32 @@ impl Loader<String> for AgencyLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, ids: &[String]) -> Result<HashMap<String, Agency>, Self::Error> {
+        let mut found = HashMap::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for id in ids {
+            match self.cards.as_ref().and_then(|cards| cards.0.get(id)) {
+                Some(agency) => {
+                    found.insert(id.clone(), agency);
+                }
+                None => missing.push(id.clone()),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(found);
+        }
         let response = self
             .clients
             .identity()
-            .get_agencies(self.call.request(GetAgenciesRequest { ids: ids.to_vec() }))
+            .get_agencies(self.call.request(GetAgenciesRequest { ids: missing }))
             .await
             .map_err(status_error)?;
-        Ok(response.into_inner().agencies.into_iter().map(|agency| (agency.id.clone(), agency)).collect())
+        for agency in response.into_inner().agencies {
+            if let Some(cards) = &self.cards {
+                cards.0.insert(agency.id.clone(), agency.clone());
+            }
+            found.insert(agency.id.clone(), agency);
+        }
+        Ok(found)
     }
 }
 
@@ -81,20 +125,37 @@ pub async fn fetch_listings(
 pub struct Loaders {
     clients: Clients,
     call: CallContext,
+    cards: AgencyCards,
     agencies: OnceLock<DataLoader<AgencyLoader>>,
+    agency_cards: OnceLock<DataLoader<AgencyLoader>>,
     listings: OnceLock<DataLoader<ListingLoader>>,
 }
 
 impl Loaders {
-    pub fn new(clients: &Clients, call: &CallContext) -> Self {
-        Self { clients: clients.clone(), call: call.clone(), agencies: OnceLock::new(), listings: OnceLock::new() }
+    pub fn new(clients: &Clients, call: &CallContext, cards: &AgencyCards) -> Self {
+        Self {
+            clients: clients.clone(),
+            call: call.clone(),
+            cards: cards.clone(),
+            agencies: OnceLock::new(),
+            agency_cards: OnceLock::new(),
+            listings: OnceLock::new(),
+        }
     }
 
+    fn agency_loader(&self, cards: Option<AgencyCards>) -> DataLoader<AgencyLoader> {
+        let loader = AgencyLoader { clients: self.clients.clone(), call: self.call.clone(), cards };
+        DataLoader::new(loader, spawn_after_yield).delay(BATCH_DELAY).max_batch_size(MAX_BATCH)
+    }
+
+    /// Agencies as identity holds them now.
     pub fn agencies(&self) -> &DataLoader<AgencyLoader> {
-        self.agencies.get_or_init(|| {
-            let loader = AgencyLoader { clients: self.clients.clone(), call: self.call.clone() };
-            DataLoader::new(loader, spawn_after_yield).delay(BATCH_DELAY).max_batch_size(MAX_BATCH)
-        })
+        self.agencies.get_or_init(|| self.agency_loader(None))
+    }
+
+    /// Agencies for listing cards: up to [`AGENCY_CARD_TTL`] old.
+    pub fn agency_cards(&self) -> &DataLoader<AgencyLoader> {
+        self.agency_cards.get_or_init(|| self.agency_loader(Some(self.cards.clone())))
     }
 
     pub fn listings(&self) -> &DataLoader<ListingLoader> {

@@ -62,9 +62,10 @@ impl Listing {
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
+    /// The agency's public card; it may lag identity by a few seconds.
     async fn agency(&self, context: &Context<'_>) -> async_graphql::Result<Agency> {
         loaders(context)?
-            .agencies()
+            .agency_cards()
             .load_one(self.0.agency_id.clone())
             .await?
             .map(Agency)
