@@ -60,7 +60,11 @@ impl Totals {
             let response = send(client).send().await?;
             anyhow::ensure!(response.status().is_success(), "status {}", response.status());
             let body = response.bytes().await?;
-            anyhow::ensure!(!body.windows(8).any(|window| window == b"\"errors\""), "{}", String::from_utf8_lossy(&body));
+            anyhow::ensure!(
+                !body.windows(8).any(|window| window == b"\"errors\""),
+                "{}",
+                String::from_utf8_lossy(&body)
+            );
             self.samples.push(request_started.elapsed());
         }
         self.wall += started.elapsed();
