@@ -31,7 +31,8 @@ async fn migrated(database: &TestDatabase) -> DatabaseConnection {
 
 fn runtime_for(database: &TestDatabase) -> Runtime {
     let config = Config::from_vars([("NDS_IDENTITY_DATABASE_URL".to_string(), database.url().to_string())]).unwrap();
-    let mail_dir = std::env::temp_dir().join(format!("nds-identity-storage-mail-{}", uuid::Uuid::new_v4()));
+    // These tests send no mail: one shared directory, rather than one left behind per test.
+    let mail_dir = std::env::temp_dir().join("nds-identity-storage-mail");
     let mailer = Arc::new(FileMailer::new(mail_dir, "no-reply@nds.test").unwrap());
     Runtime::new(Arc::new(config), MemoryCache::shared(100), mailer, "http://127.0.0.1:1", Shutdown::new()).unwrap()
 }
