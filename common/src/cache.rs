@@ -29,6 +29,20 @@ pub trait Cache: Send + Sync + 'static {
     /// Adds `by` to a counter that expires `ttl` after its last increment (rate
     /// limits, throttles); None if the cache is down.
     async fn increment_expiring(&self, key: &str, by: i64, ttl: Duration) -> Option<i64>;
+    /// [`Cache::increment_expiring`] for many counters at once (one round trip to
+    /// Redis); the new values in the order given, None if the cache is down.
+    async fn increment_expiring_many(&self, increments: &[(String, i64)], ttl: Duration) -> Option<Vec<i64>> {
+        let mut values = Vec::with_capacity(increments.len());
+        for (key, by) in increments {
+            values.push(self.increment_expiring(key, *by, ttl).await?);
+        }
+        Some(values)
+    }
+    /// True when the cache lives in this process, so nothing it holds is shared
+    /// with other replicas.
+    fn is_in_process(&self) -> bool {
+        false
+    }
     fn backend_name(&self) -> &'static str;
 }
 
@@ -104,6 +118,10 @@ impl Cache for MemoryCache {
         state.0 += by;
         state.1 = now + ttl;
         Some(state.0)
+    }
+
+    fn is_in_process(&self) -> bool {
+        true
     }
 
     fn backend_name(&self) -> &'static str {
@@ -224,6 +242,21 @@ impl Cache for RedisCache {
         .await
     }
 
+    async fn increment_expiring_many(&self, increments: &[(String, i64)], ttl: Duration) -> Option<Vec<i64>> {
+        if increments.is_empty() {
+            return Some(Vec::new());
+        }
+        let seconds = i64::try_from(ttl.as_secs().max(1)).unwrap_or(i64::MAX);
+        let mut pipeline = bb8_redis::redis::pipe();
+        for (key, by) in increments {
+            pipeline.incr(self.key(key), *by).expire(self.key(key), seconds).ignore();
+        }
+        self.run("incr_expire_many", |mut connection| async move {
+            pipeline.query_async::<Vec<i64>>(&mut *connection).await
+        })
+        .await
+    }
+
     fn backend_name(&self) -> &'static str {
         "redis"
     }
@@ -264,6 +297,11 @@ mod tests {
             Some(1),
             "expired counters restart"
         );
+
+        let many = [(format!("{prefix}:a"), 2), (format!("{prefix}:b"), 5), (format!("{prefix}:a"), 1)];
+        assert_eq!(cache.increment_expiring_many(&many, Duration::from_secs(30)).await, Some(vec![2, 5, 3]));
+        assert_eq!(cache.increment_expiring(&many[1].0, 1, Duration::from_secs(30)).await, Some(6));
+        assert_eq!(cache.increment_expiring_many(&[], Duration::from_secs(30)).await, Some(vec![]));
     }
 
     #[tokio::test]
@@ -293,6 +331,7 @@ mod tests {
         assert_eq!(cache.get("k").await, None);
         cache.set("k", b"v", Duration::from_secs(1)).await;
         assert_eq!(cache.increment("c", 1).await, None);
+        assert_eq!(cache.increment_expiring_many(&[("c".into(), 1)], Duration::from_secs(1)).await, None);
     }
 
     #[tokio::test]

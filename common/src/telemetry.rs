@@ -127,6 +127,11 @@ fn operation_label(path: &str) -> String {
     if path.len() > 100 { "other".to_string() } else { path.to_string() }
 }
 
+fn record_request(surface: &str, operation: &str, code: &str, seconds: f64) {
+    requests_total().with_label_values(&[surface, operation, code]).inc();
+    request_seconds().with_label_values(&[surface, operation]).observe(seconds);
+}
+
 impl<S, RequestBody, ResponseBody> tower::Service<http::Request<RequestBody>> for RequestMetrics<S>
 where
     S: tower::Service<http::Request<RequestBody>, Response = http::Response<ResponseBody>>,
@@ -148,15 +153,16 @@ where
         let future = self.inner.call(request);
         Box::pin(async move {
             let result = future.await;
-            let code = match &result {
-                Ok(response) => match response.headers().get("grpc-status").and_then(|value| value.to_str().ok()) {
-                    Some(grpc_status) => grpc_status.to_string(),
-                    None => response.status().as_u16().to_string(),
-                },
-                Err(_) => "error".to_string(),
-            };
-            requests_total().with_label_values(&[surface, &operation, &code]).inc();
-            request_seconds().with_label_values(&[surface, &operation]).observe(started.elapsed().as_secs_f64());
+            let elapsed = started.elapsed().as_secs_f64();
+            // Borrowed from the response: no allocation for the label on every request.
+            match &result {
+                Ok(response) => {
+                    let status = response.status();
+                    let code = response.headers().get("grpc-status").and_then(|value| value.to_str().ok());
+                    record_request(surface, &operation, code.unwrap_or(status.as_str()), elapsed);
+                }
+                Err(_) => record_request(surface, &operation, "error", elapsed),
+            }
             result
         })
     }

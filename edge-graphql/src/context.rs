@@ -1,6 +1,7 @@
 //! Per-request data the resolvers need: the call context forwarded to services
 //! (caller's token and remaining deadline) and the client's address.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use nds_common::grpc::CallContext;
@@ -9,11 +10,11 @@ use nds_common::grpc::CallContext;
 pub struct RequestContext {
     pub call: CallContext,
     pub bearer_token: Option<String>,
-    pub client_address: Option<String>,
+    pub client_address: Option<IpAddr>,
 }
 
 impl RequestContext {
-    pub fn new(bearer_token: Option<String>, client_address: Option<String>, budget: Duration) -> Self {
+    pub fn new(bearer_token: Option<String>, client_address: Option<IpAddr>, budget: Duration) -> Self {
         let mut call = CallContext::new(budget);
         if let Some(token) = &bearer_token {
             call = call.with_bearer(token);

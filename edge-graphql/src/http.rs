@@ -1,7 +1,6 @@
 //! The edge's HTTP surface: `/graphql` (POST, GET, GraphiQL), `/graphql/ws`
 //! (graphql-transport-ws), `/healthz`, `/readyz`, `/metrics`, `/.well-known/jwks.json`.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,26 +8,23 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::ws::{CloseFrame, Message};
-use axum::extract::{ConnectInfo, RawQuery, State, WebSocketUpgrade};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{RawQuery, State, WebSocketUpgrade};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use futures::{SinkExt, StreamExt};
 use nds_proto::identity::v1::GetJwksRequest;
+use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::EdgeState;
 use crate::body::GraphqlBody;
+use crate::caller::Caller;
 use crate::context::RequestContext;
 use crate::limits::MAX_BODY_BYTES;
 use crate::loaders::Loaders;
-
-fn bearer_token(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(|token| token.trim().to_string())
-}
 
 /// What the edge does to a request before the schema runs it: a persisted query's
 /// text in place of its hash (or the refusal), and the parsed document.
@@ -45,25 +41,19 @@ fn refused(error: async_graphql::ServerError) -> GraphQLResponse {
     async_graphql::Response::from_errors(vec![error]).into()
 }
 
-async fn execute(
-    state: &EdgeState,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    request: async_graphql::Request,
-) -> GraphQLResponse {
-    let context = RequestContext::new(bearer_token(headers), Some(peer.ip().to_string()), state.request_budget);
+async fn execute(state: &EdgeState, caller: Caller, request: async_graphql::Request) -> GraphQLResponse {
+    let context = RequestContext::new(caller.bearer_token, Some(caller.address), state.request_budget);
     let loaders = Loaders::new(&state.clients, &context.call, &state.agency_cards);
     state.schema.execute(request.data(context).data(loaders)).await.into()
 }
 
 async fn graphql_handler(
     State(state): State<Arc<EdgeState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller,
     GraphqlBody(request): GraphqlBody,
 ) -> GraphQLResponse {
     match prepare(&state, request) {
-        Ok(request) => execute(&state, peer, &headers, request).await,
+        Ok(request) => execute(&state, caller, request).await,
         Err(error) => refused(error),
     }
 }
@@ -72,8 +62,7 @@ async fn graphql_handler(
 /// or GraphiQL for a browser when enabled.
 async fn graphiql_or_get(
     State(state): State<Arc<EdgeState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller,
     RawQuery(raw_query): RawQuery,
 ) -> Response {
     let Some(raw_query) = raw_query.filter(|raw| !raw.is_empty()) else {
@@ -95,7 +84,7 @@ async fn graphiql_or_get(
     if is_mutation(&mut request) {
         return (StatusCode::METHOD_NOT_ALLOWED, "mutations need POST").into_response();
     }
-    execute(&state, peer, &headers, request).await.into_response()
+    execute(&state, caller, request).await.into_response()
 }
 
 fn is_mutation(request: &mut async_graphql::Request) -> bool {
@@ -138,7 +127,7 @@ fn close_frame(code: u16, reason: &'static str) -> Message {
 /// its resource in the service it streams from.
 async fn websocket_handler(
     State(state): State<Arc<EdgeState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    caller: Caller,
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -168,7 +157,7 @@ async fn websocket_handler(
                         .map_err(|error| async_graphql::Error::new(error.message))?;
                     expiry_sender.send_replace(token_expiry(token));
                 }
-                let context = RequestContext::new(token, Some(peer.ip().to_string()), budget);
+                let context = RequestContext::new(token, Some(caller.address), budget);
                 let mut data = async_graphql::Data::default();
                 data.insert(Loaders::new(&clients, &context.call, &agency_cards));
                 data.insert(context);
@@ -238,26 +227,45 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
         .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         .max_age(Duration::from_secs(600))
+        // Set once by `cors_vary`: the layer would join the list anew for every response.
+        .vary([] as [header::HeaderName; 0])
+}
+
+/// The request headers a CORS answer depends on.
+fn cors_vary() -> HeaderValue {
+    HeaderValue::from_static("origin, access-control-request-method, access-control-request-headers")
 }
 
 pub fn router(state: EdgeState) -> Router {
     let cors = cors_layer(&state.cors_origins);
-    let rate_limited = Router::new()
+    // The GraphQL routes are rate limited by their `Caller` extractor.
+    Router::new()
         .route("/graphql", get(graphiql_or_get).post(graphql_handler))
         .route("/graphql/ws", get(websocket_handler))
-        .route_layer(axum::middleware::from_fn_with_state(state.rate_limiter.clone(), crate::rate_limit::enforce));
-    Router::new()
-        .merge(rate_limited)
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/.well-known/jwks.json", get(jwks))
         // Shared, not cloned per request: the state holds the authenticator's caches.
         .with_state(Arc::new(state))
         .merge(nds_common::telemetry::metrics_router())
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(nds_common::telemetry::RequestMetricsLayer::new("http"))
-        .layer(cors)
-        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        // One stack, one layer: axum boxes every route once per `.layer` call and
+        // clones each box per request, so six calls cost six boxes on every request.
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::REFERRER_POLICY,
+                    HeaderValue::from_static("no-referrer"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .layer(SetResponseHeaderLayer::appending(header::VARY, cors_vary()))
+                .layer(cors)
+                .layer(nds_common::telemetry::RequestMetricsLayer::new("http"))
+                // The limit wraps the response body in a type of its own; CORS wants one with a default.
+                .map_response(IntoResponse::into_response)
+                .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)),
+        )
 }

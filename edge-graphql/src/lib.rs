@@ -2,6 +2,7 @@
 //! over gRPC, served over HTTP and WebSocket by axum.
 
 pub mod body;
+pub mod caller;
 pub mod clients;
 pub mod context;
 pub mod document_cache;

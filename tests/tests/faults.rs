@@ -428,7 +428,12 @@ async fn redis_going_away_keeps_public_reads_answering_and_is_used_again_when_ba
     // NDS really uses this Redis: the listing is cached there and the edge counts there.
     let listing_key = format!("nds:listing:{listing_id}");
     assert!(redis.keys("nds:listing:*").await.contains(&listing_key), "{:?}", redis.keys("nds:*").await);
-    assert!(!redis.keys("nds:ratelimit:client:*").await.is_empty(), "{:?}", redis.keys("nds:*").await);
+    // The edge adds its counts to Redis a few times a second.
+    eventually(Duration::from_secs(5), "the edge counts requests in redis", async || {
+        let keys = redis.keys("nds:ratelimit:client:*").await;
+        (!keys.is_empty()).then_some(()).ok_or_else(|| format!("{:?}", redis.keys("nds:*").await))
+    })
+    .await;
 
     redis.kill().await;
 
@@ -466,7 +471,7 @@ async fn redis_going_away_keeps_public_reads_answering_and_is_used_again_when_ba
     redis.restart().await;
     // It starts empty: what NDS writes from now on proves it reconnected.
     let stale = redis.keys("nds:*").await;
-    assert!(!stale.iter().any(|key| key == &listing_key || key.starts_with("nds:ratelimit:")), "{stale:?}");
+    assert!(!stale.contains(&listing_key), "{stale:?}");
 
     // Without restarting NDS, it uses the new Redis again: the read is cached there and
     // the request counted there (the in-process window may be used up, so poll).

@@ -347,7 +347,7 @@ impl IdentityMutation {
         let message = identity::LogInRequest {
             email,
             password,
-            client_address: request.client_address.clone().unwrap_or_default(),
+            client_address: request.client_address.map(|address| address.to_string()).unwrap_or_default(),
         };
         Ok(AuthPayload(clients(context)?.identity().log_in(request.call.request(message)).await.or_graphql()?))
     }
