@@ -15,7 +15,9 @@ async fn main() -> anyhow::Result<()> {
         print!("{}", nds_tests::bench::interpret::run(200));
     }
     if wants("edge") {
-        print!("{}", nds_tests::bench::edge::run(5_000).await?);
+        // NDS_BENCH_REQUESTS raises the count, e.g. to profile one series for longer.
+        let requests = std::env::var("NDS_BENCH_REQUESTS").ok().and_then(|value| value.parse().ok()).unwrap_or(5_000);
+        print!("{}", nds_tests::bench::edge::run(requests).await?);
     }
     if wants("search") {
         // NDS_BENCH_LISTINGS=1000000 for the full run.
