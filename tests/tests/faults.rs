@@ -431,7 +431,7 @@ async fn redis_going_away_keeps_public_reads_answering_and_is_used_again_when_ba
     // The edge adds its counts to Redis a few times a second.
     eventually(Duration::from_secs(5), "the edge counts requests in redis", async || {
         let keys = redis.keys("nds:ratelimit:client:*").await;
-        (!keys.is_empty()).then_some(()).ok_or_else(|| format!("{:?}", redis.keys("nds:*").await))
+        if keys.is_empty() { Err(format!("{:?}", redis.keys("nds:*").await)) } else { Ok(()) }
     })
     .await;
 
