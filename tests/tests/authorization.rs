@@ -45,6 +45,7 @@ const SPARES: usize = 6;
 // ---------------------------------------------------------------------------
 
 const READ_LISTING: &str = "query($id: ID!) { listing(id: $id) { id status version price } }";
+const RECORD_VIEW: &str = "mutation($id: ID!) { recordListingView(id: $id) }";
 const UPDATE_LISTING: &str =
     "mutation($id: ID!, $input: ListingPatch!) { updateListing(id: $id, input: $input) { id version price } }";
 const PUBLISH_LISTING: &str = "mutation($id: ID!) { publishListing(id: $id) { id status } }";
@@ -510,6 +511,26 @@ fn cases(world: &World) -> Vec<Case> {
     full_row(&mut cases, "listing(published of agency B)", EVERYONE.into_iter().map(allowed).collect(), |_| {
         read(READ_LISTING, "listing", json!({ "id": b.published }))
     });
+    // A view is counted only for a public listing, but whoever may read a draft may
+    // open its page: they get an answer, anyone else the draft's absence.
+    full_row(
+        &mut cases,
+        "recordListingView(draft of agency A)",
+        EVERYONE
+            .into_iter()
+            .map(|actor| match actor {
+                PlatformAdmin | GroupAdminA | ManagerA | SalespersonA => allowed(actor),
+                _ => refused(actor, "NOT_FOUND"),
+            })
+            .collect(),
+        |_| read(RECORD_VIEW, "recordListingView", json!({ "id": a.draft })),
+    );
+    full_row(
+        &mut cases,
+        "recordListingView(published of agency B)",
+        EVERYONE.into_iter().map(allowed).collect(),
+        |_| read(RECORD_VIEW, "recordListingView", json!({ "id": b.published })),
+    );
 
     // listings(agencyId, status: DRAFT): staff and overseers see drafts, anyone else an empty page.
     for (tenant, other, name, insiders) in [
