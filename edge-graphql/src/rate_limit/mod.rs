@@ -188,15 +188,21 @@ mod tests {
         let shared: SharedCache = Arc::new(
             RedisCache::connect_lazy(&nds_common::testing::redis_url(), nds_common::testing::redis_prefix()).unwrap(),
         );
-        let (first, second) = (RateLimiter::new(shared.clone(), 2, 100), RateLimiter::new(shared.clone(), 2, 100));
-        assert!(first.allow(address(7), None));
-        assert!(first.allow(address(7), None));
-        assert!(second.allow(address(7), None), "counted, then sent by the sync");
+        // The first replica uses up the limit. The second polls far fewer times than
+        // the limit within the timeout, so only the synced count can refuse it.
+        const LIMIT: u32 = 1_000;
+        let (first, second) =
+            (RateLimiter::new(shared.clone(), LIMIT, 100), RateLimiter::new(shared.clone(), LIMIT, 100));
+        for _ in 0..LIMIT {
+            assert!(first.allow(address(7), None));
+        }
+        assert!(second.allow(address(7), None), "the second replica knows nothing yet");
         let refused = async {
             while second.allow(address(7), None) {
                 tokio::time::sleep(SYNC_EVERY / 5).await;
             }
         };
+        // At most 200 polls of the second replica in this time.
         tokio::time::timeout(Duration::from_secs(10), refused).await.expect("the second replica learns the count");
     }
 }
