@@ -1,4 +1,4 @@
-//! The public contract (`../shared/api/contract.graphql`) and the schema snapshot
+//! The contract NDS started from (`tests/fixtures/graphql/contract-origin.graphql`) and the schema snapshot
 //! (`edge-graphql/schema.graphql`): API changes must be visible in review, and the
 //! contract's names, arguments and enum values must keep existing.
 
@@ -16,8 +16,7 @@ const PENDING: &[(&str, &str, &str)] = &[];
 
 fn contract_path() -> std::path::PathBuf {
     let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    // ../shared sits beside the repository (CI lays it out the same way).
-    manifest.join("../../shared/api/contract.graphql")
+    manifest.join("../tests/fixtures/graphql/contract-origin.graphql")
 }
 
 struct Field {

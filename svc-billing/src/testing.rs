@@ -1,7 +1,7 @@
 //! The local Stripe stand-in (feature `testing`, enabled only by dev-dependencies):
 //! an HTTP server that speaks Stripe's wire format (form-encoded `POST /v1/...`,
 //! bearer secret key, `Idempotency-Key`) and answers with Stripe's own objects from
-//! `../shared/stripe-fixtures/resources.json`, adjusted to the request. Stripe is the
+//! `tests/fixtures/stripe/resources.json`, adjusted to the request. Stripe is the
 //! one external service NDS replaces in tests; everything NDS implements runs for real.
 
 use std::collections::HashMap;
@@ -16,9 +16,9 @@ use axum::routing::post;
 use tokio::net::TcpListener;
 use uuid::Uuid;
 
-/// Where Stripe's own objects are stored (shared with the rest of the project).
+/// Where Stripe's own objects are stored (in the repository, with their origin).
 pub fn fixtures_path() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/stripe-fixtures/resources.json")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/stripe/resources.json")
 }
 
 /// Every fixture object, by name (`payment_intent`, `event`, `customer`, ...).

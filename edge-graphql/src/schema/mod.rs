@@ -1,6 +1,6 @@
 //! The public schema: one module per domain, merged into the roots.
 //!
-//! Names of the contract (`../shared/api/contract.graphql`) are fixed; the schema
+//! Names of the contract NDS started from (`tests/fixtures/graphql/contract-origin.graphql`) are fixed; the schema
 //! may add types and fields freely.
 
 pub mod billing;
