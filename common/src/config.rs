@@ -136,6 +136,21 @@ pub struct Config {
     pub rate_limit_per_user: u32,
     /// This process's service account, for calls on its own behalf (jobs, feeds, billing → catalog).
     pub service_credentials: Option<crate::service_token::ServiceCredentialsConfig>,
+    /// The two front ends (`web/`): where they listen and how they reach the edge.
+    pub web: WebSettings,
+}
+
+/// The buyer site and the staff panel: HTML servers whose only backend is the edge.
+#[derive(Clone, Debug)]
+pub struct WebSettings {
+    pub site_addr: SocketAddr,
+    pub panel_addr: SocketAddr,
+    /// Base URL of the GraphQL edge (`/graphql` is appended).
+    pub edge_url: String,
+    /// Where the panel is reached from a browser (links from the site, e.g. after an invitation).
+    pub panel_url: String,
+    /// Stripe.js key for the Payment Element; `None` shows that payments are not configured.
+    pub stripe_publishable_key: Option<String>,
 }
 
 /// Every variable the loader reads, with its meaning: the README's table comes from here.
@@ -175,7 +190,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("NDS_LLM_TIMEOUT_MS", "1500", "language-model timeout before falling back to the rules"),
     ("NDS_SMTP_URL", "`.eml` files", "SMTP URL, e.g. `smtps://user:pass@smtp.example.com:465`"),
     ("NDS_MAIL_FROM", "NDS <no-reply@nds.local>", "sender of platform mail"),
-    ("NDS_PUBLIC_URL", "http://localhost:8080", "base of links in mail"),
+    (
+        "NDS_PUBLIC_URL",
+        "http://localhost:8090",
+        "the buyer site's address as a browser reaches it: the base of links in mail",
+    ),
     ("NDS_CORS_ORIGINS", "* in development", "comma-separated allowed origins"),
     ("NDS_GRAPHQL_INTROSPECTION", "on in development", "`true`/`false`"),
     ("NDS_GRAPHIQL", "on in development", "`true`/`false`"),
@@ -190,6 +209,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "service account this process uses for calls on its own behalf",
     ),
     ("NDS_SERVICE_CLIENT_SECRET", "unset", "its secret"),
+    ("NDS_SITE_ADDR", "0.0.0.0:8090", "the buyer site's HTTP listener (`nds serve site`)"),
+    ("NDS_PANEL_ADDR", "0.0.0.0:8091", "the staff panel's HTTP listener (`nds serve panel`)"),
+    ("NDS_EDGE_URL", "http://127.0.0.1:8080", "base URL of the GraphQL edge the site and the panel call"),
+    ("NDS_PANEL_URL", "http://localhost:8091", "the panel's address as a browser reaches it"),
+    ("NDS_STRIPE_PUBLISHABLE_KEY", "unset", "Stripe.js key for the Payment Element on the site and the panel"),
 ];
 
 struct Vars(HashMap<String, String>);
@@ -347,7 +371,7 @@ impl Config {
             language_model,
             smtp_url: vars.get("NDS_SMTP_URL").map(|url| Secret::new(url.to_string())),
             mail_from: vars.string_or("NDS_MAIL_FROM", "NDS <no-reply@nds.local>"),
-            public_url: vars.string_or("NDS_PUBLIC_URL", "http://localhost:8080"),
+            public_url: vars.string_or("NDS_PUBLIC_URL", "http://localhost:8090"),
             cors_origins,
             graphql_introspection: vars.bool_or("NDS_GRAPHQL_INTROSPECTION", development)?,
             graphiql: vars.bool_or("NDS_GRAPHIQL", development)?,
@@ -371,6 +395,13 @@ impl Config {
                         context: "together".into(),
                     });
                 }
+            },
+            web: WebSettings {
+                site_addr: vars.parse_or("NDS_SITE_ADDR", SocketAddr::from(([0, 0, 0, 0], 8090)))?,
+                panel_addr: vars.parse_or("NDS_PANEL_ADDR", SocketAddr::from(([0, 0, 0, 0], 8091)))?,
+                edge_url: vars.string_or("NDS_EDGE_URL", "http://127.0.0.1:8080").trim_end_matches('/').to_string(),
+                panel_url: vars.string_or("NDS_PANEL_URL", "http://localhost:8091").trim_end_matches('/').to_string(),
+                stripe_publishable_key: vars.get("NDS_STRIPE_PUBLISHABLE_KEY").map(str::to_string),
             },
         })
     }

@@ -10,7 +10,7 @@ use nds_common::config::ServiceName;
     about = "NDS: the backend of an online car marketplace",
     long_about = "NDS: the backend of an online car marketplace.\n\n\
         Subcommands: dev (everything in one process, embedded defaults, demo data), \
-        serve <identity|catalog|search|billing|chat|edge> (one service, what Kubernetes runs), \
+        serve <identity|catalog|search|billing|chat|edge|site> (one service, what Kubernetes runs), \
         migrate [identity|catalog|search|billing|chat] (apply database migrations), \
         job <expire-promotions|start-usage-new-month|flush-view-counters|reindex> (one scheduled job, once).\n\n\
         Configuration comes from NDS_* environment variables (see the README)."
@@ -32,7 +32,8 @@ pub enum Command {
         #[arg(long)]
         no_demo: bool,
     },
-    /// Run one service (gRPC on NDS_GRPC_ADDR) or the edge (HTTP on NDS_HTTP_ADDR).
+    /// Run one service (gRPC on NDS_GRPC_ADDR), the edge (HTTP on NDS_HTTP_ADDR) or the buyer
+    /// site (HTTP on NDS_SITE_ADDR, calling the edge at NDS_EDGE_URL).
     Serve {
         #[arg(value_enum)]
         target: ServeTarget,
@@ -73,6 +74,7 @@ pub enum ServeTarget {
     Billing,
     Chat,
     Edge,
+    Site,
 }
 
 impl ServeTarget {
@@ -83,7 +85,7 @@ impl ServeTarget {
             ServeTarget::Search => Some(ServiceName::Search),
             ServeTarget::Billing => Some(ServiceName::Billing),
             ServeTarget::Chat => Some(ServiceName::Chat),
-            ServeTarget::Edge => None,
+            ServeTarget::Edge | ServeTarget::Site => None,
         }
     }
 }

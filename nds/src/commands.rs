@@ -46,6 +46,9 @@ async fn dev(mut config: Config, data_dir: Option<std::path::PathBuf>, no_demo: 
         let logins = crate::demo::load(&running.runtime).await?;
         println!("{logins}");
     }
+    if let Some(address) = running.site_addr {
+        println!("Site (buyers): http://localhost:{}/", address.port());
+    }
     if let Some(address) = running.http_addr {
         println!("GraphQL (GraphiQL): http://localhost:{}/graphql", address.port());
     }
@@ -56,9 +59,10 @@ async fn dev(mut config: Config, data_dir: Option<std::path::PathBuf>, no_demo: 
 }
 
 async fn serve(config: Config, target: ServeTarget) -> anyhow::Result<()> {
-    let options = match target.service() {
-        Some(service) => SystemOptions { services: vec![service], edge: false, migrate: false },
-        None => SystemOptions { services: Vec::new(), edge: true, migrate: false },
+    let options = match (target, target.service()) {
+        (_, Some(service)) => SystemOptions { services: vec![service], edge: false, site: false, migrate: false },
+        (ServeTarget::Site, None) => SystemOptions { services: Vec::new(), edge: false, site: true, migrate: false },
+        (_, None) => SystemOptions { services: Vec::new(), edge: true, site: false, migrate: false },
     };
     let metrics_addr = config.metrics_addr;
     let running = system::start(config, options).await?;

@@ -22,13 +22,15 @@ use tonic::service::RoutesBuilder;
 pub struct SystemOptions {
     pub services: Vec<ServiceName>,
     pub edge: bool,
+    /// The buyer site (`web/`), a client of the edge over HTTP.
+    pub site: bool,
     /// Apply migrations before starting (`nds dev`; production runs `nds migrate` as a hook).
     pub migrate: bool,
 }
 
 impl SystemOptions {
     pub fn everything() -> Self {
-        Self { services: ServiceName::ALL.to_vec(), edge: true, migrate: true }
+        Self { services: ServiceName::ALL.to_vec(), edge: true, site: true, migrate: true }
     }
 }
 
@@ -38,6 +40,8 @@ pub struct RunningSystem {
     pub http_addr: Option<SocketAddr>,
     /// Billing's own webhook listener, when billing runs without the edge.
     pub webhook_addr: Option<SocketAddr>,
+    /// The buyer site's listener.
+    pub site_addr: Option<SocketAddr>,
     tasks: JoinSet<anyhow::Result<()>>,
 }
 
@@ -272,5 +276,28 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
         });
     }
 
-    Ok(RunningSystem { runtime, grpc_addr, http_addr, webhook_addr, tasks })
+    let mut site_addr = None;
+    if options.site {
+        let listener = TcpListener::bind(config.web.site_addr)
+            .await
+            .with_context(|| format!("binding the site on {}", config.web.site_addr))?;
+        site_addr = Some(listener.local_addr()?);
+        // In one process the site calls this process's edge, wherever it is bound.
+        let mut web_config = (*config).clone();
+        if let Some(edge) = http_addr {
+            web_config.web.edge_url = format!("http://127.0.0.1:{}", edge.port());
+        }
+        let state = nds_web::WebState::new(&web_config, runtime.cache.clone()).context("building the site")?;
+        let router = nds_web::site_router(state);
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            tracing::info!(address = ?listener.local_addr().ok(), "site serving");
+            axum::serve(listener.tap_io(set_nodelay), router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move { shutdown.wait().await })
+                .await
+                .context("site HTTP server")
+        });
+    }
+
+    Ok(RunningSystem { runtime, grpc_addr, http_addr, webhook_addr, site_addr, tasks })
 }

@@ -130,10 +130,8 @@ fn demo_input(rng: &mut StdRng, index: usize, agency: &DemoAgencyRef, this_year:
         city: agency.city.clone(),
         state: agency.state.clone(),
         description,
-        photos: vec![
-            format!("https://demo.nds.mx/fotos/{index}/1.jpg"),
-            format!("https://demo.nds.mx/fotos/{index}/2.jpg"),
-        ],
+        // No made-up photo URLs: a page would show broken images. Pages show a placeholder.
+        photos: Vec::new(),
         attributes_json: serde_json::json!({ "duenos": rng.random_range(1..=3), "factura": "original" }).to_string(),
     }
 }

@@ -123,3 +123,17 @@ impl TestSystem {
         Agency { id, manager_token }
     }
 }
+
+/// The path and query of the first link in `mail` that starts with `prefix`
+/// (e.g. "/invitations/accept"), whatever host the mail names: tests open it on
+/// the site they started.
+pub fn mailed_path(mail: &str, prefix: &str) -> Option<String> {
+    let mail = unfolded(mail);
+    mail.split_whitespace().find_map(|word| {
+        let start = word.find("://")?;
+        let after_scheme = &word[start + 3..];
+        let path_start = after_scheme.find('/')?;
+        let path = &after_scheme[path_start..];
+        path.starts_with(prefix).then(|| path.trim_end_matches(['.', ',', ')', '>']).to_string())
+    })
+}

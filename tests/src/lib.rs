@@ -3,7 +3,9 @@
 //! gRPC), plus the benchmark harness (`src/bench`).
 
 pub mod bench;
+pub mod browser;
 pub mod client;
+pub mod inventory;
 
 /// Loads `nds dev`'s demo data into a running test system (benchmarks).
 pub async fn demo_load(runtime: &nds_common::runtime::Runtime) -> anyhow::Result<String> {
@@ -22,6 +24,7 @@ pub struct TestSystem {
     pub running: Option<RunningSystem>,
     pub grpc_addr: SocketAddr,
     pub http_addr: SocketAddr,
+    pub site_addr: SocketAddr,
     pub data_dir: PathBuf,
     http: reqwest::Client,
 }
@@ -35,6 +38,7 @@ impl TestSystem {
             ("NDS_DATA_DIR".to_string(), data_dir.display().to_string()),
             ("NDS_GRPC_ADDR".to_string(), "127.0.0.1:0".to_string()),
             ("NDS_HTTP_ADDR".to_string(), "127.0.0.1:0".to_string()),
+            ("NDS_SITE_ADDR".to_string(), "127.0.0.1:0".to_string()),
             ("NDS_SHUTDOWN_DRAIN_SECS".to_string(), "0".to_string()),
             ("NDS_SHUTDOWN_GRACE_SECS".to_string(), "2".to_string()),
         ];
@@ -43,11 +47,24 @@ impl TestSystem {
         let running = system::start(config, SystemOptions::everything()).await?;
         let grpc_addr = running.grpc_addr.ok_or_else(|| anyhow::anyhow!("no gRPC listener"))?;
         let http_addr = running.http_addr.ok_or_else(|| anyhow::anyhow!("no HTTP listener"))?;
-        Ok(TestSystem { running: Some(running), grpc_addr, http_addr, data_dir, http: reqwest::Client::new() })
+        let site_addr = running.site_addr.ok_or_else(|| anyhow::anyhow!("no site listener"))?;
+        Ok(TestSystem {
+            running: Some(running),
+            grpc_addr,
+            http_addr,
+            site_addr,
+            data_dir,
+            http: reqwest::Client::new(),
+        })
     }
 
     pub fn grpc_url(&self) -> String {
         format!("http://{}", self.grpc_addr)
+    }
+
+    /// The buyer site, as a browser reaches it.
+    pub fn site_url(&self, path: &str) -> String {
+        format!("http://{}{}", self.site_addr, path)
     }
 
     pub fn http_url(&self, path: &str) -> String {

@@ -6,6 +6,7 @@ pub mod edge;
 pub mod interpret;
 pub mod isolated;
 pub mod search;
+pub mod site;
 pub mod webhook;
 
 use std::time::Duration;

@@ -1,4 +1,4 @@
-//! The benchmark harness: `nds-bench <all|interpret|edge|search|webhook>`. Each benchmark prints its
+//! The benchmark harness: `nds-bench <all|interpret|edge|search|site|webhook>`. Each benchmark prints its
 //! subject and its same-run baseline with the ratio. Build with `--release`.
 
 /// The same allocator as the `nds` binary, so the benchmark measures what runs.
@@ -9,7 +9,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> anyhow::Result<()> {
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".to_string());
     let wants = |name: &str| which == "all" || which == name;
-    let known = ["all", "interpret", "edge", "search", "webhook"];
+    let known = ["all", "interpret", "edge", "search", "site", "webhook"];
     anyhow::ensure!(known.contains(&which.as_str()), "unknown benchmark {which:?}; one of {known:?}");
     if wants("interpret") {
         print!("{}", nds_tests::bench::interpret::run(200));
@@ -23,6 +23,9 @@ async fn main() -> anyhow::Result<()> {
         // NDS_BENCH_LISTINGS=1000000 for the full run.
         let listings = std::env::var("NDS_BENCH_LISTINGS").ok().and_then(|value| value.parse().ok()).unwrap_or(100_000);
         print!("{}", nds_tests::bench::search::run(listings, 500).await?);
+    }
+    if wants("site") {
+        print!("{}", nds_tests::bench::site::run(500).await?);
     }
     if wants("webhook") {
         print!("{}", nds_tests::bench::webhook::run(2_000).await?);

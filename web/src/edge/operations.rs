@@ -1,0 +1,205 @@
+//! Every GraphQL operation the site and the panel send, typed by graphql_client
+//! from `web/graphql/**.graphql` against the edge's schema: a contract change that
+//! breaks a page fails the build here.
+// Generated code: its names and shapes are graphql_client's.
+#![allow(clippy::all, missing_docs)]
+
+use graphql_client::GraphQLQuery;
+
+/// Scalars of the schema, as the operations receive them.
+pub type DateTime = String;
+#[allow(clippy::upper_case_acronyms)]
+pub type JSON = serde_json::Value;
+
+const SCHEMA: &str = "../edge-graphql/schema.graphql";
+
+/// The schema file the operations are checked against (for tests and docs).
+pub fn schema_path() -> &'static str {
+    SCHEMA
+}
+
+// The buyer site.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/search.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct SearchPage;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/listing.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct ListingPage;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/listing.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct RecordListingView;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/listing.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct AddFavourite;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/listing.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct RemoveFavourite;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/listing.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct FavouriteIds;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/listing.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct SimilarCars;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/account.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct LogIn;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/account.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct SignUp;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/account.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct RefreshSession;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/account.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct LogOut;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/account.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct AcceptInvitation;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/conversations.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct Inbox;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/conversations.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct Thread;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/conversations.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct StartConversation;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/conversations.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct SendMessage;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/conversations.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct MarkConversationRead;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/buyer.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct Favourites;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/buyer.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct SavedSearches;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/buyer.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone, Deserialize"
+)]
+pub struct SaveSearch;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/onboarding.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct ApplyForAgency;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/payments.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct DepositListing;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/payments.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PayDeposit;

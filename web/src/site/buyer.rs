@@ -1,0 +1,168 @@
+//! A buyer's own things: favourites and saved searches.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+
+use super::cards::wire_name;
+use super::search::{PAGE_SIZE, applied_label, search_input};
+use super::search_params::{Applied, SearchParams};
+use crate::edge::operations;
+use crate::error::PageError;
+use crate::posted::Posted;
+use crate::state::SharedState;
+use crate::validate;
+use crate::views::components::{CardView, NoticeKind, card_grid, empty_state, notice, pager};
+use crate::views::form::FormErrors;
+use crate::views::{self, Page};
+use crate::visitor::Visitor;
+
+#[derive(serde::Deserialize)]
+pub struct ListQuery {
+    after: Option<String>,
+    saved: Option<String>,
+}
+
+pub async fn favourites(
+    State(state): State<SharedState>,
+    visitor: Visitor,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    visitor.require_session()?;
+    let lang = visitor.lang;
+    let text = lang.text();
+    let variables = operations::favourites::Variables { after: query.after.clone() };
+    let connection = state.edge.run::<operations::Favourites>(visitor.caller(), variables).await?.favourites;
+    let next = connection
+        .page_info
+        .end_cursor
+        .filter(|_| connection.page_info.has_next_page)
+        .map(|cursor| (text.search.next_page, format!("/favourites?after={}", crate::error::url_escape(&cursor))));
+    let first = query.after.as_ref().map(|_| (text.search.first_page, "/favourites".to_string()));
+    let cards: Vec<CardView> = connection.edges.into_iter().map(|edge| CardView::from(edge.node)).collect();
+    let content = html! {
+        h1 { (text.account.favourites_title) }
+        @if cards.is_empty() {
+            (empty_state(text.account.favourites_empty, Some((text.search.heading, "/"))))
+        } @else {
+            (card_grid(&cards, lang, 4))
+            (pager(text.search.pagination, first, next))
+        }
+    };
+    Ok(views::render(&state, &visitor, Page::new(text.account.favourites_title.to_string(), content)))
+}
+
+/// A saved search as the site's URL for it.
+fn saved_params(saved: &operations::saved_searches::SavedSearchesSavedSearches) -> SearchParams {
+    let filters = &saved.filters;
+    let mut applied = Vec::new();
+    applied.extend(filters.makes.iter().cloned().map(Applied::Make));
+    applied.extend(filters.models.iter().cloned().map(Applied::Model));
+    applied.extend(filters.body_types.iter().map(|value| Applied::BodyType(wire_name(value))));
+    applied.extend(filters.transmissions.iter().map(|value| Applied::Transmission(wire_name(value))));
+    applied.extend(filters.fuels.iter().map(|value| Applied::Fuel(wire_name(value))));
+    applied.extend(filters.conditions.iter().map(|value| Applied::Condition(wire_name(value))));
+    applied.extend(filters.colors.iter().cloned().map(Applied::Color));
+    applied.extend(filters.price_min.map(|minor| Applied::PriceMin(minor / 100)));
+    applied.extend(filters.price_max.map(|minor| Applied::PriceMax(minor / 100)));
+    applied.extend(filters.year_min.map(Applied::YearMin));
+    applied.extend(filters.year_max.map(Applied::YearMax));
+    applied.extend(filters.mileage_max.map(Applied::MileageMax));
+    applied.extend(filters.city.clone().map(Applied::City));
+    applied.extend(filters.keywords.iter().cloned().map(Applied::Keyword));
+    SearchParams::explicit(&applied, filters.sort.as_ref().map(wire_name))
+}
+
+pub async fn saved_searches(
+    State(state): State<SharedState>,
+    visitor: Visitor,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    visitor.require_session()?;
+    let lang = visitor.lang;
+    let text = lang.text();
+    let searches = state
+        .edge
+        .run::<operations::SavedSearches>(visitor.caller(), operations::saved_searches::Variables {})
+        .await?
+        .saved_searches;
+    let content = html! {
+        h1 { (text.account.saved_title) }
+        @if query.saved.is_some() { (notice(text.search.saved, NoticeKind::Success)) }
+        @if searches.is_empty() {
+            (empty_state(text.account.saved_empty, Some((text.search.heading, "/"))))
+        } @else {
+            ul.inbox {
+                @for saved in &searches {
+                    @let params = saved_params(saved);
+                    li {
+                        a href=(params.href()) {
+                            span {
+                                strong { (saved.name) }
+                                br;
+                                span.small {
+                                    @let labels: Vec<String> = params_labels(&params, lang);
+                                    (labels.join(" · "))
+                                }
+                            }
+                            span.small { (text.account.saved_run) " →" }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(views::render(&state, &visitor, Page::new(text.account.saved_title.to_string(), content)))
+}
+
+fn params_labels(params: &SearchParams, lang: crate::i18n::Lang) -> Vec<String> {
+    let mut applied = Vec::new();
+    applied.extend(params.makes.iter().cloned().map(Applied::Make));
+    applied.extend(params.models.iter().cloned().map(Applied::Model));
+    applied.extend(params.body_types.iter().cloned().map(Applied::BodyType));
+    applied.extend(params.transmissions.iter().cloned().map(Applied::Transmission));
+    applied.extend(params.fuels.iter().cloned().map(Applied::Fuel));
+    applied.extend(params.price_min.map(Applied::PriceMin));
+    applied.extend(params.price_max.map(Applied::PriceMax));
+    applied.extend(params.year_min.map(Applied::YearMin));
+    applied.extend(params.city.clone().map(Applied::City));
+    applied.extend(params.keywords.iter().cloned().map(Applied::Keyword));
+    applied.iter().map(|filter| applied_label(filter, lang)).collect()
+}
+
+#[derive(serde::Deserialize)]
+pub struct SaveForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    query: String,
+}
+
+/// Saves the search in the form's `query` (the search page's own URL).
+pub async fn save_search(
+    State(state): State<SharedState>,
+    visitor: Visitor,
+    Posted(form): Posted<SaveForm>,
+) -> Result<Response, PageError> {
+    let params = SearchParams::from_query(Some(&form.query)).first_page();
+    if visitor.session.is_none() {
+        return Err(PageError::SignInRequired(params.href()));
+    }
+    let mut errors = FormErrors::default();
+    let name = validate::required(&mut errors, visitor.lang, "name", &form.name, 80);
+    if !errors.is_empty() {
+        return Err(PageError::BadRequest);
+    }
+    // The saved search stores what the text is understood as, plus the forced filters.
+    let input = reshape(search_input(&params, PAGE_SIZE))?;
+    let variables = operations::save_search::Variables { name, input };
+    state.edge.run::<operations::SaveSearch>(visitor.caller(), variables).await?;
+    Ok(Redirect::to("/saved-searches?saved=1").into_response())
+}
+
+/// The same input as another operation's generated type (each operation has its own).
+fn reshape<A: serde::Serialize, B: serde::de::DeserializeOwned>(value: A) -> Result<B, PageError> {
+    serde_json::to_value(value)
+        .and_then(serde_json::from_value)
+        .map_err(|error| PageError::Internal(format!("search input did not convert: {error}")))
+}

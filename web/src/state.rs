@@ -1,0 +1,60 @@
+//! What every handler of the site and the panel shares.
+
+use std::sync::Arc;
+
+use nds_common::cache::SharedCache;
+use nds_common::config::Config;
+
+use crate::assets::Assets;
+use crate::edge::EdgeClient;
+use crate::session::SessionStore;
+
+/// Settings the pages need, from the process configuration.
+#[derive(Clone, Debug)]
+pub struct WebSettings {
+    /// The site's address as browsers reach it (canonical URLs, sitemaps).
+    pub public_url: String,
+    /// The panel's address as browsers reach it.
+    pub panel_url: String,
+    /// Cookies carry `Secure` when the site is served over https.
+    pub secure_cookies: bool,
+    pub stripe_publishable_key: Option<String>,
+    pub currency: String,
+}
+
+impl WebSettings {
+    pub fn from_config(config: &Config) -> WebSettings {
+        let public_url = config.public_url.trim_end_matches('/').to_string();
+        WebSettings {
+            secure_cookies: public_url.starts_with("https://"),
+            public_url,
+            panel_url: config.web.panel_url.clone(),
+            stripe_publishable_key: config.web.stripe_publishable_key.clone(),
+            currency: config.stripe.currency.clone(),
+        }
+    }
+}
+
+pub struct WebState {
+    pub edge: EdgeClient,
+    pub sessions: SessionStore,
+    /// Rendered fragments of public pages, for a few seconds.
+    pub cache: SharedCache,
+    pub assets: Assets,
+    pub settings: WebSettings,
+}
+
+pub type SharedState = Arc<WebState>;
+
+impl WebState {
+    pub fn new(config: &Config, cache: SharedCache) -> Result<SharedState, reqwest::Error> {
+        let edge = EdgeClient::new(&config.web.edge_url)?;
+        Ok(Arc::new(WebState {
+            sessions: SessionStore::new(cache.clone(), edge.clone()),
+            edge,
+            cache,
+            assets: Assets::load(),
+            settings: WebSettings::from_config(config),
+        }))
+    }
+}
