@@ -331,11 +331,11 @@ def check_front_ends(c: Checker, L: str, deployments: dict[str, dict], services:
     url = cm.get("NDS_EDGE_URL", "")
     m = re.fullmatch(r"http://([a-z0-9-]+):(\d+)", url)
     svc = services.get(m.group(1)) if m else None
-    sp = next((p for p in svc["spec"]["ports"] if p["port"] == int(m.group(2))), None) if svc and m else None
+    sp = next((p for p in svc["spec"]["ports"] if p["port"] == int(m.group(2)) and p["name"] == "http"), None) if svc and m else None
     ok = edge is not None and sp is not None and selector_matches(
         {"matchLabels": svc["spec"]["selector"]}, edge["spec"]["template"]["metadata"]["labels"]) and container_port(
         edge["spec"]["template"]["spec"], sp["targetPort"]) == PORTS["http"]
-    c.check(ok, f"{L} NDS_EDGE_URL={url!r} must be http://<edge Service>:<port reaching the edge's HTTP listener>")
+    c.check(ok, f"{L} NDS_EDGE_URL={url!r} must be http://<edge Service>:<its port named http, reaching the edge's HTTP listener>")
     for fe in FRONT_ENDS:
         d = deployments.get(fe)
         if d is None:
