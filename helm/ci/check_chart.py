@@ -25,6 +25,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlparse
 from typing import Any, Callable
 
 import helm_python as helm
@@ -34,12 +35,15 @@ import yaml
 RELEASE = "nds"
 NAMESPACE = "nds"
 SERVICES = ["identity", "catalog", "search", "billing", "chat"]
-COMPONENTS = SERVICES + ["edge"]
+# HTTP front ends: `nds serve <name>` on ports.<name>, /healthz, clients of the edge only
+# (the staff panel joins later as "panel" on 8091).
+FRONT_ENDS = ["site"]
+COMPONENTS = SERVICES + ["edge"] + FRONT_ENDS
 JOBS = ["expire-promotions", "start-usage-new-month", "flush-view-counters", "reindex"]
 REQUIRED_JOBS = ["expire-promotions", "start-usage-new-month", "flush-view-counters"]
 SUBCOMMANDS = ["dev", "serve", "migrate", "job"]
 HEALTH = {s: f"nds.{s}.v1.{s.capitalize()}Service" for s in SERVICES}
-PORTS = {"grpc": 50051, "http": 8080, "webhook": 8081, "metrics": 9090}
+PORTS = {"grpc": 50051, "http": 8080, "webhook": 8081, "metrics": 9090, "site": 8090}
 # Kinds without a Kubernetes JSON schema that may appear (checked structurally).
 CRDS_SKIPPED = {("monitoring.coreos.com/v1", "ServiceMonitor")}
 # Every environment variable the `nds` config struct reads.
@@ -56,6 +60,8 @@ KNOWN_ENV = set(
     NDS_DEFAULT_DEADLINE_MS NDS_SERVICE_CLIENT_ID NDS_SERVICE_CLIENT_SECRET NDS_RATE_LIMIT_PER_CLIENT
     NDS_RATE_LIMIT_PER_USER NDS_PERSISTED_QUERIES_FILE""".split()
 )
+# The front ends' variables (web/: the buyer site, later the staff panel).
+KNOWN_ENV |= {"NDS_SITE_ADDR", "NDS_PANEL_ADDR", "NDS_EDGE_URL", "NDS_PANEL_URL", "NDS_STRIPE_PUBLISHABLE_KEY"}
 # The database each workload must be given: without its URL the binary falls
 # back to an SQLite file in the pod's emptyDir, silently losing data.
 DB_OF = {("serve", s): s for s in SERVICES} | {("migrate", s): s for s in SERVICES} | {
@@ -242,6 +248,113 @@ def container_port(spec: dict, ref: Any) -> int | None:
     return None
 
 
+def selects_only_front_ends(peer: dict, deployments: dict[str, dict]) -> bool:
+    """A peer naming pods of this namespace that are all front ends (at least one)."""
+    if "namespaceSelector" in peer or "ipBlock" in peer or "podSelector" not in peer:
+        return False
+    hit = [comp for comp, d in deployments.items() if selector_matches(peer["podSelector"], d["spec"]["template"]["metadata"]["labels"])]
+    return bool(hit) and all(comp in FRONT_ENDS for comp in hit)
+
+
+def peer_may_select(peer: dict, labels: dict) -> bool:
+    """Whether a NetworkPolicy peer may include a pod of the release (`labels`, in NAMESPACE).
+    Conservative: namespace labels other than the name and ipBlocks are assumed to match."""
+    if "ipBlock" in peer:
+        return True
+    ns = peer.get("namespaceSelector")
+    if ns is not None:
+        name = (ns.get("matchLabels") or {}).get("kubernetes.io/metadata.name")
+        if name is not None and name != NAMESPACE:
+            return False
+        if "podSelector" not in peer:
+            return True
+    return selector_matches(peer.get("podSelector"), labels)
+
+
+def rule_allows_port(rule: dict, port: int, names: set, protocol: str) -> bool:
+    """Whether a rule's ports admit `port`/`protocol` (no ports = every port)."""
+    if not rule.get("ports"):
+        return True
+    for p in rule["ports"]:
+        if p.get("protocol", "TCP") != protocol:
+            continue
+        n = p.get("port")
+        if n is None or n == port or (isinstance(n, str) and n in names):
+            return True
+        if isinstance(n, int) and p.get("endPort") and n <= port <= p["endPort"]:
+            return True
+    return False
+
+
+def check_front_end_egress(c: Checker, L: str, nps: list[dict], all_pods: list[tuple[str, dict, dict]],
+                           deployments: dict[str, dict], cm: dict, np_cfg: dict) -> None:
+    """A front end may connect to the edge's HTTP port and to nothing else of the release;
+    DNS and Redis stay reachable; no rule is open-ended."""
+    edge = deployments.get("edge")
+    edge_spec = edge["spec"]["template"]["spec"] if edge else None
+    for fe in FRONT_ENDS:
+        d = deployments.get(fe)
+        if d is None:
+            continue
+        W = f"{L} egress of {fe}"
+        labels = d["spec"]["template"]["metadata"]["labels"]
+        pols = [p for p in nps if "Egress" in (p["spec"].get("policyTypes") or []) and selector_matches(p["spec"]["podSelector"], labels)]
+        if not c.check(bool(pols), f"{W}: not restricted (no Egress NetworkPolicy selects its pods)"):
+            continue
+        rules = [r for p in pols for r in p["spec"].get("egress") or []]
+        for r in rules:
+            c.check(bool(r.get("to")), f"{W}: rule {r} has no `to`, so it allows every destination")
+            c.check(bool(r.get("ports")), f"{W}: rule {r} has no ports, so it allows every port")
+        for w, pod_labels, spec in all_pods:
+            for ctr in spec["containers"]:
+                names = {p.get("name") for p in ctr.get("ports") or []}
+                for p in ctr.get("ports") or []:
+                    port = p["containerPort"]
+                    allowed = any(rule_allows_port(r, port, names, p.get("protocol", "TCP")) and
+                                  (not r.get("to") or any(peer_may_select(x, pod_labels) for x in r["to"])) for r in rules)
+                    wanted = spec is edge_spec and port == PORTS["http"]
+                    c.check(allowed == wanted, f"{W}: {w} port {port} must be {'reachable' if wanted else 'out of reach'}")
+        for proto in ("UDP", "TCP"):
+            c.check(any(r.get("to") and rule_allows_port(r, 53, set(), proto) for r in rules), f"{W}: DNS (53/{proto}) must be allowed")
+        env = {e["name"] for x in d["spec"]["template"]["spec"]["containers"] for e in x.get("env") or []}
+        if "NDS_REDIS_URL" in cm or "NDS_REDIS_URL" in env:
+            url = cm.get("NDS_REDIS_URL")
+            port = (urlparse(url).port or 6379) if url else int(np_cfg.get("redisPort", 6379))
+            c.check(any(r.get("to") and rule_allows_port(r, port, set(), "TCP") for r in rules),
+                    f"{W}: Redis ({port}/TCP) must be allowed (sessions live there)")
+
+
+def check_front_ends(c: Checker, L: str, deployments: dict[str, dict], services: dict[str, dict], cm: dict) -> None:
+    """The front ends reach the edge through its Service, listen where the chart says,
+    share sessions through Redis, and hold no secret of the services."""
+    edge = deployments.get("edge")
+    url = cm.get("NDS_EDGE_URL", "")
+    m = re.fullmatch(r"http://([a-z0-9-]+):(\d+)", url)
+    svc = services.get(m.group(1)) if m else None
+    sp = next((p for p in svc["spec"]["ports"] if p["port"] == int(m.group(2)) and p["name"] == "http"), None) if svc and m else None
+    ok = edge is not None and sp is not None and selector_matches(
+        {"matchLabels": svc["spec"]["selector"]}, edge["spec"]["template"]["metadata"]["labels"]) and container_port(
+        edge["spec"]["template"]["spec"], sp["targetPort"]) == PORTS["http"]
+    c.check(ok, f"{L} NDS_EDGE_URL={url!r} must be http://<edge Service>:<its port named http, reaching the edge's HTTP listener>")
+    for fe in FRONT_ENDS:
+        d = deployments.get(fe)
+        if d is None:
+            continue
+        W = f"{L} Deployment/{d['metadata']['name']}"
+        spec = d["spec"]["template"]["spec"]
+        addr = cm.get(f"NDS_{fe.upper()}_ADDR", "")
+        c.check(addr == f"0.0.0.0:{container_port(spec, 'http')}",
+                f"{W}: NDS_{fe.upper()}_ADDR={addr!r} must be 0.0.0.0:<its http container port>")
+        env = {e["name"] for x in spec["containers"] for e in x.get("env") or []}
+        leaked = sorted(env & SECRET_ENV)
+        c.check(not leaked, f"{W}: a front end only calls the edge; it must not receive {leaked}")
+        c.check("NDS_REDIS_URL" in cm or "NDS_REDIS_URL" in env,
+                f"{W}: needs NDS_REDIS_URL (sessions and the fragment cache are shared by every replica)")
+    key = cm.get("NDS_STRIPE_PUBLISHABLE_KEY")
+    if key is not None:
+        c.check(key.startswith("pk_"), f"{L} NDS_STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_...): every browser sees it")
+
+
 def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged: dict, production: bool) -> None:
     by_kind: dict[str, list[dict]] = {}
     for _, d in docs:
@@ -306,6 +419,16 @@ def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged
             c.check((rp.get("httpGet") or {}).get("path") == "/readyz", f"{W}: readiness must be HTTP /readyz")
             c.check((lp.get("httpGet") or {}).get("path") == "/healthz", f"{W}: liveness must be HTTP /healthz")
             c.check(container_port(spec, "http") == PORTS["http"], f"{W}: port http must be {PORTS['http']}")
+        elif comp in FRONT_ENDS:
+            # No /readyz: a page answers without the edge (a 503 in words), and a
+            # terminating pod leaves the endpoints whatever its probes say.
+            for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+                h = (ctr.get(probe) or {}).get("httpGet") or {}
+                c.check(h.get("path") == "/healthz" and container_port(spec, h.get("port")) == PORTS[comp],
+                        f"{W}: {probe} must be HTTP /healthz on port {PORTS[comp]}, got {ctr.get(probe)}")
+            port_names = sorted(p.get("name") for x in spec["containers"] for p in x.get("ports") or [])
+            c.check(port_names == ["http"], f"{W}: a front end listens on one port named http, got {port_names}")
+            c.check(container_port(spec, "http") == PORTS[comp], f"{W}: port http must be {PORTS[comp]}")
         else:
             g = rp.get("grpc") or {}
             c.check(g.get("port") == PORTS["grpc"] and g.get("service") == HEALTH[comp],
@@ -351,6 +474,8 @@ def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged
     for p in pdbs:
         c.check(any(selector_matches(p["spec"]["selector"], d["spec"]["template"]["metadata"]["labels"]) for d in deployments.values()),
                 f"{L} PDB/{p['metadata']['name']} selects no Deployment")
+
+    check_front_ends(c, L, deployments, services, cm)
 
     # Search backend specifics.
     search = deployments.get("search")
@@ -428,16 +553,26 @@ def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged
                 f"{W}: backoffLimit and activeDeadlineSeconds must be set")
     c.check(sorted(hooks) == sorted(SERVICES), f"{L} migration hooks for {sorted(hooks)}, expected {sorted(SERVICES)}")
 
-    # Ingress: exactly the three public paths.
+    # Ingress: the site at "/", the three API paths (more specific, so they win) as before.
     ings = get("Ingress")
     expected_paths = {"/graphql": ("edge", PORTS["http"]), "/.well-known/jwks.json": ("edge", PORTS["http"]),
-                      "/webhooks/stripe": ("billing", PORTS["webhook"])}
+                      "/webhooks/stripe": ("billing", PORTS["webhook"]), "/": ("site", PORTS["site"])}
+    expected_types = {"/graphql": "Prefix", "/.well-known/jwks.json": "Exact", "/webhooks/stripe": "Exact", "/": "Prefix"}
     if c.check(len(ings) == 1, f"{L} expected one Ingress, got {len(ings)}"):
-        seen = {}
+        seen, types = {}, {}
         for rule in ings[0]["spec"]["rules"]:
             for p in rule["http"]["paths"]:
                 seen[p["path"]] = p["backend"]["service"]
+                types[p["path"]] = p.get("pathType")
         c.check(sorted(seen) == sorted(expected_paths), f"{L} Ingress paths {sorted(seen)} != {sorted(expected_paths)}")
+        for path, want in expected_types.items():
+            c.check(types.get(path, want) == want, f"{L} Ingress {path} must be pathType {want}, got {types.get(path)}")
+        # Links in mail, Stripe's return URLs and canonical URLs are built on NDS_PUBLIC_URL: the site's address.
+        public_host = urlparse(cm.get("NDS_PUBLIC_URL", "")).hostname
+        for rule in ings[0]["spec"]["rules"]:
+            if rule.get("host"):
+                c.check(rule["host"] == public_host,
+                        f"{L} Ingress host {rule['host']!r} serves the site, but NDS_PUBLIC_URL names {public_host!r}")
         for path, (comp, port) in expected_paths.items():
             b = seen.get(path)
             if not b or comp not in deployments:
@@ -464,13 +599,17 @@ def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged
             c.check(any(selector_matches(p["spec"]["podSelector"], labels) and "Ingress" in p["spec"].get("policyTypes", [])
                         and not p["spec"].get("ingress") for p in nps), f"{L} {w}: not covered by a default-deny ingress NetworkPolicy")
         ns_of = lambda peer: ((peer.get("namespaceSelector") or {}).get("matchLabels") or {}).get("kubernetes.io/metadata.name")  # noqa: E731
+        # Ports the outside reaches through the Ingress, and the edge's port the front ends call.
+        public = {("edge", PORTS["http"]), ("billing", PORTS["webhook"])} | {(fe, PORTS[fe]) for fe in FRONT_ENDS}
         for comp, d in deployments.items():
             labels = d["spec"]["template"]["metadata"]["labels"]
             spec = d["spec"]["template"]["spec"]
             ports = [p["containerPort"] for ctr in spec["containers"] for p in ctr.get("ports") or []]
             for port in ports:
+                # A rule without ports opens every port.
                 peers = [peer for p in nps if selector_matches(p["spec"]["podSelector"], labels)
-                         for r in p["spec"].get("ingress") or [] if any(x.get("port") == port for x in r.get("ports") or [])
+                         for r in p["spec"].get("ingress") or []
+                         if not r.get("ports") or any(x.get("port") == port for x in r["ports"])
                          for peer in r.get("from") or [{}]]
                 W = f"{L} NetworkPolicy for {comp}:{port}"
                 c.check(bool(peers), f"{W}: nothing may reach it (probes aside)")
@@ -480,16 +619,25 @@ def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged
                     from_ingress = ns_of(peer) == np_cfg["ingressNamespace"]
                     from_metrics = ns_of(peer) == np_cfg["metricsNamespace"] and "podSelector" not in peer
                     extra = peer in (np_cfg.get("grpcExtraFrom") or [])
+                    from_front_end = selects_only_front_ends(peer, deployments)
                     if port == PORTS["grpc"]:
                         c.check(inside or extra, f"{W}: gRPC open to {peer}; only this release's pods may call it")
                     elif port == PORTS["metrics"]:
                         c.check(from_metrics, f"{W}: metrics open to {peer}; only the metrics namespace may scrape")
-                    elif (comp, port) in (("edge", PORTS["http"]), ("billing", PORTS["webhook"])):
-                        c.check(from_ingress or (comp == "edge" and from_metrics), f"{W}: open to {peer}; only the ingress controller (and metrics for edge)")
+                    elif (comp, port) in public:
+                        c.check(from_ingress or (comp == "edge" and (from_metrics or from_front_end)),
+                                f"{W}: open to {peer}; only the ingress controller (and, for the edge, metrics and the front ends)")
                     else:
                         c.check(False, f"{W}: unexpected open port")
-                if (comp, port) in (("edge", PORTS["http"]), ("billing", PORTS["webhook"])):
+                if (comp, port) in public:
                     c.check(any(ns_of(p) == np_cfg["ingressNamespace"] for p in peers), f"{W}: the ingress controller must reach it")
+                if (comp, port) == ("edge", PORTS["http"]):
+                    for fe in FRONT_ENDS:
+                        fe_labels = deployments[fe]["spec"]["template"]["metadata"]["labels"] if fe in deployments else None
+                        c.check(fe_labels is not None and any(
+                            selects_only_front_ends(p, deployments) and selector_matches(p["podSelector"], fe_labels) for p in peers),
+                            f"{W}: the {fe}'s pods must reach it")
+        check_front_end_egress(c, L, nps, all_pods, deployments, cm, np_cfg)
 
     # ServiceMonitor (CRD): selects the Services, whose port "metrics" exists.
     sms = get("ServiceMonitor")
@@ -498,7 +646,9 @@ def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged
         W = f"{L} ServiceMonitor/{sm['metadata']['name']}"
         c.check(sm["apiVersion"] == "monitoring.coreos.com/v1", f"{W}: apiVersion must be monitoring.coreos.com/v1")
         matched = [s for s in services.values() if selector_matches(sm["spec"]["selector"], s["metadata"].get("labels") or {})]
-        c.check(len(matched) == len(COMPONENTS), f"{W}: selects {len(matched)} Services, expected {len(COMPONENTS)}")
+        # The front ends serve no /metrics.
+        scraped = [comp for comp in COMPONENTS if comp not in FRONT_ENDS]
+        c.check(len(matched) == len(scraped), f"{W}: selects {len(matched)} Services, expected {len(scraped)} ({scraped})")
         eps = sm["spec"].get("endpoints") or []
         c.check(bool(eps), f"{W}: no endpoints")
         for ep in eps:
@@ -514,6 +664,10 @@ GUARDS: list[tuple[str, dict, str]] = [
     ("tantivy search with 2 replicas", {"services": {"search": {"replicas": 2}}}, "tantivy"),
     ("tantivy search with an HPA", {"services": {"search": {"autoscaling": {"enabled": True}}}}, "tantivy"),
     ("reindex with tantivy", {"jobs": {"cronJobs": {"reindex": {"enabled": True}}}}, "reindex"),
+    ("a Stripe secret key as the site's publishable key", {"config": {"stripePublishableKey": "sk_live_123"}}, "stripePublishableKey"),
+    ("a front end without its port", {"ports": {"site": None}}, "ports.site"),
+    ("Redis on a port the site may not reach", {"config": {"redisUrl": "redis://redis:6380/0"}}, "networkPolicy.redisPort"),
+    ("the site using Redis with no Redis egress", {"networkPolicy": {"siteRedisEgress": []}}, "networkPolicy.siteRedisEgress"),
     ("terminationGracePeriodSeconds below drain+grace", {"defaults": {"terminationGracePeriodSeconds": 25}}, "terminationGracePeriodSeconds"),
     ("unknown CronJob name", {"jobs": {"cronJobs": {"vacuum": {"enabled": True, "schedule": "0 1 * * *"}}}}, "not an `nds job` name"),
     ("unknown secret entry", {"services": {"edge": {"secrets": ["nope"]}}}, "unknown secret entry"),

@@ -1,7 +1,7 @@
 {{/*
-Shared helpers of the NDS chart. Components are the six Deployments; the
-five gRPC services also have a database each (migrations) and a
-grpc.health.v1 service name.
+Shared helpers of the NDS chart. Components are the Deployments: the five
+gRPC services (each with a database, migrations and a grpc.health.v1
+service name), the edge, and the HTTP front ends (the buyer site).
 */}}
 
 {{/* Chart name. */}}
@@ -68,9 +68,40 @@ app.kubernetes.io/component: {{ .component }}
 {{- list "identity" "catalog" "search" "billing" "chat" | toJson -}}
 {{- end -}}
 
-{{/* Every Deployment: the gRPC services and the edge. */}}
+{{/*
+HTTP front ends: server-rendered sites, clients of the edge's GraphQL only.
+Each runs `nds serve <name>`, listens on .Values.ports.<name>
+(NDS_<NAME>_ADDR), answers /healthz and serves no /metrics. The staff panel
+joins by adding "panel" here, ports.panel, services.panel and its path or
+host on the Ingress.
+*/}}
+{{- define "nds.frontEnds" -}}
+{{- list "site" | toJson -}}
+{{- end -}}
+
+{{/* Every Deployment: the gRPC services, the edge and the front ends. */}}
 {{- define "nds.components" -}}
-{{- list "identity" "catalog" "search" "billing" "chat" "edge" | toJson -}}
+{{- concat (include "nds.grpcServices" . | fromJsonArray) (list "edge") (include "nds.frontEnds" . | fromJsonArray) | toJson -}}
+{{- end -}}
+
+{{/* Kind of a component: grpc, edge or frontEnd. Call with (dict "root" $ "component" "site"). */}}
+{{- define "nds.componentKind" -}}
+{{- if eq .component "edge" -}}
+edge
+{{- else if has .component (include "nds.frontEnds" .root | fromJsonArray) -}}
+frontEnd
+{{- else -}}
+grpc
+{{- end -}}
+{{- end -}}
+
+{{/* HTTP port of the edge (ports.http) or of a front end (ports.<name>). Call with (dict "root" $ "component" "site"). */}}
+{{- define "nds.httpPort" -}}
+{{- if eq .component "edge" -}}
+{{- .root.Values.ports.http -}}
+{{- else -}}
+{{- required (printf "ports.%s is required: the HTTP port of `nds serve %s`" .component .component) (index .root.Values.ports .component) -}}
+{{- end -}}
 {{- end -}}
 
 {{/* grpc.health.v1 name a service reports (nds.catalog.v1.CatalogService). */}}
@@ -218,6 +249,16 @@ securityContext:
     matchLabels:
       {{- toYaml . | nindent 6 }}
   {{- end }}
+{{- end -}}
+
+{{/* Label selector of every front end's pods (NetworkPolicies). */}}
+{{- define "nds.frontEndSelector" -}}
+matchLabels:
+  {{- include "nds.releaseSelectorLabels" . | nindent 2 }}
+matchExpressions:
+  - key: app.kubernetes.io/component
+    operator: In
+    values: {{ include "nds.frontEnds" . }}
 {{- end -}}
 
 {{/* NetworkPolicy peer: the monitoring namespace. */}}
