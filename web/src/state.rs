@@ -42,12 +42,15 @@ pub struct WebState {
     pub cache: SharedCache,
     pub assets: Assets,
     pub settings: WebSettings,
+    /// Open event streams end when the process shuts down, so a pod leaves promptly
+    /// (the browser reconnects elsewhere and resumes from `Last-Event-ID`).
+    pub shutdown: nds_common::Shutdown,
 }
 
 pub type SharedState = Arc<WebState>;
 
 impl WebState {
-    pub fn new(config: &Config, cache: SharedCache) -> Result<SharedState, reqwest::Error> {
+    pub fn new(config: &Config, cache: SharedCache, shutdown: nds_common::Shutdown) -> Result<SharedState, reqwest::Error> {
         let edge = EdgeClient::new(&config.web.edge_url)?;
         Ok(Arc::new(WebState {
             sessions: SessionStore::new(cache.clone(), edge.clone()),
@@ -55,6 +58,7 @@ impl WebState {
             cache,
             assets: Assets::load(),
             settings: WebSettings::from_config(config),
+            shutdown,
         }))
     }
 }

@@ -97,11 +97,12 @@ pub async fn run(rounds: usize) -> anyhow::Result<String> {
     let mut config = runtime.config.as_ref().clone();
     config.web.edge_url = edge_url;
     let cache = runtime.cache.clone();
+    let shutdown = runtime.shutdown.clone();
     let site_addr = site_runtime
         .run(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
             let address = listener.local_addr()?;
-            let state = nds_web::WebState::new(&config, cache)?;
+            let state = nds_web::WebState::new(&config, cache, shutdown)?;
             let router = nds_web::site_router(state);
             tokio::spawn(async move {
                 axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.ok();

@@ -308,7 +308,11 @@ pub async fn events(
     let live = live.map(move |message| {
         render_event(lang, &message.id, &message.sender, &message.body, message.sent_at.as_deref(), message.sequence)
     });
-    let stream = futures::stream::iter(missed).chain(live).map(Ok::<Event, Infallible>);
+    let shutdown = state.shutdown.clone();
+    let stream = futures::stream::iter(missed)
+        .chain(live)
+        .take_until(async move { shutdown.wait().await })
+        .map(Ok::<Event, Infallible>);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(20))).into_response())
 }
 
