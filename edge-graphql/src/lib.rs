@@ -3,6 +3,7 @@
 
 pub mod body;
 pub mod caller;
+pub mod client_address;
 pub mod clients;
 pub mod context;
 pub mod document_cache;
@@ -34,6 +35,8 @@ pub struct EdgeState {
     pub subscription_schema: NdsSchema,
     pub persisted_queries: persisted::PersistedQueries,
     pub documents: document_cache::DocumentCache,
+    /// Whose `X-Forwarded-For` names the client (`NDS_TRUSTED_PROXIES`).
+    pub trusted_proxies: client_address::TrustedProxies,
     pub agency_cards: loaders::AgencyCards,
     pub clients: clients::Clients,
     pub graphiql: bool,
@@ -83,6 +86,7 @@ pub fn edge_state(runtime: &Runtime) -> Result<EdgeState, persisted::PersistedQu
         subscription_schema: schema_builder(runtime, clients.clone()).extension(persisted_queries.clone()).finish(),
         persisted_queries,
         documents: document_cache::DocumentCache::new(),
+        trusted_proxies: client_address::TrustedProxies::new(&runtime.config.trusted_proxies),
         agency_cards: loaders::AgencyCards::new(),
         clients,
         graphiql: runtime.config.graphiql,

@@ -159,6 +159,71 @@ async fn floods_get_429_without_harming_other_clients_tokens() {
     assert_eq!(reqwest::get(format!("http://{address}/healthz")).await.unwrap().status().as_u16(), 200);
 }
 
+/// POSTs `{ __typename }` as a proxy would forward it: `forwarded_for` in X-Forwarded-For.
+async fn forwarded(address: SocketAddr, forwarded_for: &str) -> u16 {
+    let response = reqwest::Client::new()
+        .post(format!("http://{address}/graphql"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
+}
+
+#[tokio::test]
+async fn clients_behind_a_trusted_proxy_are_limited_each_on_its_own() {
+    // The test client stands for the ingress (127.0.0.1); 10.0.0.0/8 for a load balancer before it.
+    let trusted = [("NDS_RATE_LIMIT_PER_CLIENT", "2"), ("NDS_TRUSTED_PROXIES", "127.0.0.1/32, 10.0.0.0/8")];
+    let address = start_edge(&trusted).await;
+    assert_eq!(forwarded(address, "203.0.113.10").await, 200);
+    assert_eq!(forwarded(address, "203.0.113.10").await, 200);
+    assert_eq!(forwarded(address, "203.0.113.10").await, 429, "the first client used up its limit");
+    assert_eq!(forwarded(address, "203.0.113.20").await, 200, "another client behind the same proxy is not refused");
+    // What the client wrote itself stays left of what the proxies appended: the right-most
+    // untrusted hop is the client, whatever it claims before that.
+    assert_eq!(forwarded(address, "198.51.100.1, 203.0.113.10").await, 429, "a claimed hop does not escape the limit");
+    // Trusted hops are skipped: the load balancer appended the client, the ingress the balancer.
+    assert_eq!(forwarded(address, "203.0.113.20, 10.1.2.3").await, 200);
+    assert_eq!(
+        forwarded(address, "203.0.113.20, 10.1.2.3").await,
+        429,
+        "the second client's two requests, through two hops"
+    );
+}
+
+#[tokio::test]
+async fn a_forged_forwarded_for_from_an_untrusted_peer_is_ignored() {
+    // Only 10.0.0.0/8 is trusted: the test client (127.0.0.1) is a client, not a proxy.
+    let address = start_edge(&[("NDS_RATE_LIMIT_PER_CLIENT", "2"), ("NDS_TRUSTED_PROXIES", "10.0.0.0/8")]).await;
+    assert_eq!(forwarded(address, "203.0.113.10").await, 200);
+    assert_eq!(forwarded(address, "203.0.113.20").await, 200);
+    assert_eq!(forwarded(address, "203.0.113.30").await, 429, "every claimed address is the same peer");
+    // Nothing is trusted by default.
+    let address = start_edge(&[("NDS_RATE_LIMIT_PER_CLIENT", "1")]).await;
+    assert_eq!(forwarded(address, "203.0.113.10").await, 200);
+    assert_eq!(forwarded(address, "203.0.113.20").await, 429, "no proxy is trusted unless configured");
+}
+
+#[tokio::test]
+async fn websocket_upgrades_take_the_client_address_by_the_same_rule() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let address = start_edge(&[("NDS_RATE_LIMIT_PER_CLIENT", "1"), ("NDS_TRUSTED_PROXIES", "127.0.0.1/32")]).await;
+    assert_eq!(forwarded(address, "203.0.113.10").await, 200);
+    let upgrade = |client: &'static str| {
+        let mut request = format!("ws://{address}/graphql/ws").into_client_request().unwrap();
+        request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+        request.headers_mut().insert("x-forwarded-for", client.parse().unwrap());
+        tokio_tungstenite::connect_async(request)
+    };
+    match upgrade("203.0.113.10").await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status().as_u16(), 429),
+        other => panic!("the first client's socket must be refused by its limit, got {:?}", other.map(|_| ())),
+    }
+    let opened = upgrade("203.0.113.20").await;
+    assert!(opened.is_ok(), "another client behind the proxy opens its socket: {:?}", opened.map(|_| ()));
+}
+
 #[tokio::test]
 async fn security_headers_are_set() {
     let address = start_edge(&[]).await;
