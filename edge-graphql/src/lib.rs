@@ -8,6 +8,7 @@ pub mod clients;
 pub mod context;
 pub mod document_cache;
 pub mod error;
+pub mod expensive;
 pub mod http;
 pub mod limits;
 pub mod loaders;
@@ -35,6 +36,8 @@ pub struct EdgeState {
     pub subscription_schema: NdsSchema,
     pub persisted_queries: persisted::PersistedQueries,
     pub documents: document_cache::DocumentCache,
+    /// The per-operation budget of password hashes, mails and text interpretations.
+    pub expensive_fields: expensive::ExpensiveFields,
     /// Whose `X-Forwarded-For` names the client (`NDS_TRUSTED_PROXIES`).
     pub trusted_proxies: client_address::TrustedProxies,
     pub agency_cards: loaders::AgencyCards,
@@ -48,6 +51,15 @@ pub struct EdgeState {
     pub authenticator: nds_common::auth::Authenticator,
     /// Open subscriptions end when the process shuts down.
     pub shutdown: nds_common::Shutdown,
+}
+
+/// Why the edge cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum EdgeStartError {
+    #[error(transparent)]
+    PersistedQueries(#[from] persisted::PersistedQueriesError),
+    #[error(transparent)]
+    ExpensiveFields(#[from] expensive::ExpensiveFieldsError),
 }
 
 /// The persisted-query mode of this deployment.
@@ -78,14 +90,22 @@ pub fn schema_builder(runtime: &Runtime, clients: clients::Clients) -> schema::N
     builder
 }
 
-pub fn edge_state(runtime: &Runtime) -> Result<EdgeState, persisted::PersistedQueriesError> {
+pub fn edge_state(runtime: &Runtime) -> Result<EdgeState, EdgeStartError> {
     let clients = clients::Clients::new(runtime.channels.clone());
     let persisted_queries = persisted_queries(runtime)?;
+    let schema = schema_builder(runtime, clients.clone()).finish();
+    let expensive_fields = expensive::ExpensiveFields::from_sdl(&schema.sdl())?;
+    // Extensions run in order: the persisted query's text first, then its budget.
+    let subscription_schema = schema_builder(runtime, clients.clone())
+        .extension(persisted_queries.clone())
+        .extension(expensive_fields.clone())
+        .finish();
     Ok(EdgeState {
-        schema: schema_builder(runtime, clients.clone()).finish(),
-        subscription_schema: schema_builder(runtime, clients.clone()).extension(persisted_queries.clone()).finish(),
+        schema,
+        subscription_schema,
         persisted_queries,
         documents: document_cache::DocumentCache::new(),
+        expensive_fields,
         trusted_proxies: client_address::TrustedProxies::new(&runtime.config.trusted_proxies),
         agency_cards: loaders::AgencyCards::new(),
         clients,
@@ -103,6 +123,6 @@ pub fn edge_state(runtime: &Runtime) -> Result<EdgeState, persisted::PersistedQu
 }
 
 /// The edge's axum router for a runtime.
-pub fn router(runtime: &Runtime) -> Result<axum::Router, persisted::PersistedQueriesError> {
+pub fn router(runtime: &Runtime) -> Result<axum::Router, EdgeStartError> {
     Ok(http::router(edge_state(runtime)?))
 }

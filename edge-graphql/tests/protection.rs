@@ -224,6 +224,58 @@ async fn websocket_upgrades_take_the_client_address_by_the_same_rule() {
     assert!(opened.is_ok(), "another client behind the proxy opens its socket: {:?}", opened.map(|_| ()));
 }
 
+/// A sign-up and a log-in, each a password hash (plus a welcome mail for the sign-up).
+const SIGN_UP: &str =
+    r#"signUp(input: { email: "a@example.com", password: "una-clave-larga-2026", name: "A" }) { accessToken }"#;
+const LOG_IN: &str = r#"logIn(email: "a@example.com", password: "una-clave-larga-2026") { accessToken }"#;
+
+#[tokio::test]
+async fn aliased_expensive_fields_are_refused_whole_before_anything_runs() {
+    let address = start_edge(&[]).await;
+    let refused = |body: &Value| {
+        let errors = body["errors"].as_array().cloned().unwrap_or_default();
+        errors.len() == 1 && errors[0]["extensions"]["code"] == "BAD_USER_INPUT" && body["data"].is_null()
+    };
+    // Over the budget: nothing runs (a resolver would fail here, no service listens).
+    let aliased: String = (0..40).map(|index| format!("a{index}: {LOG_IN} ")).collect();
+    let (_, body) = post(address, json!({ "query": format!("mutation {{ {aliased} }}") })).await;
+    assert!(refused(&body), "{body}");
+    assert!(first_error(&body).contains("separate requests"), "{body}");
+    let (_, body) = post(address, json!({ "query": format!("mutation {{ one: {SIGN_UP} two: {LOG_IN} }}") })).await;
+    assert!(refused(&body), "two password hashes: {body}");
+    // Fragments, inline fragments and nesting count too.
+    let fragments = format!(
+        "mutation {{ ...twice ... on Mutation {{ c: {LOG_IN} }} }} fragment twice on Mutation {{ a: {LOG_IN} }}"
+    );
+    let (_, body) = post(address, json!({ "query": fragments })).await;
+    assert!(refused(&body), "{body}");
+    let interpretations: String =
+        (0..4).map(|index| format!("i{index}: interpretQuery(text: \"suv\") {{ makes }} ")).collect();
+    let (_, body) = post(address, json!({ "query": format!("{{ {interpretations} }}") })).await;
+    assert!(refused(&body), "four interpretations: {body}");
+
+    // Within the budget the resolvers run (and fail here, with no identity or chat to call).
+    let (_, body) = post(address, json!({ "query": format!("mutation {{ {SIGN_UP} }}") })).await;
+    assert!(!refused(&body) && body["errors"][0]["path"][0] == "signUp", "one sign-up runs: {body}");
+    let three: String = (0..3).map(|index| format!("i{index}: interpretQuery(text: \"suv\") {{ makes }} ")).collect();
+    let (_, body) = post(address, json!({ "query": format!("{{ {three} }}") })).await;
+    assert_eq!(body["errors"].as_array().map(Vec::len), Some(3), "three interpretations run: {body}");
+}
+
+#[tokio::test]
+async fn aliased_expensive_fields_are_refused_over_websocket_too() {
+    use futures::SinkExt;
+    let address = start_edge(&[]).await;
+    let mut socket = open_socket(address, &token_expiring_in(600)).await;
+    assert!(next_text(&mut socket).await.unwrap().contains("connection_ack"));
+    let aliased: String = (0..10).map(|index| format!("a{index}: {LOG_IN} ")).collect();
+    let subscribe =
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": format!("mutation {{ {aliased} }}") } });
+    socket.send(tokio_tungstenite::tungstenite::Message::Text(subscribe.to_string().into())).await.unwrap();
+    let answer = next_text(&mut socket).await.unwrap();
+    assert!(answer.contains("BAD_USER_INPUT") && !answer.contains("accessToken"), "{answer}");
+}
+
 #[tokio::test]
 async fn security_headers_are_set() {
     let address = start_edge(&[]).await;

@@ -1,6 +1,7 @@
 //! The edge under abuse, end to end: clients behind one trusted proxy are told
 //! apart by `X-Forwarded-For`, so one client's failed log-ins throttle that
-//! client only, and no untrusted peer can claim another's address.
+//! client only, and no untrusted peer can claim another's address; a document
+//! that aliases expensive work is refused whole, before any of it runs.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -65,5 +66,24 @@ async fn one_clients_failed_log_ins_do_not_lock_out_another_behind_the_same_prox
     let answer =
         log_in_as(&client_from(STRANGER), &system, "203.0.113.10", "bea@example.com", "clave-de-bea-2026").await;
     assert!(data(&answer, "logIn")["accessToken"].is_string(), "a forged X-Forwarded-For was believed");
+    system.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_document_aliasing_sign_ups_is_refused_whole_and_creates_no_account() {
+    let system = TestSystem::start(&[]).await.unwrap();
+    let sign_up = |alias: &str, email: &str| {
+        format!(
+            "{alias}: signUp(input: {{ email: \"{email}\", password: \"una-clave-larga-2026\", name: \"Alias\" }}) {{ accessToken }}"
+        )
+    };
+    let document = format!("mutation {{ {} {} }}", sign_up("a", "uno@example.com"), sign_up("b", "dos@example.com"));
+    let answer = system.graphql(&document, json!({}), None).await.unwrap();
+    assert_eq!(error_code(&answer), "BAD_USER_INPUT", "{answer}");
+    assert!(answer["data"].is_null(), "{answer}");
+    // Nothing ran: both addresses are still free to sign up with.
+    for email in ["uno@example.com", "dos@example.com"] {
+        system.sign_up_buyer(email, "una-clave-larga-2026").await;
+    }
     system.stop().await.unwrap();
 }
