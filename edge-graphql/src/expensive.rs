@@ -12,7 +12,7 @@
 //! A marked field counts once per appearance in a document: mark fields whose cost
 //! does not multiply with a list around them (today all are root fields).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest};
@@ -95,6 +95,36 @@ struct Catalogue {
     subscription: String,
     /// Fields of every object and interface type, by type and field name.
     types: HashMap<String, HashMap<String, FieldCost>>,
+    /// Types under which some marked field can be selected. The check descends only
+    /// into these: a page of listings costs it a look at its root fields, not a
+    /// walk over every card.
+    reaching: HashSet<String>,
+}
+
+/// The types a marked field can be selected under: those with a marked field or a
+/// field of a reaching type, unions with a reaching member, interfaces with a
+/// reaching implementation (fragments select those).
+fn reaching_types(
+    types: &HashMap<String, HashMap<String, FieldCost>>,
+    possible_types: &HashMap<String, Vec<String>>,
+) -> HashSet<String> {
+    let mut reaching = HashSet::new();
+    loop {
+        let before = reaching.len();
+        for (name, fields) in types {
+            if fields.values().any(|field| field.work.is_some() || reaching.contains(&field.returns)) {
+                reaching.insert(name.clone());
+            }
+        }
+        for (name, members) in possible_types {
+            if members.iter().any(|member| reaching.contains(member)) {
+                reaching.insert(name.clone());
+            }
+        }
+        if reaching.len() == before {
+            return reaching;
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -119,7 +149,10 @@ impl ExpensiveFields {
             mutation: "Mutation".into(),
             subscription: "Subscription".into(),
             types: HashMap::new(),
+            reaching: HashSet::new(),
         };
+        // Unions' members and interfaces' implementations.
+        let mut possible_types: HashMap<String, Vec<String>> = HashMap::new();
         for definition in document.definitions {
             match definition {
                 TypeSystemDefinition::Schema(schema) => {
@@ -137,9 +170,19 @@ impl ExpensiveFields {
                 TypeSystemDefinition::Type(definition) => {
                     let type_name = definition.node.name.node.to_string();
                     let fields = match definition.node.kind {
-                        TypeKind::Object(object) => object.fields,
+                        TypeKind::Object(object) => {
+                            for interface in object.implements {
+                                possible_types.entry(interface.node.to_string()).or_default().push(type_name.clone());
+                            }
+                            object.fields
+                        }
                         TypeKind::Interface(interface) => interface.fields,
-                        _ => continue,
+                        TypeKind::Union(union) => {
+                            let members = union.members.into_iter().map(|member| member.node.to_string());
+                            possible_types.entry(type_name).or_default().extend(members);
+                            continue;
+                        }
+                        TypeKind::Scalar | TypeKind::Enum(_) | TypeKind::InputObject(_) => continue,
                     };
                     let mut costs = HashMap::with_capacity(fields.len());
                     for field in fields {
@@ -154,6 +197,7 @@ impl ExpensiveFields {
                 TypeSystemDefinition::Directive(_) => {}
             }
         }
+        catalogue.reaching = reaching_types(&catalogue.types, &possible_types);
         Ok(Self(Arc::new(catalogue)))
     }
 
@@ -256,7 +300,9 @@ impl<'a> Walk<'a> {
                     if let Some(work) = cost.work {
                         tally.add(work);
                     }
-                    tally.merge(self.selection_set(&cost.returns, &field.selection_set.node)?);
+                    if self.catalogue.reaching.contains(&cost.returns) {
+                        tally.merge(self.selection_set(&cost.returns, &field.selection_set.node)?);
+                    }
                 }
                 Selection::InlineFragment(fragment) => {
                     let fragment = &fragment.node;
@@ -406,6 +452,28 @@ mod tests {
         assert!(check(&deeper).unwrap_err().contains("nested"));
         let cycle = "query { ...a } fragment a on Query { ...b } fragment b on Query { ...a }";
         assert_eq!(check(cycle), Ok(()), "cycles are the schema's to refuse");
+    }
+
+    #[test]
+    fn marked_fields_count_below_the_root_and_through_unions() {
+        let sdl = r#"
+            schema { query: Query }
+            enum ExpensiveWork { PASSWORD_HASH_OR_MAIL TEXT_INTERPRETATION }
+            directive @expensive(work: ExpensiveWork!) on FIELD_DEFINITION
+            type Query { page: Page plain: Plain thing: Thing named: Named }
+            type Page implements Named { name: String slow: Int @expensive(work: PASSWORD_HASH_OR_MAIL) }
+            type Plain implements Named { name: String value: Int }
+            interface Named { name: String }
+            union Thing = Plain | Page
+        "#;
+        let fields = ExpensiveFields::from_sdl(sdl).unwrap();
+        let check = |document: &str| fields.check(&mut Request::new(document)).is_ok();
+        assert!(check("{ page { slow } plain { value } }"));
+        assert!(!check("{ page { slow } again: page { slow } }"), "nested marks count");
+        assert!(!check("{ thing { ... on Page { slow } } page { slow } }"), "through a union");
+        assert!(!check("{ named { ... on Page { a: slow b: slow } } }"), "through an interface");
+        let reaching: HashSet<&str> = fields.0.reaching.iter().map(String::as_str).collect();
+        assert_eq!(reaching, HashSet::from(["Query", "Page", "Thing", "Named"]), "Plain is never walked into");
     }
 
     #[test]
