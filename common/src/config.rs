@@ -4,9 +4,11 @@
 //! environment; `Config::from_process_env()` is the one place that reads it.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
+
+use ipnet::IpNet;
 
 use crate::secret::Secret;
 
@@ -134,6 +136,9 @@ pub struct Config {
     /// GraphQL requests per minute per client address / per bearer token at the edge.
     pub rate_limit_per_client: u32,
     pub rate_limit_per_user: u32,
+    /// Proxies in front of the edge (the ingress): a request from one of these names
+    /// its client in `X-Forwarded-For`. Empty trusts no one: the peer is the client.
+    pub trusted_proxies: Vec<IpNet>,
     /// This process's service account, for calls on its own behalf (jobs, feeds, billing → catalog).
     pub service_credentials: Option<crate::service_token::ServiceCredentialsConfig>,
     /// The two front ends (`web/`): where they listen and how they reach the edge.
@@ -203,6 +208,17 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("NDS_SHUTDOWN_GRACE_SECS", "20", "time in-flight calls get to finish"),
     ("NDS_DEFAULT_DEADLINE_MS", "5000", "deadline of a call that arrives without one"),
     (
+        "NDS_RATE_LIMIT_PER_CLIENT",
+        "600",
+        "GraphQL requests (and WebSocket upgrades) per minute per client address at the edge",
+    ),
+    ("NDS_RATE_LIMIT_PER_USER", "300", "GraphQL requests per minute per bearer token at the edge"),
+    (
+        "NDS_TRUSTED_PROXIES",
+        "none (`nds dev`: loopback)",
+        "comma-separated CIDRs (or addresses) of the proxies in front of the edge; from them the client is the right-most `X-Forwarded-For` hop outside these networks",
+    ),
+    (
         "NDS_SERVICE_CLIENT_ID",
         "unset (`nds dev` creates one)",
         "service account this process uses for calls on its own behalf",
@@ -253,6 +269,20 @@ impl Vars {
         self.get(name)
             .map(|raw| raw.split(',').map(str::trim).filter(|item| !item.is_empty()).map(str::to_string).collect())
             .unwrap_or_default()
+    }
+
+    /// A comma-separated list of CIDR networks; a bare address is a network of one.
+    fn networks(&self, name: &str) -> Result<Vec<IpNet>, ConfigError> {
+        self.list(name)
+            .iter()
+            .map(|item| {
+                let network = item.parse::<IpNet>().ok().or_else(|| item.parse::<IpAddr>().ok().map(IpNet::from));
+                network.map(|network| network.trunc()).ok_or_else(|| ConfigError::Invalid {
+                    name: name.to_string(),
+                    reason: format!("{item:?} is not a CIDR network (e.g. 10.0.0.0/8 or fd00::/8) or an IP address"),
+                })
+            })
+            .collect()
     }
 }
 
@@ -380,6 +410,7 @@ impl Config {
             default_deadline: Duration::from_millis(vars.parse_or("NDS_DEFAULT_DEADLINE_MS", 5000)?),
             rate_limit_per_client: vars.parse_or("NDS_RATE_LIMIT_PER_CLIENT", 600)?,
             rate_limit_per_user: vars.parse_or("NDS_RATE_LIMIT_PER_USER", 300)?,
+            trusted_proxies: vars.networks("NDS_TRUSTED_PROXIES")?,
             service_credentials: match (vars.get("NDS_SERVICE_CLIENT_ID"), vars.get("NDS_SERVICE_CLIENT_SECRET")) {
                 (Some(client_id), Some(secret)) => Some(crate::service_token::ServiceCredentialsConfig {
                     client_id: client_id.to_string(),
@@ -428,6 +459,19 @@ impl Config {
 
     pub fn is_production(&self) -> bool {
         self.environment == Environment::Production
+    }
+
+    /// Trusts proxies on loopback too. `nds dev` runs the buyer site and the edge in
+    /// one process on loopback, and the site names the browser in `X-Forwarded-For`;
+    /// a deployment trusts only what `NDS_TRUSTED_PROXIES` names.
+    pub fn trust_loopback_proxies(&mut self) {
+        let loopback =
+            [IpNet::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, 0)), 8), IpNet::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 128)];
+        for network in loopback.into_iter().flatten() {
+            if !self.trusted_proxies.contains(&network) {
+                self.trusted_proxies.push(network);
+            }
+        }
     }
 }
 
@@ -491,6 +535,42 @@ mod tests {
         assert!(matches!(error, ConfigError::Missing { ref name, .. } if name == "NDS_ELASTICSEARCH_URL"));
         let error = Config::from_vars(vars(&[("NDS_GRAPHIQL", "maybe")])).unwrap_err();
         assert!(matches!(error, ConfigError::Invalid { .. }));
+    }
+
+    #[test]
+    fn trusted_proxies_are_networks_and_none_by_default() {
+        assert!(Config::from_vars(vars(&[])).unwrap().trusted_proxies.is_empty(), "no proxy is trusted by default");
+        let config =
+            Config::from_vars(vars(&[("NDS_TRUSTED_PROXIES", " 10.0.0.0/8, fd00::/8 ,192.168.1.7,10.1.2.3/16")]))
+                .unwrap();
+        let expected: Vec<IpNet> = ["10.0.0.0/8", "fd00::/8", "192.168.1.7/32", "10.1.0.0/16"]
+            .iter()
+            .map(|net| net.parse().unwrap())
+            .collect();
+        assert_eq!(config.trusted_proxies, expected);
+    }
+
+    #[test]
+    fn nds_dev_trusts_loopback_proxies_besides_the_configured_ones() {
+        let mut config = Config::from_vars(vars(&[("NDS_TRUSTED_PROXIES", "10.0.0.0/8")])).unwrap();
+        config.trust_loopback_proxies();
+        config.trust_loopback_proxies();
+        let expected: Vec<IpNet> =
+            ["10.0.0.0/8", "127.0.0.0/8", "::1/128"].iter().map(|net| net.parse().unwrap()).collect();
+        assert_eq!(config.trusted_proxies, expected, "added once, after what is configured");
+    }
+
+    #[test]
+    fn trusted_proxies_that_are_not_networks_refuse_to_start() {
+        for malformed in ["10.0.0.0/33", "10.0.0/8", "ingress", "10.0.0.0/8,,fd00::/8x"] {
+            let error = Config::from_vars(vars(&[("NDS_TRUSTED_PROXIES", malformed)]))
+                .expect_err(&format!("{malformed:?} must be refused"));
+            assert!(
+                matches!(error, ConfigError::Invalid { ref name, .. } if name == "NDS_TRUSTED_PROXIES"),
+                "{malformed:?}: {error}"
+            );
+            assert!(error.to_string().contains("CIDR"), "the message says what is expected: {error}");
+        }
     }
 
     #[test]

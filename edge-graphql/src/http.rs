@@ -27,13 +27,15 @@ use crate::limits::MAX_BODY_BYTES;
 use crate::loaders::Loaders;
 
 /// What the edge does to a request before the schema runs it: a persisted query's
-/// text in place of its hash (or the refusal), and the parsed document.
+/// text in place of its hash (or the refusal), the parsed document, and the
+/// budget of expensive fields (over it, nothing runs).
 fn prepare(
     state: &EdgeState,
     mut request: async_graphql::Request,
 ) -> Result<async_graphql::Request, async_graphql::ServerError> {
     state.persisted_queries.apply(&mut request)?;
     state.documents.attach(&mut request);
+    state.expensive_fields.check(&mut request)?;
     Ok(request)
 }
 

@@ -3,10 +3,12 @@
 
 pub mod body;
 pub mod caller;
+pub mod client_address;
 pub mod clients;
 pub mod context;
 pub mod document_cache;
 pub mod error;
+pub mod expensive;
 pub mod http;
 pub mod limits;
 pub mod loaders;
@@ -34,6 +36,10 @@ pub struct EdgeState {
     pub subscription_schema: NdsSchema,
     pub persisted_queries: persisted::PersistedQueries,
     pub documents: document_cache::DocumentCache,
+    /// The per-operation budget of password hashes, mails and text interpretations.
+    pub expensive_fields: expensive::ExpensiveFields,
+    /// Whose `X-Forwarded-For` names the client (`NDS_TRUSTED_PROXIES`).
+    pub trusted_proxies: client_address::TrustedProxies,
     pub agency_cards: loaders::AgencyCards,
     pub clients: clients::Clients,
     pub graphiql: bool,
@@ -45,6 +51,15 @@ pub struct EdgeState {
     pub authenticator: nds_common::auth::Authenticator,
     /// Open subscriptions end when the process shuts down.
     pub shutdown: nds_common::Shutdown,
+}
+
+/// Why the edge cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum EdgeStartError {
+    #[error(transparent)]
+    PersistedQueries(#[from] persisted::PersistedQueriesError),
+    #[error(transparent)]
+    ExpensiveFields(#[from] expensive::ExpensiveFieldsError),
 }
 
 /// The persisted-query mode of this deployment.
@@ -75,14 +90,23 @@ pub fn schema_builder(runtime: &Runtime, clients: clients::Clients) -> schema::N
     builder
 }
 
-pub fn edge_state(runtime: &Runtime) -> Result<EdgeState, persisted::PersistedQueriesError> {
+pub fn edge_state(runtime: &Runtime) -> Result<EdgeState, EdgeStartError> {
     let clients = clients::Clients::new(runtime.channels.clone());
     let persisted_queries = persisted_queries(runtime)?;
+    let schema = schema_builder(runtime, clients.clone()).finish();
+    let expensive_fields = expensive::ExpensiveFields::from_sdl(&schema.sdl())?;
+    // Extensions run in order: the persisted query's text first, then its budget.
+    let subscription_schema = schema_builder(runtime, clients.clone())
+        .extension(persisted_queries.clone())
+        .extension(expensive_fields.clone())
+        .finish();
     Ok(EdgeState {
-        schema: schema_builder(runtime, clients.clone()).finish(),
-        subscription_schema: schema_builder(runtime, clients.clone()).extension(persisted_queries.clone()).finish(),
+        schema,
+        subscription_schema,
         persisted_queries,
         documents: document_cache::DocumentCache::new(),
+        expensive_fields,
+        trusted_proxies: client_address::TrustedProxies::new(&runtime.config.trusted_proxies),
         agency_cards: loaders::AgencyCards::new(),
         clients,
         graphiql: runtime.config.graphiql,
@@ -99,6 +123,6 @@ pub fn edge_state(runtime: &Runtime) -> Result<EdgeState, persisted::PersistedQu
 }
 
 /// The edge's axum router for a runtime.
-pub fn router(runtime: &Runtime) -> Result<axum::Router, persisted::PersistedQueriesError> {
+pub fn router(runtime: &Runtime) -> Result<axum::Router, EdgeStartError> {
     Ok(http::router(edge_state(runtime)?))
 }

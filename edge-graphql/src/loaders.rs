@@ -15,7 +15,7 @@ use std::time::Duration;
 use async_graphql::dataloader::{DataLoader, Loader};
 use futures::future::BoxFuture;
 use nds_common::grpc::CallContext;
-use nds_proto::catalog::v1::{GetListingsRequest, Listing};
+use nds_proto::catalog::v1::{GET_LISTINGS_MAX_IDS, GetListingsRequest, Listing};
 use nds_proto::identity::v1::{Agency, GetAgenciesRequest};
 
 use crate::clients::Clients;
@@ -23,8 +23,8 @@ use crate::error::status_error;
 
 /// Zero: the yield in `spawn_after_yield` is the batching window.
 const BATCH_DELAY: Duration = Duration::ZERO;
-/// Largest batch one RPC carries.
-const MAX_BATCH: usize = 200;
+/// Largest batch of agencies one `GetAgencies` carries (identity refuses more than 200).
+const MAX_AGENCY_BATCH: usize = 200;
 /// How long the edge shows an agency's card without asking identity again.
 const AGENCY_CARD_TTL: Duration = Duration::from_secs(10);
 const MAX_AGENCY_CARDS: u64 = 50_000;
@@ -104,9 +104,12 @@ impl Loader<String> for ListingLoader {
     }
 }
 
-/// The listings among `ids` the caller may see, by id, in one call. Resolvers that
-/// hold every id at once call this directly: the DataLoader's batching delay and
-/// its spawned task buy nothing when there is nothing else to wait for.
+/// The listings among `ids` the caller may see, by id: in one call, or in parallel
+/// calls of at most [`GET_LISTINGS_MAX_IDS`] (catalog refuses larger ones; the
+/// DataLoader hands over everything gathered at once, and a search page can hold
+/// 100 results plus its promoted listings). Resolvers that hold every id at once
+/// call this directly: the DataLoader's batching delay and its spawned task buy
+/// nothing when there is nothing else to wait for.
 pub async fn fetch_listings(
     clients: &Clients,
     call: &CallContext,
@@ -115,9 +118,22 @@ pub async fn fetch_listings(
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let response =
-        clients.catalog().get_listings(call.request(GetListingsRequest { ids })).await.map_err(status_error)?;
-    Ok(response.into_inner().listings.into_iter().map(|listing| (listing.id.clone(), listing)).collect())
+    if ids.len() <= GET_LISTINGS_MAX_IDS {
+        let response =
+            clients.catalog().get_listings(call.request(GetListingsRequest { ids })).await.map_err(status_error)?;
+        return Ok(response.into_inner().listings.into_iter().map(|listing| (listing.id.clone(), listing)).collect());
+    }
+    let calls = ids.chunks(GET_LISTINGS_MAX_IDS).map(|chunk| {
+        let request = call.request(GetListingsRequest { ids: chunk.to_vec() });
+        let mut catalog = clients.catalog();
+        async move { catalog.get_listings(request).await }
+    });
+    let responses = futures::future::try_join_all(calls).await.map_err(status_error)?;
+    Ok(responses
+        .into_iter()
+        .flat_map(|response| response.into_inner().listings)
+        .map(|listing| (listing.id.clone(), listing))
+        .collect())
 }
 
 /// The request's DataLoaders, each made on first use: most documents need none,
@@ -145,7 +161,7 @@ impl Loaders {
 
     fn agency_loader(&self, cards: Option<AgencyCards>) -> DataLoader<AgencyLoader> {
         let loader = AgencyLoader { clients: self.clients.clone(), call: self.call.clone(), cards };
-        DataLoader::new(loader, spawn_after_yield).delay(BATCH_DELAY).max_batch_size(MAX_BATCH)
+        DataLoader::new(loader, spawn_after_yield).delay(BATCH_DELAY).max_batch_size(MAX_AGENCY_BATCH)
     }
 
     /// Agencies as identity holds them now.
@@ -161,7 +177,7 @@ impl Loaders {
     pub fn listings(&self) -> &DataLoader<ListingLoader> {
         self.listings.get_or_init(|| {
             let loader = ListingLoader { clients: self.clients.clone(), call: self.call.clone() };
-            DataLoader::new(loader, spawn_after_yield).delay(BATCH_DELAY).max_batch_size(MAX_BATCH)
+            DataLoader::new(loader, spawn_after_yield).delay(BATCH_DELAY).max_batch_size(GET_LISTINGS_MAX_IDS)
         })
     }
 }

@@ -11,7 +11,14 @@ use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest};
 use async_graphql::{ErrorExtensions, Request, ServerError, ServerResult};
+use nds_common::error::ErrorCode;
 use sha2::{Digest, Sha256};
+
+use crate::error::error_with_code;
+
+/// Apollo's automatic-persisted-queries protocol, not one of the contract's codes:
+/// clients' APQ links send the full text when they see it.
+const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
 
 #[derive(Clone)]
 pub enum PersistedQueries {
@@ -55,8 +62,14 @@ impl PersistedQueries {
     }
 }
 
-fn refusal(message: &str, code: &str) -> ServerError {
-    let error = async_graphql::Error::new(message).extend_with(|_, extensions| extensions.set("code", code));
+fn refusal(message: &str, code: ErrorCode) -> ServerError {
+    error_with_code(code, message).into_server_error(async_graphql::Pos::default())
+}
+
+/// The APQ answer to a hash the edge does not know (yet).
+fn not_found() -> ServerError {
+    let error = async_graphql::Error::new("PersistedQueryNotFound")
+        .extend_with(|_, extensions| extensions.set("code", PERSISTED_QUERY_NOT_FOUND));
     error.into_server_error(async_graphql::Pos::default())
 }
 
@@ -65,13 +78,13 @@ fn requested_hash(request: &mut Request) -> ServerResult<Option<String>> {
     let Some(value) = request.extensions.remove("persistedQuery") else {
         return Ok(None);
     };
-    let json = value.into_json().map_err(|_| refusal("invalid persistedQuery extension", "BAD_USER_INPUT"))?;
+    let json = value.into_json().map_err(|_| refusal("invalid persistedQuery extension", ErrorCode::BadUserInput))?;
     if json.get("version").and_then(serde_json::Value::as_i64) != Some(1) {
-        return Err(refusal("only persistedQuery version 1 is supported", "BAD_USER_INPUT"));
+        return Err(refusal("only persistedQuery version 1 is supported", ErrorCode::BadUserInput));
     }
     let hash = json.get("sha256Hash").and_then(serde_json::Value::as_str);
     hash.map(|hash| Some(hash.to_ascii_lowercase()))
-        .ok_or_else(|| refusal("persistedQuery needs sha256Hash", "BAD_USER_INPUT"))
+        .ok_or_else(|| refusal("persistedQuery needs sha256Hash", ErrorCode::BadUserInput))
 }
 
 impl PersistedQueries {
@@ -83,16 +96,16 @@ impl PersistedQueries {
                 let hash = hash.unwrap_or_else(|| sha256_hex(&request.query));
                 match registered.get(&hash) {
                     Some(query) => request.query = query.clone(),
-                    None => return Err(refusal("this query is not registered", "FORBIDDEN")),
+                    None => return Err(refusal("this query is not registered", ErrorCode::Forbidden)),
                 }
             }
             (PersistedQueries::Open(cache), Some(hash)) if request.query.is_empty() => match cache.get(&hash) {
                 Some(query) => request.query = query.as_ref().clone(),
-                None => return Err(refusal("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")),
+                None => return Err(not_found()),
             },
             (PersistedQueries::Open(cache), Some(hash)) => {
                 if sha256_hex(&request.query) != hash {
-                    return Err(refusal("provided sha does not match query", "BAD_USER_INPUT"));
+                    return Err(refusal("provided sha does not match query", ErrorCode::BadUserInput));
                 }
                 cache.insert(hash, Arc::new(request.query.clone()));
             }

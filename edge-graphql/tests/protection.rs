@@ -159,6 +159,123 @@ async fn floods_get_429_without_harming_other_clients_tokens() {
     assert_eq!(reqwest::get(format!("http://{address}/healthz")).await.unwrap().status().as_u16(), 200);
 }
 
+/// POSTs `{ __typename }` as a proxy would forward it: `forwarded_for` in X-Forwarded-For.
+async fn forwarded(address: SocketAddr, forwarded_for: &str) -> u16 {
+    let response = reqwest::Client::new()
+        .post(format!("http://{address}/graphql"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
+}
+
+#[tokio::test]
+async fn clients_behind_a_trusted_proxy_are_limited_each_on_its_own() {
+    // The test client stands for the ingress (127.0.0.1); 10.0.0.0/8 for a load balancer before it.
+    let trusted = [("NDS_RATE_LIMIT_PER_CLIENT", "2"), ("NDS_TRUSTED_PROXIES", "127.0.0.1/32, 10.0.0.0/8")];
+    let address = start_edge(&trusted).await;
+    assert_eq!(forwarded(address, "203.0.113.10").await, 200);
+    assert_eq!(forwarded(address, "203.0.113.10").await, 200);
+    assert_eq!(forwarded(address, "203.0.113.10").await, 429, "the first client used up its limit");
+    assert_eq!(forwarded(address, "203.0.113.20").await, 200, "another client behind the same proxy is not refused");
+    // What the client wrote itself stays left of what the proxies appended: the right-most
+    // untrusted hop is the client, whatever it claims before that.
+    assert_eq!(forwarded(address, "198.51.100.1, 203.0.113.10").await, 429, "a claimed hop does not escape the limit");
+    // Trusted hops are skipped: the load balancer appended the client, the ingress the balancer.
+    assert_eq!(forwarded(address, "203.0.113.20, 10.1.2.3").await, 200);
+    assert_eq!(
+        forwarded(address, "203.0.113.20, 10.1.2.3").await,
+        429,
+        "the second client's two requests, through two hops"
+    );
+}
+
+#[tokio::test]
+async fn a_forged_forwarded_for_from_an_untrusted_peer_is_ignored() {
+    // Only 10.0.0.0/8 is trusted: the test client (127.0.0.1) is a client, not a proxy.
+    let address = start_edge(&[("NDS_RATE_LIMIT_PER_CLIENT", "2"), ("NDS_TRUSTED_PROXIES", "10.0.0.0/8")]).await;
+    assert_eq!(forwarded(address, "203.0.113.10").await, 200);
+    assert_eq!(forwarded(address, "203.0.113.20").await, 200);
+    assert_eq!(forwarded(address, "203.0.113.30").await, 429, "every claimed address is the same peer");
+    // Nothing is trusted by default.
+    let address = start_edge(&[("NDS_RATE_LIMIT_PER_CLIENT", "1")]).await;
+    assert_eq!(forwarded(address, "203.0.113.10").await, 200);
+    assert_eq!(forwarded(address, "203.0.113.20").await, 429, "no proxy is trusted unless configured");
+}
+
+#[tokio::test]
+async fn websocket_upgrades_take_the_client_address_by_the_same_rule() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let address = start_edge(&[("NDS_RATE_LIMIT_PER_CLIENT", "1"), ("NDS_TRUSTED_PROXIES", "127.0.0.1/32")]).await;
+    assert_eq!(forwarded(address, "203.0.113.10").await, 200);
+    let upgrade = |client: &'static str| {
+        let mut request = format!("ws://{address}/graphql/ws").into_client_request().unwrap();
+        request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+        request.headers_mut().insert("x-forwarded-for", client.parse().unwrap());
+        tokio_tungstenite::connect_async(request)
+    };
+    match upgrade("203.0.113.10").await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status().as_u16(), 429),
+        other => panic!("the first client's socket must be refused by its limit, got {:?}", other.map(|_| ())),
+    }
+    let opened = upgrade("203.0.113.20").await;
+    assert!(opened.is_ok(), "another client behind the proxy opens its socket: {:?}", opened.map(|_| ()));
+}
+
+/// A sign-up and a log-in, each a password hash (plus a welcome mail for the sign-up).
+const SIGN_UP: &str =
+    r#"signUp(input: { email: "a@example.com", password: "una-clave-larga-2026", name: "A" }) { accessToken }"#;
+const LOG_IN: &str = r#"logIn(email: "a@example.com", password: "una-clave-larga-2026") { accessToken }"#;
+
+#[tokio::test]
+async fn aliased_expensive_fields_are_refused_whole_before_anything_runs() {
+    let address = start_edge(&[]).await;
+    let refused = |body: &Value| {
+        let errors = body["errors"].as_array().cloned().unwrap_or_default();
+        errors.len() == 1 && errors[0]["extensions"]["code"] == "BAD_USER_INPUT" && body["data"].is_null()
+    };
+    // Over the budget: nothing runs (a resolver would fail here, no service listens).
+    let aliased: String = (0..40).map(|index| format!("a{index}: {LOG_IN} ")).collect();
+    let (_, body) = post(address, json!({ "query": format!("mutation {{ {aliased} }}") })).await;
+    assert!(refused(&body), "{body}");
+    assert!(first_error(&body).contains("separate requests"), "{body}");
+    let (_, body) = post(address, json!({ "query": format!("mutation {{ one: {SIGN_UP} two: {LOG_IN} }}") })).await;
+    assert!(refused(&body), "two password hashes: {body}");
+    // Fragments, inline fragments and nesting count too.
+    let fragments = format!(
+        "mutation {{ ...twice ... on Mutation {{ c: {LOG_IN} }} }} fragment twice on Mutation {{ a: {LOG_IN} }}"
+    );
+    let (_, body) = post(address, json!({ "query": fragments })).await;
+    assert!(refused(&body), "{body}");
+    let interpretations: String =
+        (0..4).map(|index| format!("i{index}: interpretQuery(text: \"suv\") {{ makes }} ")).collect();
+    let (_, body) = post(address, json!({ "query": format!("{{ {interpretations} }}") })).await;
+    assert!(refused(&body), "four interpretations: {body}");
+
+    // Within the budget the resolvers run (and fail here, with no identity or chat to call).
+    let (_, body) = post(address, json!({ "query": format!("mutation {{ {SIGN_UP} }}") })).await;
+    assert!(!refused(&body) && body["errors"][0]["path"][0] == "signUp", "one sign-up runs: {body}");
+    let three: String = (0..3).map(|index| format!("i{index}: interpretQuery(text: \"suv\") {{ makes }} ")).collect();
+    let (_, body) = post(address, json!({ "query": format!("{{ {three} }}") })).await;
+    assert_eq!(body["errors"].as_array().map(Vec::len), Some(3), "three interpretations run: {body}");
+}
+
+#[tokio::test]
+async fn aliased_expensive_fields_are_refused_over_websocket_too() {
+    use futures::SinkExt;
+    let address = start_edge(&[]).await;
+    let mut socket = open_socket(address, &token_expiring_in(600)).await;
+    assert!(next_text(&mut socket).await.unwrap().contains("connection_ack"));
+    let aliased: String = (0..10).map(|index| format!("a{index}: {LOG_IN} ")).collect();
+    let subscribe =
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": format!("mutation {{ {aliased} }}") } });
+    socket.send(tokio_tungstenite::tungstenite::Message::Text(subscribe.to_string().into())).await.unwrap();
+    let answer = next_text(&mut socket).await.unwrap();
+    assert!(answer.contains("BAD_USER_INPUT") && !answer.contains("accessToken"), "{answer}");
+}
+
 #[tokio::test]
 async fn security_headers_are_set() {
     let address = start_edge(&[]).await;

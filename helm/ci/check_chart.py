@@ -20,6 +20,7 @@ Prints one summary line; exits 1 on any failure.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import re
 import subprocess
@@ -58,7 +59,7 @@ KNOWN_ENV = set(
     NDS_CORS_ORIGINS NDS_GRAPHQL_INTROSPECTION NDS_GRAPHIQL NDS_APQ_ALLOWLIST
     NDS_SHUTDOWN_DRAIN_SECS NDS_SHUTDOWN_GRACE_SECS NDS_PROMOTION_PRICE NDS_CURRENCY
     NDS_DEFAULT_DEADLINE_MS NDS_SERVICE_CLIENT_ID NDS_SERVICE_CLIENT_SECRET NDS_RATE_LIMIT_PER_CLIENT
-    NDS_RATE_LIMIT_PER_USER NDS_PERSISTED_QUERIES_FILE""".split()
+    NDS_RATE_LIMIT_PER_USER NDS_PERSISTED_QUERIES_FILE NDS_TRUSTED_PROXIES""".split()
 )
 # The front ends' variables (web/: the buyer site, later the staff panel).
 KNOWN_ENV |= {"NDS_SITE_ADDR", "NDS_PANEL_ADDR", "NDS_EDGE_URL", "NDS_PANEL_URL", "NDS_STRIPE_PUBLISHABLE_KEY"}
@@ -377,6 +378,18 @@ def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged
     for k in cm:
         c.check(k in KNOWN_ENV, f"{L} ConfigMap key {k} is not a known NDS_* variable")
         c.check(k not in SECRET_ENV, f"{L} ConfigMap must not hold secret {k}")
+    # Behind the Ingress every peer of the edge is the ingress controller: unless it is
+    # trusted, all clients share its address (one rate limit, one log-in lock-out).
+    proxies = [p.strip() for p in cm.get("NDS_TRUSTED_PROXIES", "").split(",") if p.strip()]
+    if merged["ingress"]["enabled"]:
+        c.check(bool(proxies), f"{L} the edge must trust the ingress controller (config.trustedProxies)")
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+            valid = True
+        except ValueError:
+            valid = False
+        c.check(valid, f"{L} NDS_TRUSTED_PROXIES entry {proxy!r} is not a CIDR network (the edge would refuse to start)")
     drain = int(cm.get("NDS_SHUTDOWN_DRAIN_SECS", 5))
     grace = int(cm.get("NDS_SHUTDOWN_GRACE_SECS", 20))
     backend = cm.get("NDS_SEARCH_BACKEND", "")
@@ -673,6 +686,7 @@ GUARDS: list[tuple[str, dict, str]] = [
     ("unknown secret entry", {"services": {"edge": {"secrets": ["nope"]}}}, "unknown secret entry"),
     ("migrations without a database Secret", {"secrets": {"chatDatabaseUrl": {"name": ""}}}, "chatDatabaseUrl"),
     ("TLS without a Secret name", {"ingress": {"tls": {"enabled": True}}}, "ingress.tls.secretName"),
+    ("a trusted proxy that is no network", {"config": {"trustedProxies": ["ingress-nginx"]}}, "config.trustedProxies"),
 ]
 
 

@@ -38,6 +38,8 @@ async fn dev(mut config: Config, data_dir: Option<std::path::PathBuf>, no_demo: 
     if let Some(data_dir) = data_dir {
         config.data_dir = data_dir;
     }
+    // The buyer site and the edge share this process on loopback.
+    config.trust_loopback_proxies();
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let running = system::start(config, SystemOptions::everything()).await?;

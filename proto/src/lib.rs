@@ -22,6 +22,10 @@ pub mod identity {
 pub mod catalog {
     pub mod v1 {
         tonic::include_proto!("nds.catalog.v1");
+
+        /// Most ids one `GetListings` call may carry: catalog refuses more, so callers
+        /// (the edge's listing loader) split larger batches. One number for both sides.
+        pub const GET_LISTINGS_MAX_IDS: usize = 100;
     }
 }
 pub mod search {

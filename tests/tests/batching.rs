@@ -10,8 +10,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use nds_proto::catalog::v1::RecordViewRequest;
 use nds_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
+use nds_proto::catalog::v1::{RecordViewRequest, SetPromotionRequest};
 use nds_tests::TestSystem;
 use nds_tests::client::data;
 use serde_json::{Value, json};
@@ -130,5 +130,73 @@ async fn a_search_page_brings_its_cards_and_only_private_fields_cost_a_catalog_c
     assert_eq!(views_seen_by(search_edges(&system, private_query, Some(&manager)).await), Some(json!(3)));
     assert_eq!(calls_of(&system, GET_LISTINGS).await - before, 1, "private fields come from catalog, in one call");
     assert_eq!(views_seen_by(search_edges(&system, private_query, None).await), Some(json!(0)));
+    system.stop().await.unwrap();
+}
+
+/// `count` published demo listings' ids, through the public connection.
+async fn published_ids(system: &TestSystem, count: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut after: Option<String> = None;
+    while ids.len() < count {
+        let page = system
+            .graphql(
+                "query($after: String) { listings(first: 100, after: $after) { edges { node { id } } pageInfo { endCursor } } }",
+                json!({ "after": after }),
+                None,
+            )
+            .await
+            .unwrap();
+        let listings = data(&page, "listings");
+        let edges = listings["edges"].as_array().unwrap();
+        assert!(!edges.is_empty(), "the demo catalogue has fewer than {count} published listings");
+        ids.extend(edges.iter().map(|edge| edge["node"]["id"].as_str().unwrap().to_string()));
+        after = listings["pageInfo"]["endCursor"].as_str().map(str::to_string);
+    }
+    ids.truncate(count);
+    ids
+}
+
+#[tokio::test]
+async fn pages_needing_more_listings_than_one_catalog_call_takes_are_split() {
+    use nds_proto::catalog::v1::GET_LISTINGS_MAX_IDS;
+    let system = TestSystem::start(&[]).await.unwrap();
+    let runtime = system.running.as_ref().unwrap().runtime.clone();
+    nds::demo::load(&runtime).await.unwrap();
+    let admin = system.admin_token().await;
+
+    let ids = published_ids(&system, GET_LISTINGS_MAX_IDS + 50).await;
+
+    // A search page of 100 results plus 2 promoted listings, with a private field: all
+    // 102 cards come from catalog.
+    let mut catalog = CatalogServiceClient::new(runtime.channels.catalog.clone());
+    let until = chrono::Utc::now().timestamp() + 86_400;
+    for id in &ids[..2] {
+        let message = SetPromotionRequest { listing_id: id.clone(), promoted_until_unix: Some(until), rank: 1 };
+        let context = nds_common::grpc::CallContext::new(Duration::from_secs(5)).with_bearer(&admin);
+        catalog.set_promotion(context.request(message)).await.unwrap();
+    }
+    let query = "{ search(input: { first: 100 }) { promoted { id viewCount } \
+        results { edges { node { id viewCount } } } } }";
+    // Search learns the promotions from catalog's change feed.
+    for _ in 0..100 {
+        let page = system.graphql(query, json!({}), Some(&admin)).await.unwrap();
+        if page["data"]["search"]["promoted"].as_array().is_some_and(|promoted| promoted.len() == 2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let before = calls_of(&system, GET_LISTINGS).await;
+    let page = system.graphql(query, json!({}), Some(&admin)).await.unwrap();
+    let search = data(&page, "search");
+    assert_eq!(search["promoted"].as_array().unwrap().len(), 2, "{page}");
+    assert_eq!(search["results"]["edges"].as_array().unwrap().len(), 100);
+    assert_eq!(calls_of(&system, GET_LISTINGS).await - before, 2, "102 cards in two calls catalog accepts");
+
+    // The listing DataLoader (conversations' listings) given more ids than catalog takes per call.
+    let clients = edge_graphql::clients::Clients::new(runtime.channels.clone());
+    let call = nds_common::grpc::CallContext::new(Duration::from_secs(10));
+    let loaders = edge_graphql::loaders::Loaders::new(&clients, &call, &edge_graphql::loaders::AgencyCards::new());
+    let found = loaders.listings().load_many(ids.clone()).await.unwrap();
+    assert_eq!(found.len(), ids.len(), "every listing of the batch is found");
     system.stop().await.unwrap();
 }

@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use nds_common::cache::SharedCache;
+use nds_common::error::ErrorCode;
 use sha2::{Digest, Sha256};
 
 use windows::{Caller, Windows};
@@ -118,7 +119,10 @@ async fn sync(windows: &Mutex<Windows>, shared: &dyn nds_common::cache::Cache) {
 /// The answer to a request over a limit: 429, in GraphQL's error shape.
 pub fn too_many_requests() -> Response {
     let body = serde_json::json!({
-        "errors": [{ "message": "too many requests; slow down", "extensions": { "code": "UNAVAILABLE" } }]
+        "errors": [{
+            "message": "too many requests; slow down",
+            "extensions": { "code": ErrorCode::Unavailable.as_str() },
+        }]
     });
     let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));

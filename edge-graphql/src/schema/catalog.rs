@@ -16,6 +16,7 @@ use super::vocabulary::{BodyType, Condition, Fuel, SearchFilters, Transmission};
 use crate::clients::clients;
 use crate::context::request_context;
 use crate::error::{GrpcResultExt, bad_input, error_with_code, graphql_error};
+use crate::expensive::{Work, expensive};
 use crate::loaders::{fetch_listings, loaders};
 use nds_common::error::ErrorCode;
 
@@ -451,6 +452,7 @@ impl CatalogMutation {
     }
 
     /// Stores the structured filters the text is understood as, plus any forced ones.
+    #[graphql(directive = expensive::apply(Work::TextInterpretation))]
     async fn save_search(
         &self,
         context: &Context<'_>,

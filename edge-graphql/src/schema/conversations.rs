@@ -11,6 +11,7 @@ use super::paging::{PageInfo, connection_cost, page_info, page_request, timestam
 use crate::clients::clients;
 use crate::context::request_context;
 use crate::error::{GrpcResultExt, error_with_code, status_error};
+use crate::expensive::{Work, expensive};
 use crate::loaders::loaders;
 
 /// A lead's progress: NEW until the agency answers, then OPEN, finally WON or LOST.
@@ -245,6 +246,7 @@ pub struct ConversationMutation;
 impl ConversationMutation {
     /// A buyer writes to the agency of a published listing. Starting again while
     /// the conversation is open adds the message to it.
+    #[graphql(directive = expensive::apply(Work::PasswordHashOrMail))]
     async fn start_conversation(
         &self,
         context: &Context<'_>,
@@ -257,6 +259,7 @@ impl ConversationMutation {
         Ok(response.into())
     }
 
+    #[graphql(directive = expensive::apply(Work::PasswordHashOrMail))]
     async fn send_message(
         &self,
         context: &Context<'_>,

@@ -8,6 +8,7 @@ use super::paging::{PageInfo, connection_cost, page_info, page_request, timestam
 use crate::clients::clients;
 use crate::context::request_context;
 use crate::error::GrpcResultExt;
+use crate::expensive::{Work, expensive};
 use crate::loaders::loaders;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
@@ -331,12 +332,14 @@ pub struct IdentityMutation;
 #[Object]
 impl IdentityMutation {
     /// Buyer sign-up.
+    #[graphql(directive = expensive::apply(Work::PasswordHashOrMail))]
     async fn sign_up(&self, context: &Context<'_>, input: SignUpInput) -> async_graphql::Result<AuthPayload> {
         let request = request_context(context)?;
         let message = identity::SignUpRequest { email: input.email, password: input.password, name: input.name };
         Ok(AuthPayload(clients(context)?.identity().sign_up(request.call.request(message)).await.or_graphql()?))
     }
 
+    #[graphql(directive = expensive::apply(Work::PasswordHashOrMail))]
     async fn log_in(
         &self,
         context: &Context<'_>,
@@ -370,6 +373,7 @@ impl IdentityMutation {
     }
 
     /// Anyone may apply; a platform admin reviews.
+    #[graphql(directive = expensive::apply(Work::PasswordHashOrMail))]
     async fn apply_for_agency(
         &self,
         context: &Context<'_>,
@@ -397,6 +401,7 @@ impl IdentityMutation {
     }
 
     /// Platform admins; a reason is required to reject.
+    #[graphql(directive = expensive::apply(Work::PasswordHashOrMail))]
     async fn review_agency_application(
         &self,
         context: &Context<'_>,
@@ -412,6 +417,7 @@ impl IdentityMutation {
         Ok(AgencyApplication(application))
     }
 
+    #[graphql(directive = expensive::apply(Work::PasswordHashOrMail))]
     async fn invite_staff(
         &self,
         context: &Context<'_>,
@@ -431,6 +437,7 @@ impl IdentityMutation {
         })
     }
 
+    #[graphql(directive = expensive::apply(Work::PasswordHashOrMail))]
     async fn accept_invitation(
         &self,
         context: &Context<'_>,

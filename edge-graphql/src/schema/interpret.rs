@@ -8,6 +8,7 @@ use super::vocabulary::SearchFilters;
 use crate::clients::clients;
 use crate::context::request_context;
 use crate::error::{GrpcResultExt, bad_input, graphql_error};
+use crate::expensive::{Work, expensive};
 
 /// Longest text we send to the interpreter (a search box, not an essay).
 pub const MAX_QUERY_TEXT_CHARS: usize = 500;
@@ -18,6 +19,7 @@ pub struct InterpretQuery;
 #[Object]
 impl InterpretQuery {
     /// How a free-text search (English or Spanish) would be understood, as filters.
+    #[graphql(directive = expensive::apply(Work::TextInterpretation))]
     async fn interpret_query(
         &self,
         context: &Context<'_>,

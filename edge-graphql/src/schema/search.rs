@@ -14,6 +14,7 @@ use super::vocabulary::{SearchFilters, SearchFiltersInput, SearchSort};
 use crate::clients::clients;
 use crate::context::request_context;
 use crate::error::{GrpcResultExt, bad_input, graphql_error};
+use crate::expensive::{Work, expensive};
 use crate::loaders::fetch_listings;
 
 #[derive(InputObject, Clone, Default)]
@@ -151,7 +152,10 @@ pub struct SearchQuery;
 #[Object]
 impl SearchQuery {
     /// Search published listings in plain English or Spanish plus forced filters.
-    #[graphql(complexity = "connection_cost(input.first, child_complexity)")]
+    #[graphql(
+        complexity = "connection_cost(input.first, child_complexity)",
+        directive = expensive::apply(Work::TextInterpretation)
+    )]
     async fn search(&self, context: &Context<'_>, input: SearchInput) -> async_graphql::Result<SearchResult> {
         let request = request_context(context)?;
         let message = search::SearchRequest {

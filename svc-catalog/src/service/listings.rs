@@ -13,8 +13,9 @@ use crate::domain::{ChangeKind, Listing, ListingFields, ListingStatus, Owner, Pr
 use crate::error::CatalogError;
 use crate::store::listings::{ListingFilter, Order};
 
-/// Batch reads are for DataLoaders: a page of ids, not a table dump.
-pub const MAX_BATCH_IDS: usize = 100;
+/// Batch reads are for DataLoaders: a page of ids, not a table dump. The number is
+/// the contract's, so the edge's loader splits its batches at the same size.
+pub const MAX_BATCH_IDS: usize = nds_proto::catalog::v1::GET_LISTINGS_MAX_IDS;
 pub const MAX_PROMOTION_RANK: i32 = 1_000;
 /// A promotion write races edits only on `version`; a few re-reads settle it.
 const PROMOTION_ATTEMPTS: usize = 3;
