@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod breaker;
 pub mod cache;
+pub mod client_address;
 pub mod config;
 pub mod convert;
 pub mod db;

@@ -3,7 +3,6 @@
 
 pub mod body;
 pub mod caller;
-pub mod client_address;
 pub mod clients;
 pub mod context;
 pub mod document_cache;
@@ -39,7 +38,7 @@ pub struct EdgeState {
     /// The per-operation budget of password hashes, mails and text interpretations.
     pub expensive_fields: expensive::ExpensiveFields,
     /// Whose `X-Forwarded-For` names the client (`NDS_TRUSTED_PROXIES`).
-    pub trusted_proxies: client_address::TrustedProxies,
+    pub trusted_proxies: nds_common::client_address::TrustedProxies,
     pub agency_cards: loaders::AgencyCards,
     pub clients: clients::Clients,
     pub graphiql: bool,
@@ -106,7 +105,7 @@ pub fn edge_state(runtime: &Runtime) -> Result<EdgeState, EdgeStartError> {
         persisted_queries,
         documents: document_cache::DocumentCache::new(),
         expensive_fields,
-        trusted_proxies: client_address::TrustedProxies::new(&runtime.config.trusted_proxies),
+        trusted_proxies: nds_common::client_address::TrustedProxies::new(&runtime.config.trusted_proxies),
         agency_cards: loaders::AgencyCards::new(),
         clients,
         graphiql: runtime.config.graphiql,

@@ -287,7 +287,8 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
         if let Some(edge) = http_addr {
             web_config.web.edge_url = format!("http://127.0.0.1:{}", edge.port());
         }
-        let state = nds_web::WebState::new(&web_config, runtime.cache.clone(), shutdown.clone()).context("building the site")?;
+        let state = nds_web::WebState::new(&web_config, runtime.cache.clone(), shutdown.clone())
+            .context("building the site")?;
         let router = nds_web::site_router(state);
         let shutdown = shutdown.clone();
         tasks.spawn(async move {

@@ -45,12 +45,18 @@ pub struct WebState {
     /// Open event streams end when the process shuts down, so a pod leaves promptly
     /// (the browser reconnects elsewhere and resumes from `Last-Event-ID`).
     pub shutdown: nds_common::Shutdown,
+    /// The proxies (the ingress) whose `X-Forwarded-For` names the browser.
+    pub trusted_proxies: nds_common::client_address::TrustedProxies,
 }
 
 pub type SharedState = Arc<WebState>;
 
 impl WebState {
-    pub fn new(config: &Config, cache: SharedCache, shutdown: nds_common::Shutdown) -> Result<SharedState, reqwest::Error> {
+    pub fn new(
+        config: &Config,
+        cache: SharedCache,
+        shutdown: nds_common::Shutdown,
+    ) -> Result<SharedState, reqwest::Error> {
         let edge = EdgeClient::new(&config.web.edge_url)?;
         Ok(Arc::new(WebState {
             sessions: SessionStore::new(cache.clone(), edge.clone()),
@@ -59,6 +65,7 @@ impl WebState {
             assets: Assets::load(),
             settings: WebSettings::from_config(config),
             shutdown,
+            trusted_proxies: nds_common::client_address::TrustedProxies::new(&config.trusted_proxies),
         }))
     }
 }

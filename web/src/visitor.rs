@@ -23,7 +23,7 @@ const LONG_COOKIE: std::time::Duration = std::time::Duration::from_secs(365 * 24
 #[derive(Clone, Debug)]
 pub struct Visitor {
     pub lang: Lang,
-    /// The browser's address, forwarded to the edge.
+    /// The browser's address (through trusted proxies only), forwarded to the edge.
     pub address: IpAddr,
     pub session: Option<ActiveSession>,
     /// The token every form of this page carries.
@@ -93,11 +93,14 @@ pub async fn visitor_layer(State(state): State<SharedState>, mut request: Reques
         cookies::read(headers, cookies::LANG),
         headers.get(header::ACCEPT_LANGUAGE).and_then(|value| value.to_str().ok()),
     );
-    let address = request
+    // Behind the ingress the peer is the controller: the browser is named in
+    // X-Forwarded-For, believed only from a trusted proxy (the edge's rule).
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(peer)| peer.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let address = state.trusted_proxies.client_address(peer, headers);
     let existing_csrf = cookies::read(headers, cookies::CSRF).map(str::to_string);
     let session_id = cookies::read(headers, cookies::SESSION).map(str::to_string);
     let htmx = headers.contains_key("hx-request");

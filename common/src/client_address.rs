@@ -1,4 +1,4 @@
-//! The client's address as the edge sees it. Behind an ingress the TCP peer is the
+//! The client's address as the edge and the web front ends see it. Behind an ingress the TCP peer is the
 //! ingress controller, so every client would share one address: one client's failed
 //! log-ins would lock out everyone's, and the per-client rate limit would become the
 //! platform's. A peer inside `NDS_TRUSTED_PROXIES` is a proxy: the client is then the

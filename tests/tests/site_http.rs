@@ -1,0 +1,80 @@
+//! The buyer site over plain HTTP: what a browser's address means behind a proxy,
+//! and what the site answers without a browser in the way.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use nds_tests::TestSystem;
+
+/// Loads distinct search pages (no cached fragment answers them) as `client`
+/// behind the proxy at 127.0.0.1; the statuses in order.
+async fn searches(system: &TestSystem, client: &str, count: usize, from: usize) -> Vec<u16> {
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for round in from..from + count {
+        let response = http
+            .get(system.site_url(&format!("/?q=sedan+{round}")))
+            .header("x-forwarded-for", client)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn each_browser_behind_a_trusted_proxy_has_its_own_limit_at_the_edge() {
+    // The test client is the proxy (loopback); the edge trusts the site the same way.
+    let system = TestSystem::start(&[("NDS_TRUSTED_PROXIES", "127.0.0.1/32"), ("NDS_RATE_LIMIT_PER_CLIENT", "5")])
+        .await
+        .unwrap();
+    let first = searches(&system, "203.0.113.7", 6, 0).await;
+    assert_eq!(&first[..5], &[200; 5], "{first:?}");
+    assert_eq!(first[5], 429, "the sixth page of one browser is refused: {first:?}");
+    let other = searches(&system, "198.51.100.23", 3, 100).await;
+    assert_eq!(other, vec![200, 200, 200], "another browser behind the same proxy is not refused");
+    system.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_forged_forwarded_address_from_an_untrusted_peer_changes_nothing() {
+    let system = TestSystem::start(&[("NDS_RATE_LIMIT_PER_CLIENT", "5")]).await.unwrap();
+    let first = searches(&system, "203.0.113.7", 5, 0).await;
+    assert_eq!(first, vec![200; 5]);
+    let forged = searches(&system, "198.51.100.23", 1, 100).await;
+    assert_eq!(forged, vec![429], "a new X-Forwarded-For from an untrusted peer is still the same client");
+    let body = reqwest::Client::new()
+        .get(system.site_url("/?q=sedan+again"))
+        .header("x-forwarded-for", "192.0.2.1")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("Demasiadas solicitudes"), "the refusal is a page in words");
+    system.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn robots_names_the_sitemap_and_unknown_pages_are_404_pages() {
+    let system = TestSystem::start(&[]).await.unwrap();
+    let robots = reqwest::get(system.site_url("/robots.txt")).await.unwrap().text().await.unwrap();
+    assert!(robots.contains("Sitemap: ") && robots.contains("/sitemap.xml"), "{robots}");
+    let missing = reqwest::get(system.site_url("/no-such-page")).await.unwrap();
+    assert_eq!(missing.status(), 404);
+    let page = missing.text().await.unwrap();
+    assert!(page.contains("<html lang=\"es-MX\"") && page.contains("No encontramos esta página"), "{page}");
+    let english = reqwest::Client::new()
+        .get(system.site_url("/no-such-page"))
+        .header("accept-language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("We could not find this page"), "{english}");
+    system.stop().await.unwrap();
+}
