@@ -59,6 +59,10 @@ pub struct SessionData {
     pub access_expires_at: i64,
     pub refresh_token: String,
     pub user: SessionUser,
+    /// Unix milliseconds when the person signed in on this browser; sessions
+    /// started before their user's [`SessionStore::end_all_for_user`] are over.
+    #[serde(default)]
+    pub started_at_ms: i64,
 }
 
 impl SessionData {
@@ -97,6 +101,7 @@ impl SignedIn {
             access_expires_at,
             refresh_token: self.refresh_token,
             user: self.user?,
+            started_at_ms: 0,
         })
     }
 }
@@ -143,12 +148,21 @@ fn storage_key(session_id: &str) -> String {
     format!("web:session:{}", hex::encode(Sha256::digest(session_id.as_bytes())))
 }
 
+/// When a person last ended all their sessions here (password reset or change).
+fn sessions_ended_key(user_id: &str) -> String {
+    format!("web:sessions-ended:{user_id}")
+}
+
 fn refresh_lock_key(session_id: &str) -> String {
     format!("{}:refreshing", storage_key(session_id))
 }
 
 fn now_unix() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+fn now_unix_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
 }
 
 #[derive(Clone)]
@@ -168,8 +182,25 @@ impl SessionStore {
     /// Stores a new session and returns its id (the cookie's value).
     pub async fn create(&self, data: &SessionData) -> String {
         let id = random_token();
-        self.save(&id, data).await;
+        let started = SessionData { started_at_ms: now_unix_ms(), ..data.clone() };
+        self.save(&id, &started).await;
         id
+    }
+
+    /// Ends every session of a person on the site, on every replica (they reset
+    /// or changed their password). Identity revokes their refresh tokens too, so
+    /// sessions on other clients end when their access token does.
+    pub async fn end_all_for_user(&self, user_id: &str) {
+        let ended_at = now_unix_ms().to_string();
+        self.cache.set(&sessions_ended_key(user_id), ended_at.as_bytes(), SESSION_TTL).await;
+    }
+
+    async fn ended_for_user(&self, data: &SessionData) -> bool {
+        let Some(bytes) = self.cache.get(&sessions_ended_key(&data.user.id)).await else {
+            return false;
+        };
+        let ended_at = std::str::from_utf8(&bytes).ok().and_then(|raw| raw.parse::<i64>().ok());
+        ended_at.is_some_and(|ended_at| data.started_at_ms < ended_at)
     }
 
     async fn save(&self, session_id: &str, data: &SessionData) {
@@ -196,6 +227,10 @@ impl SessionStore {
     /// refreshed when needed; `None` when it is unknown, expired or revoked.
     pub async fn current(&self, session_id: &str, address: std::net::IpAddr) -> Option<SessionData> {
         let data = self.load(session_id).await?;
+        if self.ended_for_user(&data).await {
+            self.delete(session_id).await;
+            return None;
+        }
         if data.is_fresh(now_unix()) {
             return Some(data);
         }
@@ -235,7 +270,8 @@ impl SessionStore {
         let variables = operations::refresh_session::Variables { refresh_token: data.refresh_token.clone() };
         match self.edge.run::<operations::RefreshSession>(caller, variables).await {
             Ok(response) => {
-                let refreshed = SignedIn::from(response.refresh_session).into_session(now_unix())?;
+                let mut refreshed = SignedIn::from(response.refresh_session).into_session(now_unix())?;
+                refreshed.started_at_ms = data.started_at_ms;
                 self.save(session_id, &refreshed).await;
                 Some(refreshed)
             }

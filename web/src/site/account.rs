@@ -205,6 +205,10 @@ pub async fn log_out(State(state): State<SharedState>, visitor: Visitor, Posted(
 #[derive(serde::Deserialize)]
 pub struct AccountQuery {
     welcome: Option<String>,
+    /// Back from `/password/reset`.
+    reset: Option<String>,
+    /// Back from `/account/password`.
+    changed: Option<String>,
 }
 
 /// The signed-in person's page: who they are, their things, and for staff the way to the panel.
@@ -220,6 +224,11 @@ pub async fn account_page(
         @if query.welcome.is_some() {
             div.notice.notice-success role="status" { p { ((text.account.welcome)(&user.name)) } }
         }
+        @if query.reset.is_some() {
+            div.notice.notice-success role="status" { p { (text.account.reset_done) } }
+        } @else if query.changed.is_some() {
+            div.notice.notice-success role="status" { p { (text.account.password_changed) } }
+        }
         h1 { (text.account.account_title) }
         p { ((text.account.signed_in_as)(&user.email)) }
         @if user.is_staff() {
@@ -229,6 +238,7 @@ pub async fn account_page(
             li { a href="/favourites" { span { (text.layout.favourites) } span { "→" } } }
             li { a href="/saved-searches" { span { (text.layout.saved_searches) } span { "→" } } }
             li { a href="/conversations" { span { (text.layout.messages) } span { "→" } } }
+            li { a href="/account/password" { span { (text.account.change_password_title) } span { "→" } } }
         }
     };
     Ok(views::render(&state, &visitor, Page::new(text.account.account_title.to_string(), content)))
