@@ -116,7 +116,7 @@ impl CatalogService {
         };
         self.store.insert_listing(&listing, now).await?;
         self.notifier.notify();
-        tracing::info!(listing_id = %listing.id, agency_id = %owner.agency_id, "listing created");
+        tracing::debug!(listing_id = %listing.id, agency_id = %owner.agency_id, "listing created");
         Ok(listing)
     }
 
@@ -181,7 +181,7 @@ impl CatalogService {
             ..current.clone()
         };
         self.commit_update(&updated, current.version, ChangeKind::StatusChanged, false, now).await?;
-        tracing::info!(listing_id = %updated.id, status = %target, "listing status changed");
+        tracing::debug!(listing_id = %updated.id, status = %target, "listing status changed");
         Ok(updated)
     }
 
