@@ -18,6 +18,20 @@ pub(crate) enum Bound {
     Around,
 }
 
+impl Bound {
+    /// The same bound seen from the other side: a car "older than" some
+    /// years is one whose age is above them.
+    pub(crate) fn reversed(self) -> Bound {
+        match self {
+            Bound::Below => Bound::Above,
+            Bound::AtMost => Bound::AtLeast,
+            Bound::Above => Bound::Below,
+            Bound::AtLeast => Bound::AtMost,
+            Bound::Around => Bound::Around,
+        }
+    }
+}
+
 /// What kind of quantity a comparator is about, when its words say so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Hint {
@@ -58,6 +72,8 @@ pub(crate) static COMPARATORS: &[(&str, Comparator)] = &[
     ("lower than", before(Bound::Below, None)),
     ("cheaper than", before(Bound::Below, MONEY)),
     ("older than", before(Bound::Below, YEAR)),
+    ("no newer than", before(Bound::AtMost, YEAR)),
+    ("not newer than", before(Bound::AtMost, YEAR)),
     ("before", before(Bound::Below, YEAR)),
     ("antes de", before(Bound::Below, YEAR)),
     ("antes del", before(Bound::Below, YEAR)),
@@ -133,6 +149,10 @@ pub(crate) static COMPARATORS: &[(&str, Comparator)] = &[
     ("greater than", before(Bound::Above, None)),
     ("higher than", before(Bound::Above, None)),
     ("newer than", before(Bound::Above, YEAR)),
+    ("no older than", before(Bound::AtLeast, YEAR)),
+    ("not older than", before(Bound::AtLeast, YEAR)),
+    ("no mas viejo que", before(Bound::AtLeast, YEAR)),
+    ("no mas antiguo que", before(Bound::AtLeast, YEAR)),
     ("after", before(Bound::Above, YEAR)),
     ("later than", before(Bound::Above, YEAR)),
     ("pricier than", before(Bound::Above, MONEY)),
@@ -251,6 +271,14 @@ pub(crate) static NUMBER_WORDS: &[(&str, f64)] = &[
     ("four", 4.0),
     ("cinco", 5.0),
     ("five", 5.0),
+    ("seis", 6.0),
+    ("six", 6.0),
+    ("siete", 7.0),
+    ("seven", 7.0),
+    ("ocho", 8.0),
+    ("eight", 8.0),
+    ("nueve", 9.0),
+    ("nine", 9.0),
     ("diez", 10.0),
     ("ten", 10.0),
     ("veinte", 20.0),
@@ -286,6 +314,13 @@ pub(crate) static CURRENCY_WORDS: &[&str] =
 pub(crate) static KILOMETRE_WORDS: &[&str] =
     &["km", "kms", "kilometros", "kilometro", "kilometers", "kilometer", "kilometres", "kilometre"];
 pub(crate) static MILE_WORDS: &[&str] = &["miles", "mile", "millas", "milla", "mi"];
+
+/// Words after a number that make it an age ("5 años", "3 years").
+pub(crate) static AGE_WORDS: &[&str] = &["ano", "anos", "anio", "anios", "year", "years", "yr", "yrs"];
+/// Words right after an age word that belong to it ("3 years old").
+pub(crate) static AGE_SUFFIXES: &[&str] = &["old", "antiguedad", "antiguo", "antigua", "viejo", "vieja"];
+/// Nouns after "de"/"of" that belong to an age ("de antigüedad", "de uso").
+pub(crate) static AGE_NOUNS: &[&str] = &["antiguedad", "uso", "edad", "vida", "age", "use"];
 
 /// Words near a number that make it a mileage ("kilometraje menor a 50 mil").
 pub(crate) static MILEAGE_WORDS: &[&str] = &["kilometraje", "mileage", "recorrido", "odometer", "odometro"];

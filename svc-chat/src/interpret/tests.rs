@@ -1,8 +1,11 @@
 //! Unit tests of the rule families of the interpreter.
 
-use super::Interpreter;
+use super::rules::WORK;
+use super::tokens::MAX_TOKENS;
+use super::{FixedClock, Interpreter};
+use chrono::NaiveDate;
 use nds_common::vehicle::{BodyType, Condition, Fuel, SearchFilters, SearchSort, Transmission};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 static RULES: LazyLock<Interpreter> = LazyLock::new(|| Interpreter::with_current_year(2026));
 
@@ -166,13 +169,59 @@ fn leftover_words_become_keywords_without_stop_words() {
     assert_eq!(read("I want a car please"), SearchFilters::default());
 }
 
+/// The work (phrase look-ups, edit-distance comparisons, comparator steps)
+/// one interpretation of `text` costs on this thread.
+fn work_of(text: &str) -> u64 {
+    WORK.with(|work| work.set(0));
+    read_es(text);
+    WORK.with(std::cell::Cell::get)
+}
+
 #[test]
-fn interpretation_is_fast_enough_to_matter() {
-    // Not a benchmark (see tests/src/bench/interpret.rs): only a guard
-    // against an accidental quadratic blow-up on a long query.
-    let long = "toyota corolla rojo automatico 2018 menos de 300 mil en cdmx ".repeat(40);
-    let started = std::time::Instant::now();
-    let filters = read_es(&long);
-    assert!(started.elapsed() < std::time::Duration::from_millis(200));
-    assert_eq!(filters.makes, strings(&["toyota"]));
+fn a_long_query_costs_no_more_than_its_first_tokens() {
+    // A guard against an accidental blow-up on a long query, counted in work
+    // rather than timed (timings are for the benchmark in
+    // tests/src/bench/interpret.rs): past `MAX_TOKENS` nothing is read, and
+    // what is read costs in proportion to its length (with slack for phrases
+    // that run across sentences), not its square.
+    let sentence = "toyota corolla rojo automatico 2018 menos de 300 mil en cdmx ";
+    let long = sentence.repeat(40);
+    let first_tokens = long.split_whitespace().take(MAX_TOKENS).collect::<Vec<_>>().join(" ");
+    assert_eq!(work_of(&long), work_of(&first_tokens));
+    let per_sentence = work_of(sentence);
+    let sentences_read = MAX_TOKENS.div_ceil(sentence.split_whitespace().count()) as u64;
+    assert!(per_sentence > 0);
+    assert!(
+        work_of(&long) <= 2 * per_sentence * sentences_read,
+        "{} units of work for a long query, {per_sentence} for one sentence",
+        work_of(&long)
+    );
+    assert_eq!(read_es(&long).makes, strings(&["toyota"]));
+}
+
+#[test]
+fn relative_ages_count_back_from_the_clock() {
+    // The shared interpreter's clock says 2026.
+    assert_eq!(read_es("de menos de 5 años").year_min, Some(2022));
+    assert_eq!(read_es("menos de 5 años").year_min, Some(2022));
+    assert_eq!(read("less than 3 years old").year_min, Some(2024));
+    assert_eq!(read_es("no más de 2 años").year_min, Some(2024));
+    assert_eq!(read_es("no más de dos años de antigüedad").year_min, Some(2024));
+    assert_eq!(read("no older than 5 years").year_min, Some(2021));
+    assert_eq!(read("4 years old or less").year_min, Some(2022));
+    assert_eq!(read_es("con más de 10 años").year_max, Some(2015));
+    let range = read_es("de 2 a 4 años de uso");
+    assert_eq!((range.year_min, range.year_max), (Some(2022), Some(2024)));
+    // A bare age bounds nothing, and its words stay keywords.
+    let bare = read_es("5 años");
+    assert_eq!(bare.year_min, None);
+    assert_eq!(bare.keywords, strings(&["5"]));
+}
+
+#[test]
+fn relative_ages_follow_the_injected_clock() {
+    // Another clock, another year: nothing reads the real date.
+    let later = Interpreter::with_clock(Arc::new(FixedClock(NaiveDate::from_ymd_opt(2031, 1, 2).unwrap())));
+    assert_eq!(later.interpret("menos de 5 años", Some("es")).year_min, Some(2027));
+    assert_eq!(later.max_year(), 2032);
 }
