@@ -557,6 +557,9 @@ pub(crate) static FIXED_KEYWORDS: &[(&str, &str)] = &[
     ("new mexico", "new mexico"),
     ("estado de mexico", "estado de mexico"),
     ("edomex", "estado de mexico"),
+    // "type" alone is a stop word; the trim is not.
+    ("type r", "type r"),
+    ("type-r", "type r"),
 ];
 
 /// Models whose name is also an ordinary English or Spanish word (or a
@@ -722,6 +725,47 @@ pub(crate) static TRIM_WORDS: &[&str] = &[
     "v8",
     "hibrido",
     "hybrid",
+    // Drivetrains and performance lines: never corrected into a model or a
+    // make ("xdrive" is one letter from "v-drive"), kept as keywords.
+    "xdrive",
+    "sdrive",
+    "quattro",
+    "4motion",
+    "4matic",
+    "awd",
+    "4wd",
+    "fwd",
+    "rwd",
+    "amg",
+    "gts",
+    "nismo",
+    "denali",
+    "rubicon",
+    "sahara",
+    "laredo",
+    "overland",
+    "trailhawk",
+    "trd",
+    "srt",
+    "hellcat",
+    "tremor",
+    "wildtrak",
+    "badlands",
+    "sline",
+    "msport",
+    "tdi",
+    "tfsi",
+    "ecoboost",
+    "hemi",
+    "vtec",
+    "slt",
+    "z71",
+    "ss",
+    "zl1",
+    "fr",
+    "xei",
+    "signature",
+    "competition",
 ];
 
 /// Makes whose name is an ordinary word: "seat" (3rd row seat), "ram"

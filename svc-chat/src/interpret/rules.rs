@@ -116,6 +116,11 @@ struct TypoTarget {
     meanings: [Meaning; 1],
 }
 
+/// The shortest word compared with the models of a make written in the same
+/// query ("nissan kiks"): one edit from four letters, like `allowed_edits`
+/// from five.
+const MIN_MODEL_TYPO_LEN: usize = 4;
+
 /// The rule-based interpreter. Build it once (it precompiles its tables,
 /// a few milliseconds) and share it: `interpret` takes `&self` and allocates
 /// only per query.
@@ -129,8 +134,11 @@ struct TypoTarget {
 ///    "nuevo leon" is a place before "nuevo" is NEW. A word of five letters
 ///    or more that matches nothing is compared with the makes, models and
 ///    cities at edit distance 1 (2 from eight letters), unless it is a stop
-///    word or a listed ordinary word ("audio" never becomes "audi"); an
-///    ambiguous best match is dropped.
+///    word, a listed ordinary word ("audio" never becomes "audi") or a trim
+///    or drivetrain word ("xdrive" never becomes "v-drive"); an ambiguous
+///    best match is dropped. A word still unplaced is then compared with
+///    every model of a make written in the query, ordinary-word models
+///    included, from four letters ("nissan kiks", "nissan fronteir").
 /// 3. Numbers are read with what follows them: `k`, `mil`, `thousand`,
 ///    `millones` multiply; `pesos`/`$` mark a price; `km` and `millas`/
 ///    `miles` a mileage (miles converted to km). A bare four-digit integer
@@ -170,6 +178,8 @@ pub struct Interpreter {
     ambiguous_makes: HashMap<&'static str, (&'static [&'static str], &'static [&'static str])>,
     blocked: HashMap<&'static str, (&'static [&'static str], &'static [&'static str])>,
     trim_words: HashSet<&'static str>,
+    /// Per make, its models as typo targets (ordinary-word models included).
+    models_of_make: HashMap<&'static str, Vec<TypoTarget>>,
     clock: Arc<dyn Clock>,
 }
 
@@ -196,6 +206,7 @@ impl Interpreter {
         let mut builder = TableBuilder::default();
         let ambiguous_models: HashSet<&str> = AMBIGUOUS_MODELS.iter().copied().collect();
         let ambiguous_make_names: HashSet<&str> = AMBIGUOUS_MAKES.iter().map(|(name, _, _)| *name).collect();
+        let mut models_of_make: HashMap<&'static str, Vec<TypoTarget>> = HashMap::new();
 
         for make_info in MAKES {
             let make_meaning =
@@ -213,6 +224,13 @@ impl Interpreter {
                 // Written after its make, no model is ambiguous ("ford escape").
                 let with_make = Meaning::Model { make: make_info.name, model: model_info.name, ambiguous: false };
                 for name in std::iter::once(&model_info.name).chain(model_info.aliases) {
+                    let key = compact_key(name);
+                    if key.len() >= MIN_MODEL_TYPO_LEN && key.bytes().any(|byte| byte.is_ascii_lowercase()) {
+                        models_of_make
+                            .entry(make_info.name)
+                            .or_default()
+                            .push(TypoTarget { key: key.into_bytes(), meanings: [with_make] });
+                    }
                     if name.chars().all(|character| character.is_ascii_digit()) {
                         // "2008", "1500", "500": only right after the make, so
                         // they never eat a year or a price.
@@ -293,6 +311,7 @@ impl Interpreter {
             ambiguous_makes: AMBIGUOUS_MAKES.iter().map(|(name, before, after)| (*name, (*before, *after))).collect(),
             blocked: BLOCKED_BY_NEIGHBOURS.iter().map(|(name, before, after)| (*name, (*before, *after))).collect(),
             trim_words: lexicon::TRIM_WORDS.iter().copied().collect(),
+            models_of_make,
             clock,
         }
     }
@@ -312,7 +331,8 @@ impl Interpreter {
     pub fn interpret(&self, text: &str, locale: Option<&str>) -> SearchFilters {
         let spanish = locale.is_some_and(|locale| fold(locale).starts_with("es"));
         let tokens = tokenize(text);
-        let spans = self.match_phrases(&tokens);
+        let mut spans = self.match_phrases(&tokens);
+        self.match_models_of_written_makes(&tokens, &mut spans);
         let mut span_at: Vec<Option<usize>> = vec![None; tokens.len()];
         for (index, span) in spans.iter().enumerate() {
             for slot in &mut span_at[span.start..span.end()] {
@@ -380,6 +400,58 @@ impl Interpreter {
         spans
     }
 
+    /// Words no table placed, compared with the models of the makes written in
+    /// the query: with its make beside it a model is certainly meant, so
+    /// ordinary-word models ("frontier", "tracker") and four-letter words
+    /// ("kiks") may be corrected too. Trim words never are.
+    fn match_models_of_written_makes<'a>(&'a self, tokens: &[Token], spans: &mut Vec<Span<'a>>) {
+        let mut makes: Vec<&'static str> = Vec::new();
+        for span in spans.iter() {
+            for meaning in span.meanings {
+                if let Meaning::Make { make, ambiguous: false } | Meaning::Model { make, ambiguous: false, .. } =
+                    meaning
+                    && !makes.contains(make)
+                {
+                    makes.push(*make);
+                }
+            }
+        }
+        if makes.is_empty() {
+            return;
+        }
+        let mut covered = vec![false; tokens.len()];
+        for span in spans.iter() {
+            for slot in &mut covered[span.start..span.end()] {
+                *slot = true;
+            }
+        }
+        let mut added = false;
+        for (index, token) in tokens.iter().enumerate() {
+            if covered[index] || token.kind != TokenKind::Word || !self.may_be_corrected(&token.key) {
+                continue;
+            }
+            let limit = allowed_edits(token.key.len()).max(1);
+            let targets = makes.iter().filter_map(|make| self.models_of_make.get(make)).flatten();
+            if let Some(meanings) = unique_nearest(token.key.as_bytes(), limit, targets) {
+                spans.push(Span { start: index, len: 1, key: token.key.clone(), meanings });
+                added = true;
+            }
+        }
+        if added {
+            spans.sort_by_key(|span| span.start);
+        }
+    }
+
+    /// Not a word the tables keep as it is: a stop word, a listed ordinary
+    /// word, a trim or drivetrain word ("xdrive", "quattro", "gli").
+    fn may_be_corrected(&self, key: &str) -> bool {
+        key.len() >= MIN_MODEL_TYPO_LEN
+            && key.bytes().all(|byte| byte.is_ascii_alphanumeric())
+            && key.bytes().any(|byte| byte.is_ascii_lowercase())
+            && !self.not_typos.contains(key)
+            && !self.trim_words.contains(key)
+    }
+
     /// "camionetas" → "camioneta", "sedanes" → "sedan": attribute words only.
     fn plural_of(&self, key: &str) -> Option<(String, &[Meaning])> {
         for suffix in ["s", "es"] {
@@ -401,7 +473,7 @@ impl Interpreter {
     /// The single make, model or city within the allowed edit distance.
     fn typo_of(&self, key: &str) -> Option<&[Meaning]> {
         let limit = allowed_edits(key.len());
-        if limit == 0 || !key.bytes().all(|byte| byte.is_ascii_lowercase()) || self.not_typos.contains(key) {
+        if limit == 0 || !key.bytes().all(|byte| byte.is_ascii_lowercase()) || !self.may_be_corrected(key) {
             return None;
         }
         unique_nearest(key.as_bytes(), limit, &self.typo_targets)

@@ -200,6 +200,46 @@ fn a_long_query_costs_no_more_than_its_first_tokens() {
 }
 
 #[test]
+fn typos_in_model_names_are_corrected_with_their_make_written() {
+    // Ordinary-word models are corrected when their make is in the query...
+    assert_eq!(read("nissan fronteir").models, strings(&["frontier"]));
+    assert_eq!(read_es("chevrolet trakcer").models, strings(&["tracker"]));
+    assert_eq!(read("honda pilto").models, strings(&["pilot"]));
+    // ...and four-letter words get one edit there, as makes do from five.
+    assert_eq!(read_es("nisan kiks").models, strings(&["kicks"]));
+    assert_eq!(read("honda civc").models, strings(&["civic"]));
+    // Without the make, an ordinary-word model is not guessed.
+    let alone = read("fronteir");
+    assert!(alone.models.is_empty());
+    assert_eq!(alone.keywords, strings(&["fronteir"]));
+}
+
+#[test]
+fn trim_and_drivetrain_words_never_become_another_model_or_make() {
+    for (query, trim) in [
+        ("bmw x5 xdrive", "xdrive"),
+        ("bmw serie 3 sdrive", "sdrive"),
+        ("audi a4 quattro", "quattro"),
+        ("jetta gli", "gli"),
+        ("vw golf gti", "gti"),
+        ("mercedes gle amg", "amg"),
+        ("tiguan 4motion", "4motion"),
+        ("mercedes glc 4matic", "4matic"),
+        ("nissan sentra nismo", "nismo"),
+        ("gmc sierra denali", "denali"),
+        ("jeep wrangler rubicon", "rubicon"),
+        ("honda civic type r", "type r"),
+    ] {
+        let filters = read(query);
+        assert_eq!(filters.makes.len(), 1, "{query}: {filters:?}");
+        assert!(filters.models.len() <= 1, "{query}: {filters:?}");
+        assert_eq!(filters.keywords, strings(&[trim]), "{query}: {filters:?}");
+    }
+    // Alone, too.
+    assert_eq!(read("xdrive"), SearchFilters { keywords: strings(&["xdrive"]), ..SearchFilters::default() });
+}
+
+#[test]
 fn relative_ages_count_back_from_the_clock() {
     // The shared interpreter's clock says 2026.
     assert_eq!(read_es("de menos de 5 años").year_min, Some(2022));
