@@ -451,7 +451,6 @@ pub(crate) static SORTS: &[(&str, SearchSort)] = &[
     ("price lowest first", SearchSort::PriceAsc),
     ("low to high", SearchSort::PriceAsc),
     ("price ascending", SearchSort::PriceAsc),
-    ("sort by price", SearchSort::PriceAsc),
     ("barato", SearchSort::PriceAsc),
     ("barata", SearchSort::PriceAsc),
     ("mas barato", SearchSort::PriceAsc),
@@ -459,6 +458,8 @@ pub(crate) static SORTS: &[(&str, SearchSort)] = &[
     ("mas baratos", SearchSort::PriceAsc),
     ("mas baratas", SearchSort::PriceAsc),
     ("mas economicos", SearchSort::PriceAsc),
+    ("mas economicas", SearchSort::PriceAsc),
+    ("mas economica", SearchSort::PriceAsc),
     ("economico", SearchSort::PriceAsc),
     ("economica", SearchSort::PriceAsc),
     ("mas economico", SearchSort::PriceAsc),
@@ -468,7 +469,6 @@ pub(crate) static SORTS: &[(&str, SearchSort)] = &[
     ("de menor a mayor precio", SearchSort::PriceAsc),
     ("menor a mayor precio", SearchSort::PriceAsc),
     ("precio de menor a mayor", SearchSort::PriceAsc),
-    ("ordenar por precio", SearchSort::PriceAsc),
     ("most expensive", SearchSort::PriceDesc),
     ("highest price", SearchSort::PriceDesc),
     ("price high to low", SearchSort::PriceDesc),
@@ -524,6 +524,75 @@ pub(crate) static SORTS: &[(&str, SearchSort)] = &[
     ("menos km", SearchSort::MileageAsc),
     ("menos kilometros", SearchSort::MileageAsc),
 ];
+
+/// Which way a "sorted by" phrase is turned ("de mayor a menor").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SortDirection {
+    Ascending,
+    Descending,
+}
+
+/// Verbs of "sorted by <field>"; each is registered with every field of
+/// `SORT_FIELDS` as a "sorted by" phrase.
+pub(crate) static SORT_VERBS: &[&str] = &[
+    "sort by",
+    "sorted by",
+    "order by",
+    "ordered by",
+    "ordenar por",
+    "ordena por",
+    "ordename por",
+    "ordenalos por",
+    "ordenalas por",
+    "ordenado por",
+    "ordenados por",
+    "ordenada por",
+    "ordenadas por",
+    "en orden de",
+];
+
+/// The field a "sorted by" phrase names, in the direction people mean when
+/// they say no more: cheapest, newest, least driven first.
+pub(crate) static SORT_FIELDS: &[(&str, SearchSort)] = &[
+    ("price", SearchSort::PriceAsc),
+    ("precio", SearchSort::PriceAsc),
+    ("year", SearchSort::YearDesc),
+    ("model year", SearchSort::YearDesc),
+    ("ano", SearchSort::YearDesc),
+    ("modelo", SearchSort::YearDesc),
+    ("mileage", SearchSort::MileageAsc),
+    ("miles", SearchSort::MileageAsc),
+    ("kilometraje", SearchSort::MileageAsc),
+    ("kilometros", SearchSort::MileageAsc),
+    ("km", SearchSort::MileageAsc),
+    ("date", SearchSort::Newest),
+    ("fecha", SearchSort::Newest),
+];
+
+/// Direction words that turn a "sorted by" phrase; alone they say nothing.
+pub(crate) static SORT_DIRECTIONS: &[(&str, SortDirection)] = &[
+    ("de mayor a menor", SortDirection::Descending),
+    ("mayor a menor", SortDirection::Descending),
+    ("de menor a mayor", SortDirection::Ascending),
+    ("menor a mayor", SortDirection::Ascending),
+    ("descending", SortDirection::Descending),
+    ("descendente", SortDirection::Descending),
+    ("ascending", SortDirection::Ascending),
+    ("ascendente", SortDirection::Ascending),
+];
+
+/// A "sorted by" field turned by a direction word, or `None` when the
+/// search cannot sort that way (oldest first, most driven first).
+pub(crate) fn turn_sort(sort: SearchSort, direction: Option<SortDirection>) -> Option<SearchSort> {
+    match (sort, direction) {
+        (sort, None) => Some(sort),
+        (SearchSort::PriceAsc | SearchSort::PriceDesc, Some(SortDirection::Ascending)) => Some(SearchSort::PriceAsc),
+        (SearchSort::PriceAsc | SearchSort::PriceDesc, Some(SortDirection::Descending)) => Some(SearchSort::PriceDesc),
+        (SearchSort::YearDesc | SearchSort::Newest, Some(SortDirection::Descending)) => Some(sort),
+        (SearchSort::MileageAsc, Some(SortDirection::Ascending)) => Some(sort),
+        _ => None,
+    }
+}
 
 /// Colour names that are also ordinary words ("vino" = came, "rosa" = a name,
 /// "café" = coffee, "oro" = gold the metal): they count as a colour only
@@ -984,6 +1053,8 @@ pub(crate) static STOP_WORDS: &[&str] = &[
     "listing",
     "listings",
     "sort",
+    "sorted",
+    "ordered",
     "by",
     "first",
     "order",
@@ -1138,8 +1209,14 @@ pub(crate) static STOP_WORDS: &[&str] = &[
     "nomas",
     "ordenar",
     "ordenado",
+    "ordenada",
+    "ordenados",
+    "ordenadas",
+    "ordena",
     "primero",
     "primeros",
+    "primera",
+    "primeras",
     "hola",
     "gracias",
     "tipo",

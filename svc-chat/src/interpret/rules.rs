@@ -1,7 +1,9 @@
 //! The rule-based interpreter: deterministic, offline, English and Spanish.
 
 use super::clock::{Clock, FixedClock, SystemClock};
-use super::lexicon::{self, AMBIGUOUS_MAKES, AMBIGUOUS_MODELS, BLOCKED_BY_NEIGHBOURS, Bound, Comparator, Hint};
+use super::lexicon::{
+    self, AMBIGUOUS_MAKES, AMBIGUOUS_MODELS, BLOCKED_BY_NEIGHBOURS, Bound, Comparator, Hint, SortDirection,
+};
 use super::tokens::{Number, Token, TokenKind, Unit, tokenize};
 use super::typo::{allowed_edits, bounded_distance};
 use chrono::Datelike;
@@ -22,15 +24,30 @@ const MAX_AGE: f64 = 100.0;
 /// What a phrase of the query can mean.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Meaning {
-    Make { make: &'static str, ambiguous: bool },
-    Model { make: &'static str, model: &'static str, ambiguous: bool },
+    Make {
+        make: &'static str,
+        ambiguous: bool,
+    },
+    Model {
+        make: &'static str,
+        model: &'static str,
+        ambiguous: bool,
+    },
     Body(BodyType),
     Fuel(Fuel),
     Transmission(Transmission),
     Condition(Condition),
-    Color { color: &'static str, weak: bool },
+    Color {
+        color: &'static str,
+        weak: bool,
+    },
     City(&'static str),
     Sort(SearchSort),
+    /// "sorted by price", "ordenar por año": the field, in its usual
+    /// direction, unless a direction word or an explicit sort says otherwise.
+    SortBy(SearchSort),
+    /// "de mayor a menor", "descending": turns a `SortBy`.
+    SortDirection(SortDirection),
     Comparator(Comparator),
     Keyword(&'static str),
     Stop,
@@ -166,7 +183,9 @@ const MIN_MODEL_TYPO_LEN: usize = 4;
 ///    "16gb ram"); attribute words are blocked by theirs ("electric windows",
 ///    "clima automático", "like new"); weak colour words ("vino", "rosa",
 ///    "café", and "red" when the locale is Spanish, where it means network)
-///    need "color" before them or a car word beside them.
+///    need "color" before them or a car word beside them. The first explicit
+///    sort wins ("cheapest", "high to low"); "sorted by price" / "ordenar
+///    por año" apply only without one, turned by "de mayor a menor".
 /// 6. Every other token that is not a stop word becomes a keyword.
 pub struct Interpreter {
     phrases: HashMap<String, Vec<Meaning>>,
@@ -274,6 +293,14 @@ impl Interpreter {
         }
         for (phrase, sort) in lexicon::SORTS {
             builder.add(phrase, Meaning::Sort(*sort));
+        }
+        for verb in lexicon::SORT_VERBS {
+            for (field, sort) in lexicon::SORT_FIELDS {
+                builder.add(&format!("{verb} {field}"), Meaning::SortBy(*sort));
+            }
+        }
+        for (phrase, direction) in lexicon::SORT_DIRECTIONS {
+            builder.add(phrase, Meaning::SortDirection(*direction));
         }
         for (phrase, comparator) in lexicon::COMPARATORS {
             builder.add(phrase, Meaning::Comparator(*comparator));
@@ -816,6 +843,8 @@ impl Interpreter {
                 }
             }
         }
+        let mut sort_by: Option<SearchSort> = None;
+        let mut direction: Option<SortDirection> = None;
         for (index, span) in spans.iter().enumerate() {
             if state.span_used[index] {
                 continue;
@@ -847,6 +876,12 @@ impl Interpreter {
                         filters.sort = Some(sort);
                     }
                 }
+                Some(Meaning::SortBy(sort)) => {
+                    sort_by.get_or_insert(sort);
+                }
+                Some(Meaning::SortDirection(turn)) => {
+                    direction.get_or_insert(turn);
+                }
                 Some(Meaning::Keyword(keyword)) => push_unique(&mut filters.keywords, keyword.to_owned()),
                 // An unattached comparator ("under", "desde") says nothing.
                 Some(Meaning::Comparator(_) | Meaning::Stop) => {}
@@ -854,6 +889,9 @@ impl Interpreter {
             }
             state.span_used[index] = true;
             state.use_tokens(span.start, span.end());
+        }
+        if state.filters.sort.is_none() {
+            state.filters.sort = sort_by.and_then(|sort| lexicon::turn_sort(sort, direction));
         }
     }
 

@@ -265,3 +265,23 @@ fn relative_ages_follow_the_injected_clock() {
     assert_eq!(later.interpret("menos de 5 años", Some("es")).year_min, Some(2027));
     assert_eq!(later.max_year(), 2032);
 }
+
+#[test]
+fn sort_phrases_in_both_languages() {
+    assert_eq!(read_es("ordenadas por precio").sort, Some(SearchSort::PriceAsc));
+    assert_eq!(read_es("más baratos primero").sort, Some(SearchSort::PriceAsc));
+    assert_eq!(read("sorted by price").sort, Some(SearchSort::PriceAsc));
+    assert_eq!(read("cheapest first").sort, Some(SearchSort::PriceAsc));
+    assert_eq!(read("newest first").sort, Some(SearchSort::YearDesc));
+    assert_eq!(read_es("los más nuevos").sort, Some(SearchSort::YearDesc));
+    assert_eq!(read_es("menor kilometraje").sort, Some(SearchSort::MileageAsc));
+    assert_eq!(read("sorted by mileage").sort, Some(SearchSort::MileageAsc));
+    assert_eq!(read_es("ordenar por año").sort, Some(SearchSort::YearDesc));
+    // A direction turns "sorted by"; an explicit sort beats it.
+    assert_eq!(read_es("ordenados por precio de mayor a menor").sort, Some(SearchSort::PriceDesc));
+    assert_eq!(read("sorted by price high to low").sort, Some(SearchSort::PriceDesc));
+    // A sort the search cannot do is no sort: oldest first.
+    assert_eq!(read_es("ordenados por año de menor a mayor").sort, None);
+    // The sort words never leak into keywords.
+    assert!(read_es("sedanes ordenados por precio").keywords.is_empty());
+}
