@@ -206,10 +206,10 @@ async fn a_slow_model_is_cut_off_by_the_timeout() {
     let stand_in = start_stand_in(Behaviour::Slow(Duration::from_secs(3), answer)).await;
     let service = interpreter(&stand_in, Duration::from_millis(300), fresh_cache());
 
-    let started = std::time::Instant::now();
     let interpretation = service.interpret(QUERY, None).await;
 
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+    // No clock is read: had the timeout not cut the request, the stand-in's
+    // late answer would have been used (RulesAndModel, with MINIVAN).
     assert_eq!(interpretation.source, InterpretationSource::RulesAfterModelFailure);
     assert_eq!(interpretation.filters, rules_only());
 }

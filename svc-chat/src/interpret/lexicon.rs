@@ -18,6 +18,20 @@ pub(crate) enum Bound {
     Around,
 }
 
+impl Bound {
+    /// The same bound seen from the other side: a car "older than" some
+    /// years is one whose age is above them.
+    pub(crate) fn reversed(self) -> Bound {
+        match self {
+            Bound::Below => Bound::Above,
+            Bound::AtMost => Bound::AtLeast,
+            Bound::Above => Bound::Below,
+            Bound::AtLeast => Bound::AtMost,
+            Bound::Around => Bound::Around,
+        }
+    }
+}
+
 /// What kind of quantity a comparator is about, when its words say so.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Hint {
@@ -58,6 +72,8 @@ pub(crate) static COMPARATORS: &[(&str, Comparator)] = &[
     ("lower than", before(Bound::Below, None)),
     ("cheaper than", before(Bound::Below, MONEY)),
     ("older than", before(Bound::Below, YEAR)),
+    ("no newer than", before(Bound::AtMost, YEAR)),
+    ("not newer than", before(Bound::AtMost, YEAR)),
     ("before", before(Bound::Below, YEAR)),
     ("antes de", before(Bound::Below, YEAR)),
     ("antes del", before(Bound::Below, YEAR)),
@@ -133,6 +149,10 @@ pub(crate) static COMPARATORS: &[(&str, Comparator)] = &[
     ("greater than", before(Bound::Above, None)),
     ("higher than", before(Bound::Above, None)),
     ("newer than", before(Bound::Above, YEAR)),
+    ("no older than", before(Bound::AtLeast, YEAR)),
+    ("not older than", before(Bound::AtLeast, YEAR)),
+    ("no mas viejo que", before(Bound::AtLeast, YEAR)),
+    ("no mas antiguo que", before(Bound::AtLeast, YEAR)),
     ("after", before(Bound::Above, YEAR)),
     ("later than", before(Bound::Above, YEAR)),
     ("pricier than", before(Bound::Above, MONEY)),
@@ -251,6 +271,14 @@ pub(crate) static NUMBER_WORDS: &[(&str, f64)] = &[
     ("four", 4.0),
     ("cinco", 5.0),
     ("five", 5.0),
+    ("seis", 6.0),
+    ("six", 6.0),
+    ("siete", 7.0),
+    ("seven", 7.0),
+    ("ocho", 8.0),
+    ("eight", 8.0),
+    ("nueve", 9.0),
+    ("nine", 9.0),
     ("diez", 10.0),
     ("ten", 10.0),
     ("veinte", 20.0),
@@ -286,6 +314,13 @@ pub(crate) static CURRENCY_WORDS: &[&str] =
 pub(crate) static KILOMETRE_WORDS: &[&str] =
     &["km", "kms", "kilometros", "kilometro", "kilometers", "kilometer", "kilometres", "kilometre"];
 pub(crate) static MILE_WORDS: &[&str] = &["miles", "mile", "millas", "milla", "mi"];
+
+/// Words after a number that make it an age ("5 años", "3 years").
+pub(crate) static AGE_WORDS: &[&str] = &["ano", "anos", "anio", "anios", "year", "years", "yr", "yrs"];
+/// Words right after an age word that belong to it ("3 years old").
+pub(crate) static AGE_SUFFIXES: &[&str] = &["old", "antiguedad", "antiguo", "antigua", "viejo", "vieja"];
+/// Nouns after "de"/"of" that belong to an age ("de antigüedad", "de uso").
+pub(crate) static AGE_NOUNS: &[&str] = &["antiguedad", "uso", "edad", "vida", "age", "use"];
 
 /// Words near a number that make it a mileage ("kilometraje menor a 50 mil").
 pub(crate) static MILEAGE_WORDS: &[&str] = &["kilometraje", "mileage", "recorrido", "odometer", "odometro"];
@@ -416,7 +451,6 @@ pub(crate) static SORTS: &[(&str, SearchSort)] = &[
     ("price lowest first", SearchSort::PriceAsc),
     ("low to high", SearchSort::PriceAsc),
     ("price ascending", SearchSort::PriceAsc),
-    ("sort by price", SearchSort::PriceAsc),
     ("barato", SearchSort::PriceAsc),
     ("barata", SearchSort::PriceAsc),
     ("mas barato", SearchSort::PriceAsc),
@@ -424,6 +458,8 @@ pub(crate) static SORTS: &[(&str, SearchSort)] = &[
     ("mas baratos", SearchSort::PriceAsc),
     ("mas baratas", SearchSort::PriceAsc),
     ("mas economicos", SearchSort::PriceAsc),
+    ("mas economicas", SearchSort::PriceAsc),
+    ("mas economica", SearchSort::PriceAsc),
     ("economico", SearchSort::PriceAsc),
     ("economica", SearchSort::PriceAsc),
     ("mas economico", SearchSort::PriceAsc),
@@ -433,7 +469,6 @@ pub(crate) static SORTS: &[(&str, SearchSort)] = &[
     ("de menor a mayor precio", SearchSort::PriceAsc),
     ("menor a mayor precio", SearchSort::PriceAsc),
     ("precio de menor a mayor", SearchSort::PriceAsc),
-    ("ordenar por precio", SearchSort::PriceAsc),
     ("most expensive", SearchSort::PriceDesc),
     ("highest price", SearchSort::PriceDesc),
     ("price high to low", SearchSort::PriceDesc),
@@ -490,6 +525,75 @@ pub(crate) static SORTS: &[(&str, SearchSort)] = &[
     ("menos kilometros", SearchSort::MileageAsc),
 ];
 
+/// Which way a "sorted by" phrase is turned ("de mayor a menor").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SortDirection {
+    Ascending,
+    Descending,
+}
+
+/// Verbs of "sorted by <field>"; each is registered with every field of
+/// `SORT_FIELDS` as a "sorted by" phrase.
+pub(crate) static SORT_VERBS: &[&str] = &[
+    "sort by",
+    "sorted by",
+    "order by",
+    "ordered by",
+    "ordenar por",
+    "ordena por",
+    "ordename por",
+    "ordenalos por",
+    "ordenalas por",
+    "ordenado por",
+    "ordenados por",
+    "ordenada por",
+    "ordenadas por",
+    "en orden de",
+];
+
+/// The field a "sorted by" phrase names, in the direction people mean when
+/// they say no more: cheapest, newest, least driven first.
+pub(crate) static SORT_FIELDS: &[(&str, SearchSort)] = &[
+    ("price", SearchSort::PriceAsc),
+    ("precio", SearchSort::PriceAsc),
+    ("year", SearchSort::YearDesc),
+    ("model year", SearchSort::YearDesc),
+    ("ano", SearchSort::YearDesc),
+    ("modelo", SearchSort::YearDesc),
+    ("mileage", SearchSort::MileageAsc),
+    ("miles", SearchSort::MileageAsc),
+    ("kilometraje", SearchSort::MileageAsc),
+    ("kilometros", SearchSort::MileageAsc),
+    ("km", SearchSort::MileageAsc),
+    ("date", SearchSort::Newest),
+    ("fecha", SearchSort::Newest),
+];
+
+/// Direction words that turn a "sorted by" phrase; alone they say nothing.
+pub(crate) static SORT_DIRECTIONS: &[(&str, SortDirection)] = &[
+    ("de mayor a menor", SortDirection::Descending),
+    ("mayor a menor", SortDirection::Descending),
+    ("de menor a mayor", SortDirection::Ascending),
+    ("menor a mayor", SortDirection::Ascending),
+    ("descending", SortDirection::Descending),
+    ("descendente", SortDirection::Descending),
+    ("ascending", SortDirection::Ascending),
+    ("ascendente", SortDirection::Ascending),
+];
+
+/// A "sorted by" field turned by a direction word, or `None` when the
+/// search cannot sort that way (oldest first, most driven first).
+pub(crate) fn turn_sort(sort: SearchSort, direction: Option<SortDirection>) -> Option<SearchSort> {
+    match (sort, direction) {
+        (sort, None) => Some(sort),
+        (SearchSort::PriceAsc | SearchSort::PriceDesc, Some(SortDirection::Ascending)) => Some(SearchSort::PriceAsc),
+        (SearchSort::PriceAsc | SearchSort::PriceDesc, Some(SortDirection::Descending)) => Some(SearchSort::PriceDesc),
+        (SearchSort::YearDesc | SearchSort::Newest, Some(SortDirection::Descending)) => Some(sort),
+        (SearchSort::MileageAsc, Some(SortDirection::Ascending)) => Some(sort),
+        _ => None,
+    }
+}
+
 /// Colour names that are also ordinary words ("vino" = came, "rosa" = a name,
 /// "café" = coffee, "oro" = gold the metal): they count as a colour only
 /// right after "color"/"colour" or next to a car word (make, model, body).
@@ -522,6 +626,9 @@ pub(crate) static FIXED_KEYWORDS: &[(&str, &str)] = &[
     ("new mexico", "new mexico"),
     ("estado de mexico", "estado de mexico"),
     ("edomex", "estado de mexico"),
+    // "type" alone is a stop word; the trim is not.
+    ("type r", "type r"),
+    ("type-r", "type r"),
 ];
 
 /// Models whose name is also an ordinary English or Spanish word (or a
@@ -687,6 +794,47 @@ pub(crate) static TRIM_WORDS: &[&str] = &[
     "v8",
     "hibrido",
     "hybrid",
+    // Drivetrains and performance lines: never corrected into a model or a
+    // make ("xdrive" is one letter from "v-drive"), kept as keywords.
+    "xdrive",
+    "sdrive",
+    "quattro",
+    "4motion",
+    "4matic",
+    "awd",
+    "4wd",
+    "fwd",
+    "rwd",
+    "amg",
+    "gts",
+    "nismo",
+    "denali",
+    "rubicon",
+    "sahara",
+    "laredo",
+    "overland",
+    "trailhawk",
+    "trd",
+    "srt",
+    "hellcat",
+    "tremor",
+    "wildtrak",
+    "badlands",
+    "sline",
+    "msport",
+    "tdi",
+    "tfsi",
+    "ecoboost",
+    "hemi",
+    "vtec",
+    "slt",
+    "z71",
+    "ss",
+    "zl1",
+    "fr",
+    "xei",
+    "signature",
+    "competition",
 ];
 
 /// Makes whose name is an ordinary word: "seat" (3rd row seat), "ram"
@@ -905,6 +1053,8 @@ pub(crate) static STOP_WORDS: &[&str] = &[
     "listing",
     "listings",
     "sort",
+    "sorted",
+    "ordered",
     "by",
     "first",
     "order",
@@ -1059,8 +1209,14 @@ pub(crate) static STOP_WORDS: &[&str] = &[
     "nomas",
     "ordenar",
     "ordenado",
+    "ordenada",
+    "ordenados",
+    "ordenadas",
+    "ordena",
     "primero",
     "primeros",
+    "primera",
+    "primeras",
     "hola",
     "gracias",
     "tipo",

@@ -11,6 +11,7 @@
 //! Domain logic only: no transport types here.
 
 mod cache;
+mod clock;
 pub mod evaluation;
 mod lexicon;
 mod model;
@@ -20,6 +21,7 @@ mod tokens;
 mod typo;
 
 pub use cache::{InProcessInterpretCache, InterpretCache, NoInterpretCache};
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use model::{LanguageModel, LanguageModelConfig, LanguageModelError, parse_answer, system_prompt};
 pub use query::{Interpretation, InterpretationSource, MAX_QUERY_CHARS, QueryInterpreter, cache_key};
 pub use rules::Interpreter;

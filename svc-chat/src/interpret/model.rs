@@ -59,12 +59,10 @@ pub struct LanguageModel {
     client: OpenAIClient,
     model: String,
     timeout: Duration,
-    max_year: i32,
 }
 
 impl LanguageModel {
-    /// `max_year` is the latest model year accepted in an answer.
-    pub fn new(config: &LanguageModelConfig, max_year: i32) -> Result<Self, LanguageModelError> {
+    pub fn new(config: &LanguageModelConfig) -> Result<Self, LanguageModelError> {
         // The client's own timeout (whole seconds) is only a backstop for the
         // connection; the strict deadline is `tokio::time::timeout` below.
         let backstop_seconds = config.timeout.as_secs().saturating_add(1);
@@ -74,18 +72,25 @@ impl LanguageModel {
             .with_timeout(backstop_seconds)
             .build()
             .map_err(|error| LanguageModelError::Client(error.to_string()))?;
-        Ok(LanguageModel { client, model: config.model.clone(), timeout: config.timeout, max_year })
+        Ok(LanguageModel { client, model: config.model.clone(), timeout: config.timeout })
     }
 
-    /// Asks the model, within the timeout, and validates its answer.
-    pub async fn interpret(&self, text: &str, locale: Option<&str>) -> Result<SearchFilters, LanguageModelError> {
+    /// Asks the model, within the timeout, and validates its answer;
+    /// `max_year` is the latest model year accepted (next year, read from
+    /// the interpreter's clock per query so it moves at New Year).
+    pub async fn interpret(
+        &self,
+        text: &str,
+        locale: Option<&str>,
+        max_year: i32,
+    ) -> Result<SearchFilters, LanguageModelError> {
         let user_message = match locale {
             Some(locale) => format!("locale: {locale}\nquery: {text}"),
             None => format!("query: {text}"),
         };
         let request = ChatCompletionRequest::new(
             self.model.clone(),
-            vec![message(MessageRole::system, system_prompt(self.max_year)), message(MessageRole::user, user_message)],
+            vec![message(MessageRole::system, system_prompt(max_year)), message(MessageRole::user, user_message)],
         )
         .temperature(0.0)
         .max_tokens(400);
@@ -100,7 +105,7 @@ impl LanguageModel {
             .next()
             .and_then(|choice| choice.message.content)
             .ok_or(LanguageModelError::EmptyAnswer)?;
-        parse_answer(&content, self.max_year)
+        parse_answer(&content, max_year)
     }
 }
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 pub const MAX_QUERY_CHARS: usize = 500;
 
 /// Bumped whenever the rules or the merge change, so old cache entries die.
-const CACHE_KEY_VERSION: &str = "interpret:v1";
+const CACHE_KEY_VERSION: &str = "interpret:v2";
 
 /// Where an interpretation came from (for logs and metrics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +57,7 @@ impl QueryInterpreter {
         model: Option<LanguageModelConfig>,
         cache: Arc<dyn InterpretCache>,
     ) -> Result<Self, LanguageModelError> {
-        let model = model.map(|config| LanguageModel::new(&config, rules.max_year())).transpose()?;
+        let model = model.map(|config| LanguageModel::new(&config)).transpose()?;
         Ok(QueryInterpreter { rules, model, model_breaker: Breaker::new(MODEL_PAUSE_AFTER_TIMEOUT), cache })
     }
 
@@ -67,7 +67,9 @@ impl QueryInterpreter {
 
     pub async fn interpret(&self, text: &str, locale: Option<&str>) -> Interpretation {
         let text = truncate_chars(text, MAX_QUERY_CHARS);
-        let key = cache_key(text, locale);
+        // The rules read the current year (relative ages, the latest model
+        // year), so an answer is cached for the year it was computed in.
+        let key = cache_key(text, locale, self.rules.current_year());
         if let Some(cached) = self.cache.get(&key).await {
             match serde_json::from_str::<SearchFilters>(&cached) {
                 Ok(filters) => {
@@ -84,21 +86,23 @@ impl QueryInterpreter {
             Some(_) if wants_model && self.model_breaker.is_open() => {
                 Interpretation { filters: rules_filters, source: InterpretationSource::RulesAfterModelFailure }
             }
-            Some(model) if wants_model && !text.trim().is_empty() => match model.interpret(text, locale).await {
-                Ok(model_filters) => Interpretation {
-                    filters: rules_filters.fill_empty_from(model_filters),
-                    source: InterpretationSource::RulesAndModel,
-                },
-                Err(error) => {
-                    // Only a timeout pauses the model: refusals and garbage answer
-                    // fast, so asking again costs nothing.
-                    if matches!(error, LanguageModelError::Timeout(_)) {
-                        self.model_breaker.record_failure();
+            Some(model) if wants_model && !text.trim().is_empty() => {
+                match model.interpret(text, locale, self.rules.max_year()).await {
+                    Ok(model_filters) => Interpretation {
+                        filters: rules_filters.fill_empty_from(model_filters),
+                        source: InterpretationSource::RulesAndModel,
+                    },
+                    Err(error) => {
+                        // Only a timeout pauses the model: refusals and garbage answer
+                        // fast, so asking again costs nothing.
+                        if matches!(error, LanguageModelError::Timeout(_)) {
+                            self.model_breaker.record_failure();
+                        }
+                        tracing::warn!(error = %error, "language model failed, answering with the rules alone");
+                        Interpretation { filters: rules_filters, source: InterpretationSource::RulesAfterModelFailure }
                     }
-                    tracing::warn!(error = %error, "language model failed, answering with the rules alone");
-                    Interpretation { filters: rules_filters, source: InterpretationSource::RulesAfterModelFailure }
                 }
-            },
+            }
             _ => Interpretation { filters: rules_filters, source: InterpretationSource::Rules },
         };
         if interpretation.source != InterpretationSource::RulesAfterModelFailure {
@@ -111,12 +115,13 @@ impl QueryInterpreter {
     }
 }
 
-/// The cache key: version, folded locale, and the folded text with its
-/// whitespace collapsed, so "Toyota  ROJO" and "toyota rojo" share an entry.
-pub fn cache_key(text: &str, locale: Option<&str>) -> String {
+/// The cache key: version, current year, folded locale, and the folded text
+/// with its whitespace collapsed, so "Toyota  ROJO" and "toyota rojo" share
+/// an entry and "menos de 5 años" asked next year does not.
+pub fn cache_key(text: &str, locale: Option<&str>, current_year: i32) -> String {
     let locale = locale.map(fold).unwrap_or_default();
     let normalised = fold(truncate_chars(text, MAX_QUERY_CHARS)).split_whitespace().collect::<Vec<_>>().join(" ");
-    format!("{CACHE_KEY_VERSION}:{}:{normalised}", locale.trim())
+    format!("{CACHE_KEY_VERSION}:{current_year}:{}:{normalised}", locale.trim())
 }
 
 fn truncate_chars(text: &str, max_chars: usize) -> &str {
@@ -133,11 +138,16 @@ mod tests {
     #[test]
     fn cache_key_normalises_case_accents_and_spaces() {
         assert_eq!(
-            cache_key("  Toyota   ROJO automático ", Some("es")),
-            cache_key("toyota rojo automatico", Some("ES"))
+            cache_key("  Toyota   ROJO automático ", Some("es"), 2026),
+            cache_key("toyota rojo automatico", Some("ES"), 2026)
         );
-        assert_ne!(cache_key("toyota", Some("es")), cache_key("toyota", Some("en")));
-        assert_ne!(cache_key("toyota", None), cache_key("honda", None));
+        assert_ne!(cache_key("toyota", Some("es"), 2026), cache_key("toyota", Some("en"), 2026));
+        assert_ne!(cache_key("toyota", None, 2026), cache_key("honda", None, 2026));
+    }
+
+    #[test]
+    fn cache_key_changes_with_the_year() {
+        assert_ne!(cache_key("menos de 5 años", Some("es"), 2026), cache_key("menos de 5 años", Some("es"), 2027));
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The rule-based interpreter: deterministic, offline, English and Spanish.
 
-use super::lexicon::{self, AMBIGUOUS_MAKES, AMBIGUOUS_MODELS, BLOCKED_BY_NEIGHBOURS, Bound, Comparator, Hint};
+use super::clock::{Clock, FixedClock, SystemClock};
+use super::lexicon::{
+    self, AMBIGUOUS_MAKES, AMBIGUOUS_MODELS, BLOCKED_BY_NEIGHBOURS, Bound, Comparator, Hint, SortDirection,
+};
 use super::tokens::{Number, Token, TokenKind, Unit, tokenize};
 use super::typo::{allowed_edits, bounded_distance};
 use chrono::Datelike;
@@ -8,25 +11,43 @@ use nds_common::vehicle::{
     BodyType, CITIES, Condition, Fuel, MAKES, SearchFilters, SearchSort, Transmission, compact_key, fold,
 };
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// The earliest model year a bare number can mean.
 const FIRST_YEAR: i32 = 1950;
 const KILOMETRES_PER_MILE: f64 = 1.609_344;
 /// Longest accepted amount, in major units: beyond it a number is noise.
 const MAX_AMOUNT: f64 = 1e11;
+/// The oldest age in years read as one ("2018 años" is no age).
+const MAX_AGE: f64 = 100.0;
 
 /// What a phrase of the query can mean.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Meaning {
-    Make { make: &'static str, ambiguous: bool },
-    Model { make: &'static str, model: &'static str, ambiguous: bool },
+    Make {
+        make: &'static str,
+        ambiguous: bool,
+    },
+    Model {
+        make: &'static str,
+        model: &'static str,
+        ambiguous: bool,
+    },
     Body(BodyType),
     Fuel(Fuel),
     Transmission(Transmission),
     Condition(Condition),
-    Color { color: &'static str, weak: bool },
+    Color {
+        color: &'static str,
+        weak: bool,
+    },
     City(&'static str),
     Sort(SearchSort),
+    /// "sorted by price", "ordenar por año": the field, in its usual
+    /// direction, unless a direction word or an explicit sort says otherwise.
+    SortBy(SearchSort),
+    /// "de mayor a menor", "descending": turns a `SortBy`.
+    SortDirection(SortDirection),
     Comparator(Comparator),
     Keyword(&'static str),
     Stop,
@@ -83,6 +104,9 @@ enum Class {
     Year,
     Money,
     Mileage,
+    /// An age in years ("menos de 5 años", "3 years old"), counted back from
+    /// the current year.
+    Age,
     Plain,
 }
 
@@ -109,6 +133,11 @@ struct TypoTarget {
     meanings: [Meaning; 1],
 }
 
+/// The shortest word compared with the models of a make written in the same
+/// query ("nissan kiks"): one edit from four letters, like `allowed_edits`
+/// from five.
+const MIN_MODEL_TYPO_LEN: usize = 4;
+
 /// The rule-based interpreter. Build it once (it precompiles its tables,
 /// a few milliseconds) and share it: `interpret` takes `&self` and allocates
 /// only per query.
@@ -122,13 +151,18 @@ struct TypoTarget {
 ///    "nuevo leon" is a place before "nuevo" is NEW. A word of five letters
 ///    or more that matches nothing is compared with the makes, models and
 ///    cities at edit distance 1 (2 from eight letters), unless it is a stop
-///    word or a listed ordinary word ("audio" never becomes "audi"); an
-///    ambiguous best match is dropped.
+///    word, a listed ordinary word ("audio" never becomes "audi") or a trim
+///    or drivetrain word ("xdrive" never becomes "v-drive"); an ambiguous
+///    best match is dropped. A word still unplaced is then compared with
+///    every model of a make written in the query, ordinary-word models
+///    included, from four letters ("nissan kiks", "nissan fronteir").
 /// 3. Numbers are read with what follows them: `k`, `mil`, `thousand`,
 ///    `millones` multiply; `pesos`/`$` mark a price; `km` and `millas`/
 ///    `miles` a mileage (miles converted to km). A bare four-digit integer
 ///    from 1950 to next year is a model year; other numbers from 1000 up, or
 ///    with a multiplier, are prices; smaller bare numbers are keywords.
+///    A number followed by "años"/"years" (and "old", "de antigüedad", "de
+///    uso") is an age.
 /// 4. Two quantities joined by "and/to/y/a/al/hasta/-" are a range (the
 ///    first borrows the second's multiplier: "entre 200 y 300 mil"). A lone
 ///    quantity takes the comparator written before or after it. Years:
@@ -136,7 +170,10 @@ struct TypoTarget {
 ///    than 2010" → up to 2009, a single year → exactly that year. Prices:
 ///    "under/hasta/menos de X" → max X, "over/desde/más de X" → min X, a bare
 ///    amount is a budget (max), "around X" is ±10%. Mileage is a maximum;
-///    "0 km" means NEW.
+///    "0 km" means NEW. Ages count back from the current year of the clock:
+///    "less than N years" → from year − N + 1, "no more than N years" → from
+///    year − N, "more than N years old" → up to year − N − 1; a bare age says
+///    nothing.
 /// 5. Makes, models, body types, fuels, transmissions, conditions, colours,
 ///    cities and sorts apply, with these guards against ordinary words:
 ///    a model implies its make; models that are ordinary words ("golf",
@@ -146,7 +183,9 @@ struct TypoTarget {
 ///    "16gb ram"); attribute words are blocked by theirs ("electric windows",
 ///    "clima automático", "like new"); weak colour words ("vino", "rosa",
 ///    "café", and "red" when the locale is Spanish, where it means network)
-///    need "color" before them or a car word beside them.
+///    need "color" before them or a car word beside them. The first explicit
+///    sort wins ("cheapest", "high to low"); "sorted by price" / "ordenar
+///    por año" apply only without one, turned by "de mayor a menor".
 /// 6. Every other token that is not a stop word becomes a keyword.
 pub struct Interpreter {
     phrases: HashMap<String, Vec<Meaning>>,
@@ -158,7 +197,9 @@ pub struct Interpreter {
     ambiguous_makes: HashMap<&'static str, (&'static [&'static str], &'static [&'static str])>,
     blocked: HashMap<&'static str, (&'static [&'static str], &'static [&'static str])>,
     trim_words: HashSet<&'static str>,
-    max_year: i32,
+    /// Per make, its models as typo targets (ordinary-word models included).
+    models_of_make: HashMap<&'static str, Vec<TypoTarget>>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Default for Interpreter {
@@ -168,16 +209,23 @@ impl Default for Interpreter {
 }
 
 impl Interpreter {
-    /// Builds the tables; the latest accepted model year is next year.
+    /// Builds the tables on the real clock; the latest accepted model year is
+    /// next year.
     pub fn new() -> Self {
-        Self::with_current_year(chrono::Utc::now().year())
+        Self::with_clock(Arc::new(SystemClock))
     }
 
     /// Builds the tables for a fixed current year (tests and replays).
     pub fn with_current_year(current_year: i32) -> Self {
+        Self::with_clock(Arc::new(FixedClock::in_year(current_year)))
+    }
+
+    /// Builds the tables; every query reads the current year from `clock`.
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
         let mut builder = TableBuilder::default();
         let ambiguous_models: HashSet<&str> = AMBIGUOUS_MODELS.iter().copied().collect();
         let ambiguous_make_names: HashSet<&str> = AMBIGUOUS_MAKES.iter().map(|(name, _, _)| *name).collect();
+        let mut models_of_make: HashMap<&'static str, Vec<TypoTarget>> = HashMap::new();
 
         for make_info in MAKES {
             let make_meaning =
@@ -195,6 +243,13 @@ impl Interpreter {
                 // Written after its make, no model is ambiguous ("ford escape").
                 let with_make = Meaning::Model { make: make_info.name, model: model_info.name, ambiguous: false };
                 for name in std::iter::once(&model_info.name).chain(model_info.aliases) {
+                    let key = compact_key(name);
+                    if key.len() >= MIN_MODEL_TYPO_LEN && key.bytes().any(|byte| byte.is_ascii_lowercase()) {
+                        models_of_make
+                            .entry(make_info.name)
+                            .or_default()
+                            .push(TypoTarget { key: key.into_bytes(), meanings: [with_make] });
+                    }
                     if name.chars().all(|character| character.is_ascii_digit()) {
                         // "2008", "1500", "500": only right after the make, so
                         // they never eat a year or a price.
@@ -239,6 +294,14 @@ impl Interpreter {
         for (phrase, sort) in lexicon::SORTS {
             builder.add(phrase, Meaning::Sort(*sort));
         }
+        for verb in lexicon::SORT_VERBS {
+            for (field, sort) in lexicon::SORT_FIELDS {
+                builder.add(&format!("{verb} {field}"), Meaning::SortBy(*sort));
+            }
+        }
+        for (phrase, direction) in lexicon::SORT_DIRECTIONS {
+            builder.add(phrase, Meaning::SortDirection(*direction));
+        }
         for (phrase, comparator) in lexicon::COMPARATORS {
             builder.add(phrase, Meaning::Comparator(*comparator));
         }
@@ -275,13 +338,19 @@ impl Interpreter {
             ambiguous_makes: AMBIGUOUS_MAKES.iter().map(|(name, before, after)| (*name, (*before, *after))).collect(),
             blocked: BLOCKED_BY_NEIGHBOURS.iter().map(|(name, before, after)| (*name, (*before, *after))).collect(),
             trim_words: lexicon::TRIM_WORDS.iter().copied().collect(),
-            max_year: current_year + 1,
+            models_of_make,
+            clock,
         }
+    }
+
+    /// The current year of the clock.
+    pub fn current_year(&self) -> i32 {
+        self.clock.today().year()
     }
 
     /// The latest model year a bare number may mean (next year).
     pub fn max_year(&self) -> i32 {
-        self.max_year
+        self.current_year() + 1
     }
 
     /// Interprets one query. `locale` ("es", "es-MX", "en") only breaks ties
@@ -289,7 +358,8 @@ impl Interpreter {
     pub fn interpret(&self, text: &str, locale: Option<&str>) -> SearchFilters {
         let spanish = locale.is_some_and(|locale| fold(locale).starts_with("es"));
         let tokens = tokenize(text);
-        let spans = self.match_phrases(&tokens);
+        let mut spans = self.match_phrases(&tokens);
+        self.match_models_of_written_makes(&tokens, &mut spans);
         let mut span_at: Vec<Option<usize>> = vec![None; tokens.len()];
         for (index, span) in spans.iter().enumerate() {
             for slot in &mut span_at[span.start..span.end()] {
@@ -303,6 +373,7 @@ impl Interpreter {
             token_used: vec![false; tokens.len()],
             span_used: vec![false; spans.len()],
             filters: SearchFilters::default(),
+            current_year: self.current_year(),
         };
         let quantities = self.read_quantities(&mut state);
         self.apply_quantities(&mut state, &quantities);
@@ -333,6 +404,7 @@ impl Interpreter {
                     key.push(' ');
                 }
                 key.push_str(&token.key);
+                count_work(1);
                 if let Some(meanings) = self.phrases.get(key.as_str()) {
                     best = Some((length, key.len(), meanings.as_slice()));
                 }
@@ -353,6 +425,58 @@ impl Interpreter {
             index += 1;
         }
         spans
+    }
+
+    /// Words no table placed, compared with the models of the makes written in
+    /// the query: with its make beside it a model is certainly meant, so
+    /// ordinary-word models ("frontier", "tracker") and four-letter words
+    /// ("kiks") may be corrected too. Trim words never are.
+    fn match_models_of_written_makes<'a>(&'a self, tokens: &[Token], spans: &mut Vec<Span<'a>>) {
+        let mut makes: Vec<&'static str> = Vec::new();
+        for span in spans.iter() {
+            for meaning in span.meanings {
+                if let Meaning::Make { make, ambiguous: false } | Meaning::Model { make, ambiguous: false, .. } =
+                    meaning
+                    && !makes.contains(make)
+                {
+                    makes.push(*make);
+                }
+            }
+        }
+        if makes.is_empty() {
+            return;
+        }
+        let mut covered = vec![false; tokens.len()];
+        for span in spans.iter() {
+            for slot in &mut covered[span.start..span.end()] {
+                *slot = true;
+            }
+        }
+        let mut added = false;
+        for (index, token) in tokens.iter().enumerate() {
+            if covered[index] || token.kind != TokenKind::Word || !self.may_be_corrected(&token.key) {
+                continue;
+            }
+            let limit = allowed_edits(token.key.len()).max(1);
+            let targets = makes.iter().filter_map(|make| self.models_of_make.get(make)).flatten();
+            if let Some(meanings) = unique_nearest(token.key.as_bytes(), limit, targets) {
+                spans.push(Span { start: index, len: 1, key: token.key.clone(), meanings });
+                added = true;
+            }
+        }
+        if added {
+            spans.sort_by_key(|span| span.start);
+        }
+    }
+
+    /// Not a word the tables keep as it is: a stop word, a listed ordinary
+    /// word, a trim or drivetrain word ("xdrive", "quattro", "gli").
+    fn may_be_corrected(&self, key: &str) -> bool {
+        key.len() >= MIN_MODEL_TYPO_LEN
+            && key.bytes().all(|byte| byte.is_ascii_alphanumeric())
+            && key.bytes().any(|byte| byte.is_ascii_lowercase())
+            && !self.not_typos.contains(key)
+            && !self.trim_words.contains(key)
     }
 
     /// "camionetas" → "camioneta", "sedanes" → "sedan": attribute words only.
@@ -376,32 +500,10 @@ impl Interpreter {
     /// The single make, model or city within the allowed edit distance.
     fn typo_of(&self, key: &str) -> Option<&[Meaning]> {
         let limit = allowed_edits(key.len());
-        if limit == 0 || !key.bytes().all(|byte| byte.is_ascii_lowercase()) || self.not_typos.contains(key) {
+        if limit == 0 || !key.bytes().all(|byte| byte.is_ascii_lowercase()) || !self.may_be_corrected(key) {
             return None;
         }
-        let mut best: Option<(usize, &TypoTarget)> = None;
-        let mut tied = false;
-        for target in &self.typo_targets {
-            let Some(distance) = bounded_distance(key.as_bytes(), &target.key, limit) else {
-                continue;
-            };
-            match best {
-                Some((best_distance, best_target)) if distance == best_distance => {
-                    if best_target.meanings != target.meanings {
-                        tied = true;
-                    }
-                }
-                Some((best_distance, _)) if distance > best_distance => {}
-                _ => {
-                    best = Some((distance, target));
-                    tied = false;
-                }
-            }
-        }
-        match best {
-            Some((_, target)) if !tied => Some(&target.meanings),
-            _ => None,
-        }
+        unique_nearest(key.as_bytes(), limit, &self.typo_targets)
     }
 
     fn multiplier(&self, token: &Token) -> Option<f64> {
@@ -421,10 +523,12 @@ impl Interpreter {
             let token = &tokens[index];
             let next_is_multiplier =
                 tokens.get(index + 1).is_some_and(|next| state.is_free(index + 1) && self.multiplier(next).is_some());
+            let next_is_age = age_words_end(state, index + 1).is_some();
             let (written, number) = match token.number() {
                 Some(number) => (number.value, Some(number)),
                 None => match self.number_words.get(token.key.as_str()) {
-                    Some(value) if next_is_multiplier => (*value, None),
+                    // "cinco años", "a year old": spelled-out ages.
+                    Some(value) if next_is_multiplier || next_is_age => (*value, None),
                     _ => {
                         index += 1;
                         continue;
@@ -436,6 +540,13 @@ impl Interpreter {
             let mut unit = number.and_then(|number| number.unit);
             let dollar = number.is_some_and(|number| number.dollar);
             let mut end = index + 1;
+            if number.is_none_or(|number| number.is_bare_integer() && number.value <= MAX_AGE)
+                && let Some(age_end) = age_words_end(state, end)
+            {
+                quantities.push(Quantity { written, scale: 1.0, class: Class::Age, start: index, end: age_end });
+                index = age_end;
+                continue;
+            }
             while end < tokens.len() && state.is_free(end) {
                 let Some(multiplier) = self.multiplier(&tokens[end]) else {
                     break;
@@ -515,7 +626,7 @@ impl Interpreter {
         if let Some(number) = number
             && number.is_bare_integer()
             && number.plain_digits == 4
-            && self.is_year(written)
+            && state.is_year(written)
         {
             return Class::Year;
         }
@@ -523,10 +634,6 @@ impl Interpreter {
             return if mileage_context { Class::Mileage } else { Class::Money };
         }
         Class::Plain
-    }
-
-    fn is_year(&self, value: f64) -> bool {
-        value.fract() == 0.0 && value >= f64::from(FIRST_YEAR) && value <= f64::from(self.max_year)
     }
 
     /// Step 4: ranges first, then lone quantities with their comparators.
@@ -560,6 +667,12 @@ impl Interpreter {
                     state.filters.price_max = to_minor_units(high);
                 }
                 Class::Mileage => state.filters.mileage_max = to_kilometres(high),
+                Class::Age => {
+                    // "de 2 a 4 años": the older end bounds the year from below.
+                    let current_year = state.current_year;
+                    state.filters.year_min = whole_years(high).map(|age| current_year - age);
+                    state.filters.year_max = whole_years(low).map(|age| current_year - age);
+                }
                 Class::Plain => {}
             }
         }
@@ -586,6 +699,9 @@ impl Interpreter {
         }
         match (first.class, second.class) {
             (Class::Year, Class::Year) => Some((first.written, second.written, Class::Year)),
+            (Class::Plain | Class::Age, Class::Age) if whole_years(first.written).is_some() => {
+                Some((first.written, second.written, Class::Age))
+            }
             (Class::Money, Class::Money) | (Class::Mileage, Class::Mileage) => {
                 Some((first.value(), second.value(), first.class))
             }
@@ -611,7 +727,7 @@ impl Interpreter {
         let postfix = state.postfix_comparator(quantity.end);
         let comparator = prefix.or(postfix).map(|(comparator, _)| comparator);
         let class = match (quantity.class, comparator.and_then(|comparator| comparator.hint)) {
-            (Class::Money | Class::Plain, Some(Hint::Year)) if self.is_year(quantity.written) => Class::Year,
+            (Class::Money | Class::Plain, Some(Hint::Year)) if state.is_year(quantity.written) => Class::Year,
             (Class::Year, Some(Hint::Money)) => Class::Money,
             (Class::Plain, Some(Hint::Money)) if quantity.written >= 1000.0 || quantity.scale > 1.0 => Class::Money,
             (class, _) => class,
@@ -619,6 +735,54 @@ impl Interpreter {
         if class == Class::Plain {
             return;
         }
+        if class == Class::Age {
+            if !self.apply_age(state, quantity, comparator) {
+                return;
+            }
+        } else {
+            self.apply_amount(state, quantity, class, comparator);
+        }
+        state.use_tokens(quantity.start, quantity.end);
+        for (_, span) in [prefix, postfix].into_iter().flatten() {
+            state.use_span_or_symbol(span);
+        }
+    }
+
+    /// An age bounds the model year from the current year: "less than 5
+    /// years" is model year > year − 5. A comparator worded about the car
+    /// ("older than", "or newer") speaks in years, so it turns around for
+    /// an age. A bare age, or one beside a money word, says nothing (false).
+    fn apply_age(&self, state: &mut State<'_, '_>, quantity: Quantity, comparator: Option<Comparator>) -> bool {
+        let (Some(age), Some(comparator)) = (whole_years(quantity.written), comparator) else {
+            return false;
+        };
+        let bound = match comparator.hint {
+            Some(Hint::Money) => return false,
+            Some(Hint::Year) => comparator.bound.reversed(),
+            None => comparator.bound,
+        };
+        let year = state.current_year - age;
+        let filters = &mut state.filters;
+        match bound {
+            Bound::Below => filters.year_min = Some(year + 1),
+            Bound::AtMost => filters.year_min = Some(year),
+            Bound::Above => filters.year_max = Some(year - 1),
+            Bound::AtLeast => filters.year_max = Some(year),
+            Bound::Around => {
+                filters.year_min = Some(year - 1);
+                filters.year_max = Some(year + 1);
+            }
+        }
+        true
+    }
+
+    fn apply_amount(
+        &self,
+        state: &mut State<'_, '_>,
+        quantity: Quantity,
+        class: Class,
+        comparator: Option<Comparator>,
+    ) {
         let value = quantity.value();
         let bound = comparator.map(|comparator| comparator.bound);
         let filters = &mut state.filters;
@@ -654,11 +818,7 @@ impl Interpreter {
                 _ if value == 0.0 => push_unique(&mut filters.conditions, Condition::New),
                 _ => filters.mileage_max = to_kilometres(value),
             },
-            Class::Plain => {}
-        }
-        state.use_tokens(quantity.start, quantity.end);
-        for (_, span) in [prefix, postfix].into_iter().flatten() {
-            state.use_span_or_symbol(span);
+            Class::Age | Class::Plain => {}
         }
     }
 
@@ -683,6 +843,8 @@ impl Interpreter {
                 }
             }
         }
+        let mut sort_by: Option<SearchSort> = None;
+        let mut direction: Option<SortDirection> = None;
         for (index, span) in spans.iter().enumerate() {
             if state.span_used[index] {
                 continue;
@@ -714,6 +876,12 @@ impl Interpreter {
                         filters.sort = Some(sort);
                     }
                 }
+                Some(Meaning::SortBy(sort)) => {
+                    sort_by.get_or_insert(sort);
+                }
+                Some(Meaning::SortDirection(turn)) => {
+                    direction.get_or_insert(turn);
+                }
                 Some(Meaning::Keyword(keyword)) => push_unique(&mut filters.keywords, keyword.to_owned()),
                 // An unattached comparator ("under", "desde") says nothing.
                 Some(Meaning::Comparator(_) | Meaning::Stop) => {}
@@ -721,6 +889,9 @@ impl Interpreter {
             }
             state.span_used[index] = true;
             state.use_tokens(span.start, span.end());
+        }
+        if state.filters.sort.is_none() {
+            state.filters.sort = sort_by.and_then(|sort| lexicon::turn_sort(sort, direction));
         }
     }
 
@@ -780,7 +951,7 @@ impl Interpreter {
         neighbours.into_iter().flatten().any(|token| {
             self.trim_words.contains(token.key.as_str())
                 || token.number().is_some_and(|number| {
-                    number.is_bare_integer() && number.plain_digits == 4 && self.is_year(number.value)
+                    number.is_bare_integer() && number.plain_digits == 4 && state.is_year(number.value)
                 })
         })
     }
@@ -823,9 +994,16 @@ struct State<'a, 's> {
     token_used: Vec<bool>,
     span_used: Vec<bool>,
     filters: SearchFilters,
+    /// Read once per query from the interpreter's clock.
+    current_year: i32,
 }
 
 impl State<'_, '_> {
+    /// A model year: from 1950 to next year.
+    fn is_year(&self, value: f64) -> bool {
+        value.fract() == 0.0 && value >= f64::from(FIRST_YEAR) && value <= f64::from(self.current_year + 1)
+    }
+
     /// Not yet used and not inside a meaningful phrase (stop words are free:
     /// "mil", "k", "pesos", "km" are stop words when alone).
     fn is_free(&self, index: usize) -> bool {
@@ -867,6 +1045,7 @@ impl State<'_, '_> {
     fn prefix_comparator(&self, start: usize) -> Option<(Comparator, Location)> {
         let mut index = start;
         while index > 0 {
+            count_work(1);
             let previous = index - 1;
             if self.token_used[previous] {
                 return None;
@@ -975,6 +1154,55 @@ impl TableBuilder {
     }
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Phrase look-ups, edit-distance comparisons and comparator steps of this
+    /// thread's interpretations: tests bound the cost of a query by counting
+    /// its work, never by timing it.
+    pub(crate) static WORK: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+#[inline]
+fn count_work(units: u64) {
+    #[cfg(test)]
+    WORK.with(|work| work.set(work.get() + units));
+    #[cfg(not(test))]
+    let _ = units;
+}
+
+/// The meaning of the nearest target within `limit` edits, unless two
+/// different meanings are equally near.
+fn unique_nearest<'a>(
+    key: &[u8],
+    limit: usize,
+    targets: impl IntoIterator<Item = &'a TypoTarget>,
+) -> Option<&'a [Meaning]> {
+    let mut best: Option<(usize, &TypoTarget)> = None;
+    let mut tied = false;
+    for target in targets {
+        count_work(1);
+        let Some(distance) = bounded_distance(key, &target.key, limit) else {
+            continue;
+        };
+        match best {
+            Some((best_distance, best_target)) if distance == best_distance => {
+                if best_target.meanings != target.meanings {
+                    tied = true;
+                }
+            }
+            Some((best_distance, _)) if distance > best_distance => {}
+            _ => {
+                best = Some((distance, target));
+                tied = false;
+            }
+        }
+    }
+    match best {
+        Some((_, target)) if !tied => Some(&target.meanings),
+        _ => None,
+    }
+}
+
 fn push_unique<T: PartialEq>(list: &mut Vec<T>, value: T) {
     if !list.contains(&value) {
         list.push(value);
@@ -985,8 +1213,33 @@ fn to_minor_units(amount: f64) -> Option<i64> {
     (amount > 0.0 && amount < MAX_AMOUNT).then(|| (amount * 100.0).round() as i64)
 }
 
+/// A whole number of years from one up ("medio año" is no bound).
+fn whole_years(age: f64) -> Option<i32> {
+    ((1.0..=MAX_AGE).contains(&age) && age.fract() == 0.0).then_some(age as i32)
+}
+
 fn to_kilometres(distance: f64) -> Option<i64> {
     (distance > 0.0 && distance < MAX_AMOUNT).then(|| distance.round() as i64)
+}
+
+/// The end of "años" / "years" at `start`, with what may follow it ("old",
+/// "de antigüedad", "de uso"), when those words are free.
+fn age_words_end(state: &State<'_, '_>, start: usize) -> Option<usize> {
+    let tokens = state.tokens;
+    let is_free_word = |index: usize, words: &[&str]| {
+        tokens.get(index).is_some_and(|token| state.is_free(index) && words.contains(&token.key.as_str()))
+    };
+    if !is_free_word(start, lexicon::AGE_WORDS) {
+        return None;
+    }
+    let end = start + 1;
+    if is_free_word(end, lexicon::AGE_SUFFIXES) {
+        return Some(end + 1);
+    }
+    if is_free_word(end, &["de", "of"]) && is_free_word(end + 1, lexicon::AGE_NOUNS) {
+        return Some(end + 2);
+    }
+    Some(end)
 }
 
 /// "16gb", "8 gb" handled by the blockers; this is the glued form.

@@ -1,8 +1,11 @@
 //! Unit tests of the rule families of the interpreter.
 
-use super::Interpreter;
+use super::rules::WORK;
+use super::tokens::MAX_TOKENS;
+use super::{FixedClock, Interpreter};
+use chrono::NaiveDate;
 use nds_common::vehicle::{BodyType, Condition, Fuel, SearchFilters, SearchSort, Transmission};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 static RULES: LazyLock<Interpreter> = LazyLock::new(|| Interpreter::with_current_year(2026));
 
@@ -166,13 +169,119 @@ fn leftover_words_become_keywords_without_stop_words() {
     assert_eq!(read("I want a car please"), SearchFilters::default());
 }
 
+/// The work (phrase look-ups, edit-distance comparisons, comparator steps)
+/// one interpretation of `text` costs on this thread.
+fn work_of(text: &str) -> u64 {
+    WORK.with(|work| work.set(0));
+    read_es(text);
+    WORK.with(std::cell::Cell::get)
+}
+
 #[test]
-fn interpretation_is_fast_enough_to_matter() {
-    // Not a benchmark (see tests/src/bench/interpret.rs): only a guard
-    // against an accidental quadratic blow-up on a long query.
-    let long = "toyota corolla rojo automatico 2018 menos de 300 mil en cdmx ".repeat(40);
-    let started = std::time::Instant::now();
-    let filters = read_es(&long);
-    assert!(started.elapsed() < std::time::Duration::from_millis(200));
-    assert_eq!(filters.makes, strings(&["toyota"]));
+fn a_long_query_costs_no_more_than_its_first_tokens() {
+    // A guard against an accidental blow-up on a long query, counted in work
+    // rather than timed (timings are for the benchmark in
+    // tests/src/bench/interpret.rs): past `MAX_TOKENS` nothing is read, and
+    // what is read costs in proportion to its length (with slack for phrases
+    // that run across sentences), not its square.
+    let sentence = "toyota corolla rojo automatico 2018 menos de 300 mil en cdmx ";
+    let long = sentence.repeat(40);
+    let first_tokens = long.split_whitespace().take(MAX_TOKENS).collect::<Vec<_>>().join(" ");
+    assert_eq!(work_of(&long), work_of(&first_tokens));
+    let per_sentence = work_of(sentence);
+    let sentences_read = MAX_TOKENS.div_ceil(sentence.split_whitespace().count()) as u64;
+    assert!(per_sentence > 0);
+    assert!(
+        work_of(&long) <= 2 * per_sentence * sentences_read,
+        "{} units of work for a long query, {per_sentence} for one sentence",
+        work_of(&long)
+    );
+    assert_eq!(read_es(&long).makes, strings(&["toyota"]));
+}
+
+#[test]
+fn typos_in_model_names_are_corrected_with_their_make_written() {
+    // Ordinary-word models are corrected when their make is in the query...
+    assert_eq!(read("nissan fronteir").models, strings(&["frontier"]));
+    assert_eq!(read_es("chevrolet trakcer").models, strings(&["tracker"]));
+    assert_eq!(read("honda pilto").models, strings(&["pilot"]));
+    // ...and four-letter words get one edit there, as makes do from five.
+    assert_eq!(read_es("nisan kiks").models, strings(&["kicks"]));
+    assert_eq!(read("honda civc").models, strings(&["civic"]));
+    // Without the make, an ordinary-word model is not guessed.
+    let alone = read("fronteir");
+    assert!(alone.models.is_empty());
+    assert_eq!(alone.keywords, strings(&["fronteir"]));
+}
+
+#[test]
+fn trim_and_drivetrain_words_never_become_another_model_or_make() {
+    for (query, trim) in [
+        ("bmw x5 xdrive", "xdrive"),
+        ("bmw serie 3 sdrive", "sdrive"),
+        ("audi a4 quattro", "quattro"),
+        ("jetta gli", "gli"),
+        ("vw golf gti", "gti"),
+        ("mercedes gle amg", "amg"),
+        ("tiguan 4motion", "4motion"),
+        ("mercedes glc 4matic", "4matic"),
+        ("nissan sentra nismo", "nismo"),
+        ("gmc sierra denali", "denali"),
+        ("jeep wrangler rubicon", "rubicon"),
+        ("honda civic type r", "type r"),
+    ] {
+        let filters = read(query);
+        assert_eq!(filters.makes.len(), 1, "{query}: {filters:?}");
+        assert!(filters.models.len() <= 1, "{query}: {filters:?}");
+        assert_eq!(filters.keywords, strings(&[trim]), "{query}: {filters:?}");
+    }
+    // Alone, too.
+    assert_eq!(read("xdrive"), SearchFilters { keywords: strings(&["xdrive"]), ..SearchFilters::default() });
+}
+
+#[test]
+fn relative_ages_count_back_from_the_clock() {
+    // The shared interpreter's clock says 2026.
+    assert_eq!(read_es("de menos de 5 años").year_min, Some(2022));
+    assert_eq!(read_es("menos de 5 años").year_min, Some(2022));
+    assert_eq!(read("less than 3 years old").year_min, Some(2024));
+    assert_eq!(read_es("no más de 2 años").year_min, Some(2024));
+    assert_eq!(read_es("no más de dos años de antigüedad").year_min, Some(2024));
+    assert_eq!(read("no older than 5 years").year_min, Some(2021));
+    assert_eq!(read("4 years old or less").year_min, Some(2022));
+    assert_eq!(read_es("con más de 10 años").year_max, Some(2015));
+    let range = read_es("de 2 a 4 años de uso");
+    assert_eq!((range.year_min, range.year_max), (Some(2022), Some(2024)));
+    // A bare age bounds nothing, and its words stay keywords.
+    let bare = read_es("5 años");
+    assert_eq!(bare.year_min, None);
+    assert_eq!(bare.keywords, strings(&["5"]));
+}
+
+#[test]
+fn relative_ages_follow_the_injected_clock() {
+    // Another clock, another year: nothing reads the real date.
+    let later = Interpreter::with_clock(Arc::new(FixedClock(NaiveDate::from_ymd_opt(2031, 1, 2).unwrap())));
+    assert_eq!(later.interpret("menos de 5 años", Some("es")).year_min, Some(2027));
+    assert_eq!(later.max_year(), 2032);
+}
+
+#[test]
+fn sort_phrases_in_both_languages() {
+    assert_eq!(read_es("ordenadas por precio").sort, Some(SearchSort::PriceAsc));
+    assert_eq!(read_es("más baratos primero").sort, Some(SearchSort::PriceAsc));
+    assert_eq!(read("sorted by price").sort, Some(SearchSort::PriceAsc));
+    assert_eq!(read("cheapest first").sort, Some(SearchSort::PriceAsc));
+    assert_eq!(read("newest first").sort, Some(SearchSort::YearDesc));
+    assert_eq!(read_es("los más nuevos").sort, Some(SearchSort::YearDesc));
+    assert_eq!(read_es("menor kilometraje").sort, Some(SearchSort::MileageAsc));
+    assert_eq!(read("sorted by mileage").sort, Some(SearchSort::MileageAsc));
+    assert_eq!(read_es("ordenar por año").sort, Some(SearchSort::YearDesc));
+    // A direction turns "sorted by"; an explicit sort beats it.
+    assert_eq!(read_es("ordenados por precio de mayor a menor").sort, Some(SearchSort::PriceDesc));
+    assert_eq!(read("sorted by price high to low").sort, Some(SearchSort::PriceDesc));
+    // A sort the search cannot do is no sort: oldest first.
+    assert_eq!(read_es("ordenados por año de menor a mayor").sort, None);
+    // The sort words never leak into keywords.
+    assert!(read_es("sedanes ordenados por precio").keywords.is_empty());
 }
