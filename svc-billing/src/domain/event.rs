@@ -48,6 +48,13 @@ impl StripeEvent {
         self.object.get("metadata").and_then(|metadata| metadata.get(key)).and_then(Value::as_str)
     }
 
+    /// The subscription an invoice belongs to: `parent.subscription_details.subscription`
+    /// in Stripe's current API, top-level `subscription` in older ones.
+    pub fn invoice_subscription(&self) -> Option<&str> {
+        let parent = self.object.pointer("/parent/subscription_details/subscription").and_then(Value::as_str);
+        parent.or_else(|| self.object_str("subscription")).filter(|id| !id.is_empty())
+    }
+
     pub fn kind(&self) -> EventKind {
         EventKind::of(&self.event_type)
     }
@@ -113,6 +120,17 @@ mod tests {
             StripeEvent::parse(br#"{"id":"e","type":"x","data":{"object":{}}}"#),
             Err(EventParseError::MissingField("created"))
         );
+    }
+
+    #[test]
+    fn invoices_name_their_subscription_in_either_api_shape() {
+        let current = br#"{"id":"e","type":"invoice.paid","created":1,"data":{"object":{"id":"in_1","subscription":null,"parent":{"subscription_details":{"subscription":"sub_new"}}}}}"#;
+        assert_eq!(StripeEvent::parse(current).unwrap().invoice_subscription(), Some("sub_new"));
+        let older =
+            br#"{"id":"e","type":"invoice.paid","created":1,"data":{"object":{"id":"in_1","subscription":"sub_old"}}}"#;
+        assert_eq!(StripeEvent::parse(older).unwrap().invoice_subscription(), Some("sub_old"));
+        let one_off = br#"{"id":"e","type":"invoice.paid","created":1,"data":{"object":{"id":"in_1"}}}"#;
+        assert_eq!(StripeEvent::parse(one_off).unwrap().invoice_subscription(), None);
     }
 
     #[test]

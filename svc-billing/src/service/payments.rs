@@ -111,12 +111,7 @@ impl Billing {
         }
         let agency_key = agency_id.to_string();
         let account = store::accounts::ensure(&self.database, &agency_key, &agency.group_id.to_string()).await?;
-        let state = SubscriptionState::parse(&account.subscription_status);
-        if account.subscription_id.is_some()
-            && matches!(state, SubscriptionState::Active | SubscriptionState::PastDue | SubscriptionState::None)
-        {
-            return Err(BillingError::Conflict("the agency already has a subscription".into()));
-        }
+        let claim = self.claim_subscription(&agency_key).await?;
         let customer_id = match account.stripe_customer_id.clone() {
             Some(customer_id) => customer_id,
             None => {
@@ -126,19 +121,11 @@ impl Billing {
             }
         };
         let price_id = self.listing_price_id().await?;
-        // A re-subscription after a cancellation gets a new key; a retry of the same one does not.
-        let previous = account.subscription_id.clone().unwrap_or_else(|| "first".into());
-        let (subscription_id, status) = self
-            .stripe
-            .create_subscription(&customer_id, &price_id, &format!("subscription-{agency_key}-{previous}"))
-            .await?;
-        store::accounts::set_subscription(
-            &self.database,
-            &agency_key,
-            &subscription_id,
-            SubscriptionState::from_stripe(&status),
-        )
-        .await?;
+        // Every call holding this claim sends the same key, so Stripe creates one subscription.
+        let (subscription_id, status) = self.stripe.create_subscription(&customer_id, &price_id, &claim).await?;
+        // Stripe's `incomplete` (payment pending) shows as none until an event says more.
+        let state = SubscriptionState::from_stripe(&status).unwrap_or(SubscriptionState::None);
+        store::accounts::start_subscription(&self.database, &agency_key, &claim, &subscription_id, state).await?;
         Ok(CheckoutView {
             client_secret: String::new(),
             payment_intent_id: String::new(),
@@ -148,6 +135,29 @@ impl Billing {
             status,
             reference_id: subscription_id,
         })
+    }
+
+    /// The idempotency key under which the agency's next subscription is created:
+    /// decided under a row lock, so concurrent calls share one key (and Stripe one
+    /// subscription); a call after a failed attempt reuses that attempt's key.
+    /// CONFLICT while the current subscription is live.
+    async fn claim_subscription(&self, agency_key: &str) -> Result<String, BillingError> {
+        let transaction = self.database.begin().await?;
+        let account = store::accounts::lock(&transaction, agency_key).await?;
+        let state = SubscriptionState::parse(&account.subscription_status);
+        if account.subscription_id.is_some() && !state.is_terminal() {
+            return Err(BillingError::Conflict("the agency already has a subscription".into()));
+        }
+        let claim = match account.subscription_claim {
+            Some(claim) => claim,
+            None => {
+                let claim = format!("subscription-{agency_key}-{}", Uuid::now_v7());
+                store::accounts::set_subscription_claim(&transaction, agency_key, &claim).await?;
+                claim
+            }
+        };
+        transaction.commit().await?;
+        Ok(claim)
     }
 
     /// The platform's meter and usage price, created once and remembered.

@@ -2,7 +2,7 @@
 //! buyers' deposits.
 
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use super::entities::agency_account::{ActiveModel, Column, Entity, Model};
 use super::entities::deposit;
@@ -26,6 +26,7 @@ pub async fn ensure<C: ConnectionTrait>(database: &C, agency_id: &str, group_id:
         charges_enabled: Set(false),
         account_event_created: Set(0),
         updated_at_unix: Set(now_unix()),
+        subscription_claim: Set(None),
     };
     Entity::insert(row)
         .on_conflict(OnConflict::column(Column::AgencyId).do_nothing().to_owned())
@@ -58,31 +59,57 @@ pub async fn set_customer<C: ConnectionTrait>(database: &C, agency_id: &str, cus
     Ok(())
 }
 
-pub async fn set_subscription<C: ConnectionTrait>(
-    database: &C,
-    agency_id: &str,
-    subscription_id: &str,
-    state: Option<SubscriptionState>,
-) -> Result<(), DbErr> {
-    let current = ensure_loaded(database, agency_id).await?;
-    let mut row: ActiveModel = current.clone().into();
-    row.subscription_id = Set(Some(subscription_id.to_string()));
-    // A webhook may already have set a newer status; only fill an empty one.
-    if let Some(state) = state
-        && SubscriptionState::parse(&current.subscription_status) == SubscriptionState::None
-    {
-        row.subscription_status = Set(state.as_str().to_string());
-    }
-    row.updated_at_unix = Set(now_unix());
-    row.update(database).await?;
+/// The agency's row, locked until the transaction ends (PostgreSQL `FOR UPDATE`), so
+/// concurrent subscribes of one agency decide one after the other.
+pub async fn lock<C: ConnectionTrait>(database: &C, agency_id: &str) -> Result<Model, DbErr> {
+    Entity::find_by_id(agency_id.to_string())
+        .lock_exclusive()
+        .one(database)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(agency_id.to_string()))
+}
+
+pub async fn set_subscription_claim<C: ConnectionTrait>(database: &C, agency_id: &str, key: &str) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::SubscriptionClaim, Expr::value(key))
+        .col_expr(Column::UpdatedAtUnix, Expr::value(now_unix()))
+        .filter(Column::AgencyId.eq(agency_id))
+        .exec(database)
+        .await?;
     Ok(())
 }
 
-/// Applies a status from an event only when the event is newer than the last one
-/// applied and the subscription is not already cancelled (terminal).
+/// Records the subscription created under `claim` as the agency's current one: its
+/// status replaces the previous subscription's (a cancelled one included), and the
+/// claim is released. `false` when another call with the same claim recorded it first.
+pub async fn start_subscription<C: ConnectionTrait>(
+    database: &C,
+    agency_id: &str,
+    claim: &str,
+    subscription_id: &str,
+    state: SubscriptionState,
+) -> Result<bool, DbErr> {
+    let result = Entity::update_many()
+        .col_expr(Column::SubscriptionId, Expr::value(subscription_id))
+        .col_expr(Column::SubscriptionStatus, Expr::value(state.as_str()))
+        .col_expr(Column::SubscriptionEventCreated, Expr::value(0))
+        .col_expr(Column::SubscriptionClaim, Expr::value(Option::<String>::None))
+        .col_expr(Column::UpdatedAtUnix, Expr::value(now_unix()))
+        .filter(Column::AgencyId.eq(agency_id))
+        .filter(Column::SubscriptionClaim.eq(claim))
+        .exec(database)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Applies a status from an event of `subscription_id` only while it is the agency's
+/// current subscription, when the event is newer than the last one applied, and
+/// unless that subscription is already cancelled (terminal for it; a new
+/// subscription starts with its own status).
 pub async fn apply_subscription_state<C: ConnectionTrait>(
     database: &C,
     agency_id: &str,
+    subscription_id: &str,
     state: SubscriptionState,
     event_created: i64,
 ) -> Result<bool, DbErr> {
@@ -91,9 +118,10 @@ pub async fn apply_subscription_state<C: ConnectionTrait>(
         .col_expr(Column::SubscriptionEventCreated, Expr::value(event_created))
         .col_expr(Column::UpdatedAtUnix, Expr::value(now_unix()))
         .filter(Column::AgencyId.eq(agency_id))
+        .filter(Column::SubscriptionId.eq(subscription_id))
         .filter(Column::SubscriptionStatus.ne(SubscriptionState::Cancelled.as_str()));
-    // Cancellation is terminal: it wins even when a newer invoice event was processed
-    // first (deliveries are unordered); every other state must be newer than the stored one.
+    // Cancellation wins even when a newer invoice event was processed first
+    // (deliveries are unordered); every other state must be newer than the stored one.
     if state != SubscriptionState::Cancelled {
         update = update.filter(Column::SubscriptionEventCreated.lt(event_created));
     }

@@ -95,6 +95,8 @@ pub mod agency_account {
         pub charges_enabled: bool,
         pub account_event_created: i64,
         pub updated_at_unix: i64,
+        /// The idempotency key of the subscription being created, until it is recorded.
+        pub subscription_claim: Option<String>,
     }
     entity_boilerplate!();
 }
