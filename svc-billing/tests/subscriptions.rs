@@ -151,3 +151,113 @@ async fn concurrent_subscribes_of_one_agency_create_at_most_one_stripe_subscript
         .collect();
     assert_eq!(keys.len(), 2, "one Stripe subscription per round: {keys:?}");
 }
+
+// ---------------------------------------------------------------- usage
+
+fn previous_month(now: i64) -> String {
+    svc_billing::domain::period::month_of(now - 40 * 86_400)
+}
+
+async fn meter_rows_of(harness: &Harness, agency_id: &str) -> Vec<String> {
+    svc_billing::store::usage::meter_events(&harness.parts.billing.database)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|row| row.agency_id == agency_id)
+        .map(|row| row.identifier)
+        .collect()
+}
+
+fn sent_identifiers(harness: &Harness) -> BTreeSet<String> {
+    harness
+        .stripe
+        .requests_to("billing/meter_events")
+        .iter()
+        .map(|request| request.form["identifier"].clone())
+        .collect()
+}
+
+async fn published_copy(harness: &Harness, listing_id: &str, agency: &str, version: i64) {
+    svc_billing::store::usage::upsert_listing(
+        &harness.parts.billing.database,
+        svc_billing::store::entities::listing_state::Model {
+            listing_id: listing_id.to_string(),
+            agency_id: agency.to_string(),
+            group_id: uuid::Uuid::new_v4().to_string(),
+            status: "published".into(),
+            version,
+            updated_at_unix: chrono::Utc::now().timestamp(),
+        },
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn billable_usage_is_sent_even_behind_600_unbillable_meter_events() {
+    use sea_orm::{ActiveModelTrait, Set};
+    use svc_billing::store::entities::meter_event;
+    let harness = harness(TestDatabase::postgres().await, HarnessOptions::default()).await;
+    let agency = harness.onboard_agency("Autos Reforma", None).await;
+    subscribe(&harness, &agency).await.unwrap();
+    let database = &harness.parts.billing.database;
+    let month = svc_billing::domain::period::month_of(chrono::Utc::now().timestamp());
+    // What an older build queued for agencies that never subscribed: older than anything billable.
+    for index in 0..600 {
+        let listing_id = uuid::Uuid::new_v4().to_string();
+        meter_event::ActiveModel {
+            identifier: Set(format!("{listing_id}:{month}")),
+            listing_id: Set(listing_id),
+            agency_id: Set(uuid::Uuid::new_v4().to_string()),
+            period: Set(month.clone()),
+            created_at_unix: Set(1_000 + index),
+            sent_at_unix: Set(None),
+            attempts: Set(0),
+        }
+        .insert(database)
+        .await
+        .unwrap();
+    }
+    let billable = uuid::Uuid::new_v4().to_string();
+    let identifier = svc_billing::domain::period::meter_identifier(&billable, &month);
+    svc_billing::store::usage::queue_meter_event(
+        database,
+        &identifier,
+        &billable,
+        &agency.agency_id.to_string(),
+        &month,
+    )
+    .await
+    .unwrap();
+    harness.parts.billing.send_meter_events().await.unwrap();
+    assert!(sent_identifiers(&harness).contains(&identifier), "the billable event was sent");
+}
+
+#[tokio::test]
+async fn only_subscribed_agencies_usage_is_queued_and_a_late_subscriber_pays_from_its_first_month() {
+    let harness = harness(TestDatabase::postgres().await, HarnessOptions::default()).await;
+    let now = chrono::Utc::now().timestamp();
+    let month = svc_billing::domain::period::month_of(now);
+    let earlier = previous_month(now);
+    let agency = harness.onboard_agency("Autos Reforma", None).await;
+    let agency_key = agency.agency_id.to_string();
+    let listing = uuid::Uuid::new_v4().to_string();
+    published_copy(&harness, &listing, &agency_key, 1).await;
+    // Last month's opening job ran while the agency had no subscription: nothing to bill.
+    harness.parts.billing.start_usage_new_month(now - 40 * 86_400).await.unwrap();
+    harness.parts.billing.start_usage_new_month(now).await.unwrap();
+    assert_eq!(
+        meter_rows_of(&harness, &agency_key).await,
+        Vec::<String>::new(),
+        "no usage queued without a subscription"
+    );
+    // Subscribing mid-month: the listings live now are billed for this month, once; earlier months never.
+    subscribe(&harness, &agency).await.unwrap();
+    harness.parts.billing.send_meter_events().await.unwrap();
+    harness.parts.billing.start_usage_new_month(now).await.unwrap();
+    let sent = sent_identifiers(&harness);
+    let this_month = svc_billing::domain::period::meter_identifier(&listing, &month);
+    assert!(sent.contains(&this_month), "{sent:?}");
+    assert!(!sent.contains(&svc_billing::domain::period::meter_identifier(&listing, &earlier)), "{sent:?}");
+    assert_eq!(harness.stripe.requests_to("billing/meter_events").len(), 1);
+}

@@ -10,9 +10,11 @@ use nds_common::grpc::CallContext;
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
+use super::feed::queue_month_usage;
 use super::{Billing, parse_id};
 use crate::clients::stripe_api::PaymentIntentSpec;
 use crate::domain::money::{DepositAmount, MoneyError, platform_fee};
+use crate::domain::period::month_of;
 use crate::domain::status::SubscriptionState;
 use crate::error::BillingError;
 use crate::store::accounts::deposits;
@@ -125,7 +127,18 @@ impl Billing {
         let (subscription_id, status) = self.stripe.create_subscription(&customer_id, &price_id, &claim).await?;
         // Stripe's `incomplete` (payment pending) shows as none until an event says more.
         let state = SubscriptionState::from_stripe(&status).unwrap_or(SubscriptionState::None);
-        store::accounts::start_subscription(&self.database, &agency_key, &claim, &subscription_id, state).await?;
+        // Recorded with the first month's usage (the listings live now), in one transaction.
+        let month = month_of(now_unix());
+        let transaction = self.database.begin().await?;
+        if store::accounts::start_subscription(&transaction, &agency_key, &claim, &subscription_id, state, &month)
+            .await?
+        {
+            queue_month_usage(&transaction, &agency_key, &month).await?;
+        }
+        transaction.commit().await?;
+        if let Err(error) = self.send_meter_events().await {
+            tracing::warn!(error = %error, "meter events not sent now; the next pass sends them");
+        }
         Ok(CheckoutView {
             client_secret: String::new(),
             payment_intent_id: String::new(),

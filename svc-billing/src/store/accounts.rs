@@ -27,6 +27,7 @@ pub async fn ensure<C: ConnectionTrait>(database: &C, agency_id: &str, group_id:
         account_event_created: Set(0),
         updated_at_unix: Set(now_unix()),
         subscription_claim: Set(None),
+        billed_from_period: Set(None),
     };
     Entity::insert(row)
         .on_conflict(OnConflict::column(Column::AgencyId).do_nothing().to_owned())
@@ -88,9 +89,11 @@ pub async fn start_subscription<C: ConnectionTrait>(
     claim: &str,
     subscription_id: &str,
     state: SubscriptionState,
+    billed_from_period: &str,
 ) -> Result<bool, DbErr> {
     let result = Entity::update_many()
         .col_expr(Column::SubscriptionId, Expr::value(subscription_id))
+        .col_expr(Column::BilledFromPeriod, Expr::value(billed_from_period))
         .col_expr(Column::SubscriptionStatus, Expr::value(state.as_str()))
         .col_expr(Column::SubscriptionEventCreated, Expr::value(0))
         .col_expr(Column::SubscriptionClaim, Expr::value(Option::<String>::None))
@@ -100,6 +103,18 @@ pub async fn start_subscription<C: ConnectionTrait>(
         .exec(database)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// Whether the agency's usage is billed now: it has a Stripe customer and a
+/// subscription that is not cancelled.
+pub fn is_billable(account: &Model) -> bool {
+    account.stripe_customer_id.is_some()
+        && account.subscription_id.is_some()
+        && SubscriptionState::parse(&account.subscription_status) != SubscriptionState::Cancelled
+}
+
+pub async fn billable<C: ConnectionTrait>(database: &C, agency_id: &str) -> Result<bool, DbErr> {
+    Ok(get(database, agency_id).await?.as_ref().is_some_and(is_billable))
 }
 
 /// Applies a status from an event of `subscription_id` only while it is the agency's

@@ -97,6 +97,8 @@ pub mod agency_account {
         pub updated_at_unix: i64,
         /// The idempotency key of the subscription being created, until it is recorded.
         pub subscription_claim: Option<String>,
+        /// The first usage period (`YYYY-MM`) the current subscription pays for.
+        pub billed_from_period: Option<String>,
     }
     entity_boilerplate!();
 }
