@@ -55,6 +55,29 @@ impl StripeEvent {
         parent.or_else(|| self.object_str("subscription")).filter(|id| !id.is_empty())
     }
 
+    /// The refunds an event reports, `(refund id, amount)`: a `charge.refunded`
+    /// lists them under `refunds.data`, a refund event is one. Refunds that failed
+    /// or were cancelled returned nothing and are left out.
+    pub fn refunds(&self) -> Vec<(String, i64)> {
+        let one = |refund: &Value| {
+            let status = refund.get("status").and_then(Value::as_str).unwrap_or("succeeded");
+            if matches!(status, "failed" | "canceled") {
+                return None;
+            }
+            let id = refund.get("id").and_then(Value::as_str).filter(|id| !id.is_empty())?;
+            Some((id.to_string(), refund.get("amount").and_then(Value::as_i64)?))
+        };
+        match self.object.get("object").and_then(Value::as_str) {
+            Some("refund") => one(&self.object).into_iter().collect(),
+            _ => self
+                .object
+                .pointer("/refunds/data")
+                .and_then(Value::as_array)
+                .map(|refunds| refunds.iter().filter_map(one).collect())
+                .unwrap_or_default(),
+        }
+    }
+
     pub fn kind(&self) -> EventKind {
         EventKind::of(&self.event_type)
     }
@@ -72,6 +95,7 @@ pub enum EventKind {
     InvoicePaymentFailed,
     AccountUpdated,
     ChargeRefunded,
+    RefundChanged,
     Other,
 }
 
@@ -87,6 +111,7 @@ impl EventKind {
             "invoice.payment_failed" => EventKind::InvoicePaymentFailed,
             "account.updated" => EventKind::AccountUpdated,
             "charge.refunded" => EventKind::ChargeRefunded,
+            "refund.created" | "refund.updated" | "charge.refund.updated" => EventKind::RefundChanged,
             _ => EventKind::Other,
         }
     }

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_billing_schema;
 mod m0002_subscription_claims;
 mod m0003_usage_billed_from;
+mod m0004_partial_refunds;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_billing_schema::Migration),
             Box::new(m0002_subscription_claims::Migration),
             Box::new(m0003_usage_billed_from::Migration),
+            Box::new(m0004_partial_refunds::Migration),
         ]
     }
 }

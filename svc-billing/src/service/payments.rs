@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::feed::queue_month_usage;
 use super::{Billing, parse_id};
 use crate::clients::stripe_api::PaymentIntentSpec;
-use crate::domain::money::{DepositAmount, MoneyError, platform_fee};
+use crate::domain::money::{DepositAmount, MoneyError, fee_share_refunded, platform_fee};
 use crate::domain::period::month_of;
 use crate::domain::status::SubscriptionState;
 use crate::error::BillingError;
@@ -273,6 +273,7 @@ impl Billing {
                 payment_intent_id: None,
                 status: deposits::PENDING.into(),
                 refund_id: None,
+                refunded_minor: 0,
                 last_event_created: 0,
                 created_at_unix: now,
                 updated_at_unix: now,
@@ -329,28 +330,47 @@ impl Billing {
             return Err(BillingError::PaymentNotConfigured);
         }
         let payment_intent_id = deposit.payment_intent_id.clone().unwrap_or_default();
-        let (refund_id, _status) =
+        // Refunds what is still held; Stripe answers with the refund's id and amount.
+        let refund =
             self.stripe.refund_destination_charge(&payment_intent_id, &format!("refund-{}", deposit.id)).await?;
         let transaction = self.database.begin().await?;
-        deposits::set_refund(&transaction, &deposit.id, &refund_id).await?;
-        record_refund(&transaction, &deposit, now_unix()).await?;
+        deposits::set_refund(&transaction, &deposit.id, &refund.id).await?;
+        record_refund(&transaction, &deposit.id, &refund.id, refund.amount_minor, now_unix()).await?;
         transaction.commit().await?;
         deposits::by_id(&self.database, &deposit.id).await?.ok_or_else(|| BillingError::NotFound("deposit".into()))
     }
 }
 
-/// succeeded → refunded with the ledger's negative rows, once (from the refund
-/// call or from `charge.refunded`, whichever comes first).
+/// Records one refund of a paid deposit, once per Stripe refund id (from the refund
+/// call or from the webhook, whichever comes first): the refunded amount and the
+/// platform fee's share of it as negative ledger rows keyed by the refund id. The
+/// deposit is `refunded` once its refunds reach its amount. `false` when the refund
+/// was already recorded, or the deposit is not (or no longer) refundable.
 pub async fn record_refund<C: sea_orm::ConnectionTrait>(
     database: &C,
-    deposit: &deposits::Model,
+    deposit_id: &str,
+    refund_id: &str,
+    amount_minor: i64,
     event_created: i64,
 ) -> Result<bool, BillingError> {
-    if !deposits::transition(database, &deposit.id, deposits::SUCCEEDED, deposits::REFUNDED, event_created).await? {
+    let Some(deposit) = deposits::lock(database, deposit_id).await? else {
+        return Ok(false);
+    };
+    if deposit.status != deposits::SUCCEEDED || refund_id.is_empty() {
         return Ok(false);
     }
-    let payment_intent_id = deposit.payment_intent_id.clone().unwrap_or_default();
-    for (kind, amount) in [(ledger::REFUND, -deposit.amount_minor), (ledger::FEE_REVERSAL, -deposit.fee_minor)] {
+    let already = ledger::for_object(database, refund_id).await?;
+    if already.iter().any(|entry| entry.kind == ledger::REFUND) {
+        return Ok(false);
+    }
+    let amount = amount_minor.clamp(0, deposit.amount_minor - deposit.refunded_minor);
+    if amount == 0 {
+        return Ok(false);
+    }
+    let refunded = deposit.refunded_minor + amount;
+    let fee_returned = fee_share_refunded(deposit.fee_minor, deposit.amount_minor, refunded)
+        - fee_share_refunded(deposit.fee_minor, deposit.amount_minor, deposit.refunded_minor);
+    for (kind, amount) in [(ledger::REFUND, -amount), (ledger::FEE_REVERSAL, -fee_returned)] {
         ledger::record(
             database,
             ledger::NewEntry {
@@ -359,10 +379,12 @@ pub async fn record_refund<C: sea_orm::ConnectionTrait>(
                 kind,
                 amount_minor: amount,
                 currency: &deposit.currency,
-                stripe_object_id: &payment_intent_id,
+                stripe_object_id: refund_id,
             },
         )
         .await?;
     }
+    let status = if refunded >= deposit.amount_minor { deposits::REFUNDED } else { deposits::SUCCEEDED };
+    deposits::add_refunded(database, &deposit.id, refunded, status, event_created).await?;
     Ok(true)
 }

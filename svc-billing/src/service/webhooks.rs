@@ -116,7 +116,7 @@ impl Billing {
                 self.subscription_state(&event, event.invoice_subscription(), Some(SubscriptionState::PastDue)).await
             }
             EventKind::AccountUpdated => self.account_updated(&event).await,
-            EventKind::ChargeRefunded => self.charge_refunded(&event).await,
+            EventKind::ChargeRefunded | EventKind::RefundChanged => self.refunds_reported(&event).await,
             EventKind::Other => Ok(Outcome::Ignored(format!("event type {} is not used", event.event_type))),
         }
     }
@@ -325,20 +325,31 @@ impl Billing {
         }
     }
 
-    async fn charge_refunded(&self, event: &StripeEvent) -> Result<Outcome, BillingError> {
+    /// Records each refund the event reports that is not recorded yet (once per
+    /// refund id, whatever the event or its order).
+    async fn refunds_reported(&self, event: &StripeEvent) -> Result<Outcome, BillingError> {
         let Some(payment_intent_id) = event.object_str("payment_intent") else {
-            return Ok(Outcome::Ignored("charge without payment intent".into()));
+            return Ok(Outcome::Ignored("refund without payment intent".into()));
         };
         let Some(deposit) = deposits::by_payment_intent(&self.database, payment_intent_id).await? else {
             return Ok(Outcome::Ignored("charge unknown to billing".into()));
         };
-        let transaction = self.database.begin().await?;
-        let applied = record_refund(&transaction, &deposit, event.created).await?;
-        transaction.commit().await?;
-        if applied {
-            Ok(Outcome::Applied(format!("deposit {} refunded", deposit.id)))
+        let refunds = event.refunds();
+        if refunds.is_empty() {
+            return Ok(Outcome::Ignored("the event lists no refund (refund events carry them)".into()));
+        }
+        let mut recorded = Vec::new();
+        for (refund_id, amount) in refunds {
+            let transaction = self.database.begin().await?;
+            if record_refund(&transaction, &deposit.id, &refund_id, amount, event.created).await? {
+                recorded.push(refund_id);
+            }
+            transaction.commit().await?;
+        }
+        if recorded.is_empty() {
+            Ok(Outcome::Ignored(format!("deposit {}: its refunds were already recorded", deposit.id)))
         } else {
-            Ok(Outcome::Ignored(format!("deposit already {}", deposit.status)))
+            Ok(Outcome::Applied(format!("deposit {}: refunds {} recorded", deposit.id, recorded.join(", "))))
         }
     }
 

@@ -234,6 +234,31 @@ pub mod deposits {
         Ok(result.rows_affected == 1)
     }
 
+    /// The deposit, locked until the transaction ends (PostgreSQL `FOR UPDATE`), so
+    /// concurrent refunds of it are recorded one after the other.
+    pub async fn lock<C: ConnectionTrait>(database: &C, id: &str) -> Result<Option<Model>, DbErr> {
+        deposit::Entity::find_by_id(id.to_string()).lock_exclusive().one(database).await
+    }
+
+    /// Adds a refund to what was refunded; `status` becomes `refunded` when it is whole.
+    pub async fn add_refunded<C: ConnectionTrait>(
+        database: &C,
+        id: &str,
+        refunded_minor: i64,
+        status: &str,
+        event_created: i64,
+    ) -> Result<(), DbErr> {
+        deposit::Entity::update_many()
+            .col_expr(deposit::Column::RefundedMinor, Expr::value(refunded_minor))
+            .col_expr(deposit::Column::Status, Expr::value(status))
+            .col_expr(deposit::Column::LastEventCreated, Expr::value(event_created))
+            .col_expr(deposit::Column::UpdatedAtUnix, Expr::value(now_unix()))
+            .filter(deposit::Column::Id.eq(id))
+            .exec(database)
+            .await?;
+        Ok(())
+    }
+
     pub async fn set_refund<C: ConnectionTrait>(database: &C, id: &str, refund_id: &str) -> Result<(), DbErr> {
         deposit::Entity::update_many()
             .col_expr(deposit::Column::RefundId, Expr::value(refund_id))

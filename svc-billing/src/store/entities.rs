@@ -124,6 +124,8 @@ pub mod deposit {
         pub last_event_created: i64,
         pub created_at_unix: i64,
         pub updated_at_unix: i64,
+        /// Refunded so far (minor units); `refunded` once it reaches `amount_minor`.
+        pub refunded_minor: i64,
     }
     entity_boilerplate!();
 }
