@@ -155,3 +155,72 @@ async fn a_refund_through_billing_then_its_webhook_reverse_the_deposit_once() {
     assert_eq!(ledger.len(), 4, "{ledger:?}");
     assert_eq!(ledger.iter().map(|(_, _, amount)| amount).sum::<i64>(), 0, "{ledger:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_payments_for_one_listing_each_buy_a_window_of_their_own() {
+    use svc_billing::domain::promotion::PROMOTION_SECONDS;
+    let harness = harness(TestDatabase::postgres().await, HarnessOptions::default()).await;
+    let agency = harness.onboard_agency("Autos Reforma", None).await;
+    let billing = harness.parts.billing.clone();
+    let mut listings = Vec::new();
+    let mut rows = Vec::new();
+    for listing_index in 0..4 {
+        let listing = harness.listing_id(&agency, true).await;
+        listings.push(listing);
+        for payment in 0..2 {
+            let checkout = harness
+                .client
+                .clone()
+                .promote_listing(authorized(PromoteListingRequest { listing_id: listing.to_string() }, &agency.manager))
+                .await
+                .unwrap()
+                .into_inner();
+            let object = payment_intent_object(
+                &checkout.payment_intent_id,
+                json!({"promotion_id": checkout.reference_id, "listing_id": listing.to_string()}),
+                "succeeded",
+            );
+            let now = chrono::Utc::now().timestamp();
+            let body = event(&format!("evt_pay_{listing_index}_{payment}"), "payment_intent.succeeded", now, object);
+            // The stored row a worker claimed (kept out of the table, so the service's
+            // own worker does not process these one by one first).
+            rows.push(svc_billing::store::entities::webhook_event::Model {
+                id: format!("evt_pay_{listing_index}_{payment}"),
+                event_type: "payment_intent.succeeded".into(),
+                created_unix: now,
+                object_id: checkout.payment_intent_id.clone(),
+                payload: String::from_utf8(body).unwrap(),
+                status: "processing".into(),
+                attempts: 1,
+                claimed_at_unix: Some(now),
+                next_attempt_at_unix: now,
+                received_at_unix: now,
+                processed_at_unix: None,
+                outcome: None,
+            });
+        }
+    }
+    // Every payment processed at once, as by two replicas' workers.
+    let tasks: Vec<_> = rows
+        .into_iter()
+        .map(|row| {
+            let billing = billing.clone();
+            tokio::spawn(async move { billing.process_event(&row).await.unwrap() })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    for listing in listings {
+        let promotions =
+            svc_billing::store::promotions::all_for_listing(&billing.database, &listing.to_string()).await.unwrap();
+        let mut windows: Vec<(i64, i64)> = promotions
+            .iter()
+            .map(|promotion| (promotion.starts_at_unix.unwrap(), promotion.ends_at_unix.unwrap()))
+            .collect();
+        windows.sort();
+        assert_eq!(windows.len(), 2);
+        assert_eq!(windows[1].0, windows[0].1, "the second payment starts where the first ends: {windows:?}");
+        assert_eq!(windows[1].1 - windows[0].0, 2 * PROMOTION_SECONDS, "{windows:?}");
+    }
+}

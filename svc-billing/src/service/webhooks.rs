@@ -128,6 +128,9 @@ impl Billing {
                 return Ok(Outcome::Ignored(format!("promotion already {}", promotion.status)));
             }
             let transaction = self.database.begin().await?;
+            // Serialized per listing: a concurrent payment for the same listing (another
+            // replica's worker) waits here, then sees this window and extends it.
+            promotions::lock_listing(&transaction, &promotion.listing_id).await?;
             let current_end = promotions::current_end(&transaction, &promotion.listing_id).await?;
             let (starts, ends) = promotion_window(now_unix(), current_end);
             if !promotions::activate(&transaction, &promotion.id, starts, ends, event.created).await? {
