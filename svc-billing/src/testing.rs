@@ -112,10 +112,13 @@ fn integer(form: &HashMap<String, String>, name: &str) -> Result<i64, String> {
     field(form, name)?.parse::<i64>().map_err(|_| format!("Invalid integer: {name}"))
 }
 
+/// `refundable`: for `refunds`, the amount of the payment intent refunded (Stripe
+/// refunds all of it when no amount is given).
 fn object_for(
     fixtures: &serde_json::Value,
     path: &str,
     form: &HashMap<String, String>,
+    refundable: Option<i64>,
 ) -> Result<serde_json::Value, String> {
     let fixture = |name: &str| {
         let object = fixtures[name].clone();
@@ -222,6 +225,11 @@ fn object_for(
             let mut object = fixture("refund")?;
             object["id"] = format!("re_{id_suffix}").into();
             object["payment_intent"] = field(form, "payment_intent")?.clone().into();
+            object["status"] = "succeeded".into();
+            object["amount"] = match form.get("amount") {
+                Some(_) => integer(form, "amount")?.into(),
+                None => refundable.ok_or("No such payment_intent")?.into(),
+            };
             object
         }
         other => return Err(format!("Unrecognized request URL (POST: /v1/{other})")),
@@ -253,7 +261,11 @@ async fn stripe_post(
     if let Some(previous) = idempotency_key.as_ref().and_then(|key| recorded.responses_by_key.get(key)) {
         return (StatusCode::OK, previous.to_string());
     }
-    let object = match object_for(&state.fixtures, &path, &form) {
+    let refundable = form
+        .get("payment_intent")
+        .and_then(|id| recorded.objects_by_id.get(id))
+        .and_then(|intent| intent["amount"].as_i64());
+    let object = match object_for(&state.fixtures, &path, &form, refundable) {
         Ok(object) => object,
         Err(message) => return stripe_error(StatusCode::BAD_REQUEST, message),
     };

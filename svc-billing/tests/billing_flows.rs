@@ -292,7 +292,8 @@ async fn subscription_meters_each_published_listing_once_and_invoices_drive_the_
         .subscribe_agency(authorized(SubscribeAgencyRequest { agency_id: agency.agency_id.to_string() }, &manager))
         .await;
     let paths: Vec<String> = harness.stripe.requests().iter().map(|request| request.path.clone()).collect();
-    subscribed.unwrap_or_else(|error| panic!("{error:?} after {paths:?}"));
+    let subscription_id =
+        subscribed.unwrap_or_else(|error| panic!("{error:?} after {paths:?}")).into_inner().reference_id;
     let conflict = client
         .subscribe_agency(authorized(SubscribeAgencyRequest { agency_id: agency.agency_id.to_string() }, &manager))
         .await
@@ -352,7 +353,10 @@ async fn subscription_meters_each_published_listing_once_and_invoices_drive_the_
     assert_eq!(harness.stripe.requests_to("billing/meter_events").len(), 2);
 
     // Invoices: failed → past due; an older paid event does not undo it; deleted → cancelled for good.
-    let invoice = |id: &str| json!({"id": id, "object": "invoice", "customer": customer, "amount_paid": 19_800, "currency": "mxn"});
+    let invoice = |id: &str| {
+        json!({"id": id, "object": "invoice", "customer": customer, "amount_paid": 19_800, "currency": "mxn",
+               "parent": {"type": "subscription_details", "subscription_details": {"subscription": subscription_id}}})
+    };
     deliver_signed(&harness.parts.webhook, event("evt_inv_failed", "invoice.payment_failed", now, invoice("in_2")))
         .await;
     deliver_signed(&harness.parts.webhook, event("evt_inv_old_paid", "invoice.paid", now - 100, invoice("in_1"))).await;
@@ -365,7 +369,7 @@ async fn subscription_meters_each_published_listing_once_and_invoices_drive_the_
     deliver_signed(&harness.parts.webhook, event("evt_inv_paid", "invoice.paid", now + 10, invoice("in_3"))).await;
     settle(&harness).await;
     assert_eq!(status(client.clone()).await, SubscriptionStatus::Active as i32);
-    let deleted = json!({"id": "sub_x", "object": "subscription", "customer": customer, "status": "canceled"});
+    let deleted = json!({"id": subscription_id, "object": "subscription", "customer": customer, "status": "canceled"});
     deliver_signed(
         &harness.parts.webhook,
         event("evt_sub_deleted", "customer.subscription.deleted", now + 20, deleted),

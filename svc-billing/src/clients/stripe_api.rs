@@ -51,6 +51,13 @@ pub struct CreatedPaymentIntent {
     pub status: String,
 }
 
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CreatedRefund {
+    pub id: String,
+    pub amount_minor: i64,
+    pub status: String,
+}
+
 #[derive(Clone)]
 pub struct StripeApi {
     client: Option<Client>,
@@ -232,12 +239,13 @@ impl StripeApi {
         Ok((link.url, link.expires_at))
     }
 
-    /// Refunds a destination charge, reversing the transfer and the platform's fee.
+    /// Refunds what remains of a destination charge, reversing the transfer and the
+    /// platform's fee in proportion.
     pub async fn refund_destination_charge(
         &self,
         payment_intent_id: &str,
         idempotency_key: &str,
-    ) -> Result<(String, String), BillingError> {
+    ) -> Result<CreatedRefund, BillingError> {
         let client = self.client()?;
         let refund = CreateRefund::new()
             .payment_intent(payment_intent_id)
@@ -247,6 +255,10 @@ impl StripeApi {
             .request_strategy(strategy(idempotency_key)?)
             .send(client)
             .await?;
-        Ok((refund.id.to_string(), refund.status.unwrap_or_default()))
+        Ok(CreatedRefund {
+            id: refund.id.to_string(),
+            amount_minor: refund.amount,
+            status: refund.status.unwrap_or_default(),
+        })
     }
 }

@@ -48,6 +48,36 @@ impl StripeEvent {
         self.object.get("metadata").and_then(|metadata| metadata.get(key)).and_then(Value::as_str)
     }
 
+    /// The subscription an invoice belongs to: `parent.subscription_details.subscription`
+    /// in Stripe's current API, top-level `subscription` in older ones.
+    pub fn invoice_subscription(&self) -> Option<&str> {
+        let parent = self.object.pointer("/parent/subscription_details/subscription").and_then(Value::as_str);
+        parent.or_else(|| self.object_str("subscription")).filter(|id| !id.is_empty())
+    }
+
+    /// The refunds an event reports, `(refund id, amount)`: a `charge.refunded`
+    /// lists them under `refunds.data`, a refund event is one. Refunds that failed
+    /// or were cancelled returned nothing and are left out.
+    pub fn refunds(&self) -> Vec<(String, i64)> {
+        let one = |refund: &Value| {
+            let status = refund.get("status").and_then(Value::as_str).unwrap_or("succeeded");
+            if matches!(status, "failed" | "canceled") {
+                return None;
+            }
+            let id = refund.get("id").and_then(Value::as_str).filter(|id| !id.is_empty())?;
+            Some((id.to_string(), refund.get("amount").and_then(Value::as_i64)?))
+        };
+        match self.object.get("object").and_then(Value::as_str) {
+            Some("refund") => one(&self.object).into_iter().collect(),
+            _ => self
+                .object
+                .pointer("/refunds/data")
+                .and_then(Value::as_array)
+                .map(|refunds| refunds.iter().filter_map(one).collect())
+                .unwrap_or_default(),
+        }
+    }
+
     pub fn kind(&self) -> EventKind {
         EventKind::of(&self.event_type)
     }
@@ -65,6 +95,7 @@ pub enum EventKind {
     InvoicePaymentFailed,
     AccountUpdated,
     ChargeRefunded,
+    RefundChanged,
     Other,
 }
 
@@ -80,6 +111,7 @@ impl EventKind {
             "invoice.payment_failed" => EventKind::InvoicePaymentFailed,
             "account.updated" => EventKind::AccountUpdated,
             "charge.refunded" => EventKind::ChargeRefunded,
+            "refund.created" | "refund.updated" | "charge.refund.updated" => EventKind::RefundChanged,
             _ => EventKind::Other,
         }
     }
@@ -113,6 +145,17 @@ mod tests {
             StripeEvent::parse(br#"{"id":"e","type":"x","data":{"object":{}}}"#),
             Err(EventParseError::MissingField("created"))
         );
+    }
+
+    #[test]
+    fn invoices_name_their_subscription_in_either_api_shape() {
+        let current = br#"{"id":"e","type":"invoice.paid","created":1,"data":{"object":{"id":"in_1","subscription":null,"parent":{"subscription_details":{"subscription":"sub_new"}}}}}"#;
+        assert_eq!(StripeEvent::parse(current).unwrap().invoice_subscription(), Some("sub_new"));
+        let older =
+            br#"{"id":"e","type":"invoice.paid","created":1,"data":{"object":{"id":"in_1","subscription":"sub_old"}}}"#;
+        assert_eq!(StripeEvent::parse(older).unwrap().invoice_subscription(), Some("sub_old"));
+        let one_off = br#"{"id":"e","type":"invoice.paid","created":1,"data":{"object":{"id":"in_1"}}}"#;
+        assert_eq!(StripeEvent::parse(one_off).unwrap().invoice_subscription(), None);
     }
 
     #[test]

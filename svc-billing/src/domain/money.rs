@@ -44,9 +44,30 @@ pub fn platform_fee(amount_minor: i64, percent: f64) -> i64 {
     fee.clamp(0, amount_minor)
 }
 
+/// The part of the platform's `fee` returned once `refunded` of `amount` has been
+/// refunded (rounded down). Each refund returns the difference between this share
+/// after and before it, so the fee returned over all refunds adds up to the fee
+/// itself, to the cent, when the whole amount is refunded.
+pub fn fee_share_refunded(fee: i64, amount: i64, refunded: i64) -> i64 {
+    if amount <= 0 {
+        return 0;
+    }
+    let refunded = refunded.clamp(0, amount);
+    (i128::from(fee) * i128::from(refunded) / i128::from(amount)) as i64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fee_returned_by_partial_refunds_adds_up_to_the_fee() {
+        assert_eq!(fee_share_refunded(50_000, 1_000_000, 300_000), 15_000);
+        // Three refunds of a third each: 33 + 33 + 34 of a fee of 100.
+        let steps = [0, 333, 666, 1_000].map(|refunded| fee_share_refunded(100, 1_000, refunded));
+        assert_eq!(steps, [0, 33, 66, 100]);
+        assert_eq!(fee_share_refunded(100, 1_000, 5_000), 100, "never more than the fee");
+    }
 
     #[test]
     fn negative_zero_and_huge_amounts_are_refused() {

@@ -37,7 +37,9 @@ impl Billing {
             },
         )
         .await?;
-        if stored && newly_published {
+        // Only billable usage is queued: an agency without a live subscription is
+        // billed from the month it subscribes (see `queue_usage_from_now`).
+        if stored && newly_published && store::accounts::billable(&transaction, &agency_id).await? {
             let month = month_of(if change.changed_at_unix > 0 { change.changed_at_unix } else { now_unix() });
             store::usage::queue_meter_event(
                 &transaction,
@@ -53,33 +55,34 @@ impl Billing {
         Ok(())
     }
 
-    /// Sends queued meter events of agencies with a subscription; the others wait
-    /// (they are billed from their opening count once they subscribe).
+    /// Sends the billable queued meter events (oldest first) until none is left or
+    /// Stripe refuses one (the rest waits for the next pass).
     pub async fn send_meter_events(&self) -> Result<usize, BillingError> {
+        const PAGE: u64 = 500;
         if !self.stripe.is_configured() {
             return Ok(0);
         }
         let mut sent = 0;
-        for event in store::usage::unsent_meter_events(&self.database, 500).await? {
-            let Some(account) = store::accounts::get(&self.database, &event.agency_id).await? else {
-                continue;
-            };
-            let (Some(customer_id), Some(_)) = (account.stripe_customer_id, account.subscription_id) else {
-                continue;
-            };
-            let timestamp = now_unix();
-            match self.stripe.send_meter_event(&customer_id, &event.identifier, timestamp).await {
-                Ok(()) => {
-                    store::usage::mark_meter_sent(&self.database, &event.identifier).await?;
-                    sent += 1;
-                }
-                Err(error) => {
-                    tracing::warn!(identifier = %event.identifier, error = %error, "meter event not sent; will retry");
-                    store::usage::meter_attempt_failed(&self.database, &event.identifier).await?;
+        loop {
+            let batch = store::usage::billable_unsent_meter_events(&self.database, PAGE).await?;
+            let full_page = batch.len() as u64 == PAGE;
+            for (event, customer_id) in batch {
+                match self.stripe.send_meter_event(&customer_id, &event.identifier, now_unix()).await {
+                    Ok(()) => {
+                        store::usage::mark_meter_sent(&self.database, &event.identifier).await?;
+                        sent += 1;
+                    }
+                    Err(error) => {
+                        tracing::warn!(identifier = %event.identifier, error = %error, "meter event not sent; will retry");
+                        store::usage::meter_attempt_failed(&self.database, &event.identifier).await?;
+                        return Ok(sent);
+                    }
                 }
             }
+            if !full_page {
+                return Ok(sent);
+            }
         }
-        Ok(sent)
     }
 
     /// Follows the feed from the saved cursor until the stream ends or fails.
@@ -101,6 +104,23 @@ impl Billing {
         self.send_meter_events().await?;
         Ok(applied)
     }
+}
+
+/// Queues `month`'s usage of the agency's published listings: what a subscription
+/// that starts in that month pays for first (earlier months are never billed).
+pub async fn queue_month_usage<C: sea_orm::ConnectionTrait>(
+    database: &C,
+    agency_id: &str,
+    month: &str,
+) -> Result<usize, sea_orm::DbErr> {
+    let mut queued = 0;
+    for listing in store::usage::published_listings_of(database, agency_id).await? {
+        let identifier = meter_identifier(&listing.listing_id, month);
+        if store::usage::queue_meter_event(database, &identifier, &listing.listing_id, agency_id, month).await? {
+            queued += 1;
+        }
+    }
+    Ok(queued)
 }
 
 /// The feed consumer task: reconnects with a pause after any failure.

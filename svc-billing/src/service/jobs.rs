@@ -80,13 +80,27 @@ impl Billing {
     }
 
     /// Records each agency's opening count of live listings for the month of
-    /// `now`, and queues the month's meter event for each of those listings.
+    /// `now`, and queues the month's meter event for each of those listings of
+    /// agencies with a live subscription.
     pub async fn start_usage_new_month(&self, now: i64) -> Result<String, BillingError> {
         let month = month_of(now);
         let listings = store::usage::published_listings(&self.database).await?;
         let mut per_agency: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+        let mut billable: std::collections::BTreeMap<String, bool> = std::collections::BTreeMap::new();
         for listing in &listings {
             *per_agency.entry(listing.agency_id.clone()).or_default() += 1;
+            let agency_billable = match billable.get(&listing.agency_id) {
+                Some(known) => *known,
+                None => {
+                    let known = store::accounts::billable(&self.database, &listing.agency_id).await?;
+                    billable.insert(listing.agency_id.clone(), known);
+                    known
+                }
+            };
+            // Agencies without a live subscription have no usage to bill this month.
+            if !agency_billable {
+                continue;
+            }
             store::usage::queue_meter_event(
                 &self.database,
                 &meter_identifier(&listing.listing_id, &month),

@@ -10,9 +10,11 @@ use nds_common::grpc::CallContext;
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
+use super::feed::queue_month_usage;
 use super::{Billing, parse_id};
 use crate::clients::stripe_api::PaymentIntentSpec;
-use crate::domain::money::{DepositAmount, MoneyError, platform_fee};
+use crate::domain::money::{DepositAmount, MoneyError, fee_share_refunded, platform_fee};
+use crate::domain::period::month_of;
 use crate::domain::status::SubscriptionState;
 use crate::error::BillingError;
 use crate::store::accounts::deposits;
@@ -111,12 +113,7 @@ impl Billing {
         }
         let agency_key = agency_id.to_string();
         let account = store::accounts::ensure(&self.database, &agency_key, &agency.group_id.to_string()).await?;
-        let state = SubscriptionState::parse(&account.subscription_status);
-        if account.subscription_id.is_some()
-            && matches!(state, SubscriptionState::Active | SubscriptionState::PastDue | SubscriptionState::None)
-        {
-            return Err(BillingError::Conflict("the agency already has a subscription".into()));
-        }
+        let claim = self.claim_subscription(&agency_key).await?;
         let customer_id = match account.stripe_customer_id.clone() {
             Some(customer_id) => customer_id,
             None => {
@@ -126,19 +123,22 @@ impl Billing {
             }
         };
         let price_id = self.listing_price_id().await?;
-        // A re-subscription after a cancellation gets a new key; a retry of the same one does not.
-        let previous = account.subscription_id.clone().unwrap_or_else(|| "first".into());
-        let (subscription_id, status) = self
-            .stripe
-            .create_subscription(&customer_id, &price_id, &format!("subscription-{agency_key}-{previous}"))
-            .await?;
-        store::accounts::set_subscription(
-            &self.database,
-            &agency_key,
-            &subscription_id,
-            SubscriptionState::from_stripe(&status),
-        )
-        .await?;
+        // Every call holding this claim sends the same key, so Stripe creates one subscription.
+        let (subscription_id, status) = self.stripe.create_subscription(&customer_id, &price_id, &claim).await?;
+        // Stripe's `incomplete` (payment pending) shows as none until an event says more.
+        let state = SubscriptionState::from_stripe(&status).unwrap_or(SubscriptionState::None);
+        // Recorded with the first month's usage (the listings live now), in one transaction.
+        let month = month_of(now_unix());
+        let transaction = self.database.begin().await?;
+        if store::accounts::start_subscription(&transaction, &agency_key, &claim, &subscription_id, state, &month)
+            .await?
+        {
+            queue_month_usage(&transaction, &agency_key, &month).await?;
+        }
+        transaction.commit().await?;
+        if let Err(error) = self.send_meter_events().await {
+            tracing::warn!(error = %error, "meter events not sent now; the next pass sends them");
+        }
         Ok(CheckoutView {
             client_secret: String::new(),
             payment_intent_id: String::new(),
@@ -148,6 +148,29 @@ impl Billing {
             status,
             reference_id: subscription_id,
         })
+    }
+
+    /// The idempotency key under which the agency's next subscription is created:
+    /// decided under a row lock, so concurrent calls share one key (and Stripe one
+    /// subscription); a call after a failed attempt reuses that attempt's key.
+    /// CONFLICT while the current subscription is live.
+    async fn claim_subscription(&self, agency_key: &str) -> Result<String, BillingError> {
+        let transaction = self.database.begin().await?;
+        let account = store::accounts::lock(&transaction, agency_key).await?;
+        let state = SubscriptionState::parse(&account.subscription_status);
+        if account.subscription_id.is_some() && !state.is_terminal() {
+            return Err(BillingError::Conflict("the agency already has a subscription".into()));
+        }
+        let claim = match account.subscription_claim {
+            Some(claim) => claim,
+            None => {
+                let claim = format!("subscription-{agency_key}-{}", Uuid::now_v7());
+                store::accounts::set_subscription_claim(&transaction, agency_key, &claim).await?;
+                claim
+            }
+        };
+        transaction.commit().await?;
+        Ok(claim)
     }
 
     /// The platform's meter and usage price, created once and remembered.
@@ -250,6 +273,7 @@ impl Billing {
                 payment_intent_id: None,
                 status: deposits::PENDING.into(),
                 refund_id: None,
+                refunded_minor: 0,
                 last_event_created: 0,
                 created_at_unix: now,
                 updated_at_unix: now,
@@ -306,28 +330,47 @@ impl Billing {
             return Err(BillingError::PaymentNotConfigured);
         }
         let payment_intent_id = deposit.payment_intent_id.clone().unwrap_or_default();
-        let (refund_id, _status) =
+        // Refunds what is still held; Stripe answers with the refund's id and amount.
+        let refund =
             self.stripe.refund_destination_charge(&payment_intent_id, &format!("refund-{}", deposit.id)).await?;
         let transaction = self.database.begin().await?;
-        deposits::set_refund(&transaction, &deposit.id, &refund_id).await?;
-        record_refund(&transaction, &deposit, now_unix()).await?;
+        deposits::set_refund(&transaction, &deposit.id, &refund.id).await?;
+        record_refund(&transaction, &deposit.id, &refund.id, refund.amount_minor, now_unix()).await?;
         transaction.commit().await?;
         deposits::by_id(&self.database, &deposit.id).await?.ok_or_else(|| BillingError::NotFound("deposit".into()))
     }
 }
 
-/// succeeded → refunded with the ledger's negative rows, once (from the refund
-/// call or from `charge.refunded`, whichever comes first).
+/// Records one refund of a paid deposit, once per Stripe refund id (from the refund
+/// call or from the webhook, whichever comes first): the refunded amount and the
+/// platform fee's share of it as negative ledger rows keyed by the refund id. The
+/// deposit is `refunded` once its refunds reach its amount. `false` when the refund
+/// was already recorded, or the deposit is not (or no longer) refundable.
 pub async fn record_refund<C: sea_orm::ConnectionTrait>(
     database: &C,
-    deposit: &deposits::Model,
+    deposit_id: &str,
+    refund_id: &str,
+    amount_minor: i64,
     event_created: i64,
 ) -> Result<bool, BillingError> {
-    if !deposits::transition(database, &deposit.id, deposits::SUCCEEDED, deposits::REFUNDED, event_created).await? {
+    let Some(deposit) = deposits::lock(database, deposit_id).await? else {
+        return Ok(false);
+    };
+    if deposit.status != deposits::SUCCEEDED || refund_id.is_empty() {
         return Ok(false);
     }
-    let payment_intent_id = deposit.payment_intent_id.clone().unwrap_or_default();
-    for (kind, amount) in [(ledger::REFUND, -deposit.amount_minor), (ledger::FEE_REVERSAL, -deposit.fee_minor)] {
+    let already = ledger::for_object(database, refund_id).await?;
+    if already.iter().any(|entry| entry.kind == ledger::REFUND) {
+        return Ok(false);
+    }
+    let amount = amount_minor.clamp(0, deposit.amount_minor - deposit.refunded_minor);
+    if amount == 0 {
+        return Ok(false);
+    }
+    let refunded = deposit.refunded_minor + amount;
+    let fee_returned = fee_share_refunded(deposit.fee_minor, deposit.amount_minor, refunded)
+        - fee_share_refunded(deposit.fee_minor, deposit.amount_minor, deposit.refunded_minor);
+    for (kind, amount) in [(ledger::REFUND, -amount), (ledger::FEE_REVERSAL, -fee_returned)] {
         ledger::record(
             database,
             ledger::NewEntry {
@@ -336,10 +379,12 @@ pub async fn record_refund<C: sea_orm::ConnectionTrait>(
                 kind,
                 amount_minor: amount,
                 currency: &deposit.currency,
-                stripe_object_id: &payment_intent_id,
+                stripe_object_id: refund_id,
             },
         )
         .await?;
     }
+    let status = if refunded >= deposit.amount_minor { deposits::REFUNDED } else { deposits::SUCCEEDED };
+    deposits::add_refunded(database, &deposit.id, refunded, status, event_created).await?;
     Ok(true)
 }

@@ -106,17 +106,17 @@ impl Billing {
             EventKind::PaymentFailed | EventKind::PaymentCanceled => self.payment_failed(&event).await,
             EventKind::SubscriptionChanged => {
                 let state = event.object_str("status").and_then(SubscriptionState::from_stripe);
-                self.subscription_state(&event, event.object_str("customer"), state).await
+                self.subscription_state(&event, event.object_str("id"), state).await
             }
             EventKind::SubscriptionDeleted => {
-                self.subscription_state(&event, event.object_str("customer"), Some(SubscriptionState::Cancelled)).await
+                self.subscription_state(&event, event.object_str("id"), Some(SubscriptionState::Cancelled)).await
             }
             EventKind::InvoicePaid => self.invoice_paid(&event).await,
             EventKind::InvoicePaymentFailed => {
-                self.subscription_state(&event, event.object_str("customer"), Some(SubscriptionState::PastDue)).await
+                self.subscription_state(&event, event.invoice_subscription(), Some(SubscriptionState::PastDue)).await
             }
             EventKind::AccountUpdated => self.account_updated(&event).await,
-            EventKind::ChargeRefunded => self.charge_refunded(&event).await,
+            EventKind::ChargeRefunded | EventKind::RefundChanged => self.refunds_reported(&event).await,
             EventKind::Other => Ok(Outcome::Ignored(format!("event type {} is not used", event.event_type))),
         }
     }
@@ -128,6 +128,9 @@ impl Billing {
                 return Ok(Outcome::Ignored(format!("promotion already {}", promotion.status)));
             }
             let transaction = self.database.begin().await?;
+            // Serialized per listing: a concurrent payment for the same listing (another
+            // replica's worker) waits here, then sees this window and extends it.
+            promotions::lock_listing(&transaction, &promotion.listing_id).await?;
             let current_end = promotions::current_end(&transaction, &promotion.listing_id).await?;
             let (starts, ends) = promotion_window(now_unix(), current_end);
             if !promotions::activate(&transaction, &promotion.id, starts, ends, event.created).await? {
@@ -232,35 +235,59 @@ impl Billing {
         }))
     }
 
+    /// Applies `state` when the event is about the agency's current subscription.
+    /// Events of any other subscription are ignored, except while a new subscription
+    /// is being created: the event may be about it, so it is retried once recorded.
     async fn subscription_state(
         &self,
         event: &StripeEvent,
-        customer: Option<&str>,
+        subscription_id: Option<&str>,
         state: Option<SubscriptionState>,
     ) -> Result<Outcome, BillingError> {
         let Some(state) = state else {
             return Ok(Outcome::Ignored("status not shown to agencies".into()));
         };
-        let Some(account) = self.account_for_customer(customer).await? else {
+        let Some(account) = self.account_for_customer(event.object_str("customer")).await? else {
             return Ok(Outcome::Ignored("customer unknown to billing".into()));
         };
-        if store::accounts::apply_subscription_state(&self.database, &account.agency_id, state, event.created).await? {
+        let Some(subscription_id) = subscription_id.filter(|id| !id.is_empty()) else {
+            return Ok(Outcome::Ignored("not about a subscription".into()));
+        };
+        if account.subscription_id.as_deref() != Some(subscription_id) {
+            if account.subscription_claim.is_some() {
+                return Err(BillingError::Unavailable(format!(
+                    "subscription {subscription_id} may be the one being created for agency {}; retrying",
+                    account.agency_id
+                )));
+            }
+            return Ok(Outcome::Ignored(format!("subscription {subscription_id} is not the agency's current one")));
+        }
+        if store::accounts::apply_subscription_state(
+            &self.database,
+            &account.agency_id,
+            subscription_id,
+            state,
+            event.created,
+        )
+        .await?
+        {
             Ok(Outcome::Applied(format!("agency {} subscription {}", account.agency_id, state.as_str())))
         } else {
-            Ok(Outcome::Ignored("older than the stored status, or cancelled".into()))
+            Ok(Outcome::Ignored("older than the stored status, or this subscription is cancelled".into()))
         }
     }
 
+    /// Money received is recorded whatever subscription it paid; the status follows
+    /// only invoices of the current subscription.
     async fn invoice_paid(&self, event: &StripeEvent) -> Result<Outcome, BillingError> {
         let Some(account) = self.account_for_customer(event.object_str("customer")).await? else {
             return Ok(Outcome::Ignored("customer unknown to billing".into()));
         };
         let amount = event.object.get("amount_paid").and_then(serde_json::Value::as_i64).unwrap_or(0);
         let currency = event.object_str("currency").unwrap_or("mxn").to_ascii_uppercase();
-        let transaction = self.database.begin().await?;
         if amount > 0 {
             ledger::record(
-                &transaction,
+                &self.database,
                 ledger::NewEntry {
                     agency_id: &account.agency_id,
                     group_id: &account.group_id,
@@ -272,15 +299,14 @@ impl Billing {
             )
             .await?;
         }
-        store::accounts::apply_subscription_state(
-            &transaction,
-            &account.agency_id,
-            SubscriptionState::Active,
-            event.created,
-        )
-        .await?;
-        transaction.commit().await?;
-        Ok(Outcome::Applied(format!("invoice paid by agency {}", account.agency_id)))
+        match self.subscription_state(event, event.invoice_subscription(), Some(SubscriptionState::Active)).await? {
+            Outcome::Applied(what) => {
+                Ok(Outcome::Applied(format!("invoice paid by agency {}; {what}", account.agency_id)))
+            }
+            Outcome::Ignored(why) => {
+                Ok(Outcome::Applied(format!("invoice paid by agency {}; status unchanged: {why}", account.agency_id)))
+            }
+        }
     }
 
     async fn account_for_customer(
@@ -302,20 +328,31 @@ impl Billing {
         }
     }
 
-    async fn charge_refunded(&self, event: &StripeEvent) -> Result<Outcome, BillingError> {
+    /// Records each refund the event reports that is not recorded yet (once per
+    /// refund id, whatever the event or its order).
+    async fn refunds_reported(&self, event: &StripeEvent) -> Result<Outcome, BillingError> {
         let Some(payment_intent_id) = event.object_str("payment_intent") else {
-            return Ok(Outcome::Ignored("charge without payment intent".into()));
+            return Ok(Outcome::Ignored("refund without payment intent".into()));
         };
         let Some(deposit) = deposits::by_payment_intent(&self.database, payment_intent_id).await? else {
             return Ok(Outcome::Ignored("charge unknown to billing".into()));
         };
-        let transaction = self.database.begin().await?;
-        let applied = record_refund(&transaction, &deposit, event.created).await?;
-        transaction.commit().await?;
-        if applied {
-            Ok(Outcome::Applied(format!("deposit {} refunded", deposit.id)))
+        let refunds = event.refunds();
+        if refunds.is_empty() {
+            return Ok(Outcome::Ignored("the event lists no refund (refund events carry them)".into()));
+        }
+        let mut recorded = Vec::new();
+        for (refund_id, amount) in refunds {
+            let transaction = self.database.begin().await?;
+            if record_refund(&transaction, &deposit.id, &refund_id, amount, event.created).await? {
+                recorded.push(refund_id);
+            }
+            transaction.commit().await?;
+        }
+        if recorded.is_empty() {
+            Ok(Outcome::Ignored(format!("deposit {}: its refunds were already recorded", deposit.id)))
         } else {
-            Ok(Outcome::Ignored(format!("deposit already {}", deposit.status)))
+            Ok(Outcome::Applied(format!("deposit {}: refunds {} recorded", deposit.id, recorded.join(", "))))
         }
     }
 

@@ -2,7 +2,7 @@
 //! buyers' deposits.
 
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect, Set};
 
 use super::entities::agency_account::{ActiveModel, Column, Entity, Model};
 use super::entities::deposit;
@@ -26,6 +26,8 @@ pub async fn ensure<C: ConnectionTrait>(database: &C, agency_id: &str, group_id:
         charges_enabled: Set(false),
         account_event_created: Set(0),
         updated_at_unix: Set(now_unix()),
+        subscription_claim: Set(None),
+        billed_from_period: Set(None),
     };
     Entity::insert(row)
         .on_conflict(OnConflict::column(Column::AgencyId).do_nothing().to_owned())
@@ -58,31 +60,71 @@ pub async fn set_customer<C: ConnectionTrait>(database: &C, agency_id: &str, cus
     Ok(())
 }
 
-pub async fn set_subscription<C: ConnectionTrait>(
-    database: &C,
-    agency_id: &str,
-    subscription_id: &str,
-    state: Option<SubscriptionState>,
-) -> Result<(), DbErr> {
-    let current = ensure_loaded(database, agency_id).await?;
-    let mut row: ActiveModel = current.clone().into();
-    row.subscription_id = Set(Some(subscription_id.to_string()));
-    // A webhook may already have set a newer status; only fill an empty one.
-    if let Some(state) = state
-        && SubscriptionState::parse(&current.subscription_status) == SubscriptionState::None
-    {
-        row.subscription_status = Set(state.as_str().to_string());
-    }
-    row.updated_at_unix = Set(now_unix());
-    row.update(database).await?;
+/// The agency's row, locked until the transaction ends (PostgreSQL `FOR UPDATE`), so
+/// concurrent subscribes of one agency decide one after the other.
+pub async fn lock<C: ConnectionTrait>(database: &C, agency_id: &str) -> Result<Model, DbErr> {
+    Entity::find_by_id(agency_id.to_string())
+        .lock_exclusive()
+        .one(database)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(agency_id.to_string()))
+}
+
+pub async fn set_subscription_claim<C: ConnectionTrait>(database: &C, agency_id: &str, key: &str) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::SubscriptionClaim, Expr::value(key))
+        .col_expr(Column::UpdatedAtUnix, Expr::value(now_unix()))
+        .filter(Column::AgencyId.eq(agency_id))
+        .exec(database)
+        .await?;
     Ok(())
 }
 
-/// Applies a status from an event only when the event is newer than the last one
-/// applied and the subscription is not already cancelled (terminal).
+/// Records the subscription created under `claim` as the agency's current one: its
+/// status replaces the previous subscription's (a cancelled one included), and the
+/// claim is released. `false` when another call with the same claim recorded it first.
+pub async fn start_subscription<C: ConnectionTrait>(
+    database: &C,
+    agency_id: &str,
+    claim: &str,
+    subscription_id: &str,
+    state: SubscriptionState,
+    billed_from_period: &str,
+) -> Result<bool, DbErr> {
+    let result = Entity::update_many()
+        .col_expr(Column::SubscriptionId, Expr::value(subscription_id))
+        .col_expr(Column::BilledFromPeriod, Expr::value(billed_from_period))
+        .col_expr(Column::SubscriptionStatus, Expr::value(state.as_str()))
+        .col_expr(Column::SubscriptionEventCreated, Expr::value(0))
+        .col_expr(Column::SubscriptionClaim, Expr::value(Option::<String>::None))
+        .col_expr(Column::UpdatedAtUnix, Expr::value(now_unix()))
+        .filter(Column::AgencyId.eq(agency_id))
+        .filter(Column::SubscriptionClaim.eq(claim))
+        .exec(database)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Whether the agency's usage is billed now: it has a Stripe customer and a
+/// subscription that is not cancelled.
+pub fn is_billable(account: &Model) -> bool {
+    account.stripe_customer_id.is_some()
+        && account.subscription_id.is_some()
+        && SubscriptionState::parse(&account.subscription_status) != SubscriptionState::Cancelled
+}
+
+pub async fn billable<C: ConnectionTrait>(database: &C, agency_id: &str) -> Result<bool, DbErr> {
+    Ok(get(database, agency_id).await?.as_ref().is_some_and(is_billable))
+}
+
+/// Applies a status from an event of `subscription_id` only while it is the agency's
+/// current subscription, when the event is newer than the last one applied, and
+/// unless that subscription is already cancelled (terminal for it; a new
+/// subscription starts with its own status).
 pub async fn apply_subscription_state<C: ConnectionTrait>(
     database: &C,
     agency_id: &str,
+    subscription_id: &str,
     state: SubscriptionState,
     event_created: i64,
 ) -> Result<bool, DbErr> {
@@ -91,9 +133,10 @@ pub async fn apply_subscription_state<C: ConnectionTrait>(
         .col_expr(Column::SubscriptionEventCreated, Expr::value(event_created))
         .col_expr(Column::UpdatedAtUnix, Expr::value(now_unix()))
         .filter(Column::AgencyId.eq(agency_id))
+        .filter(Column::SubscriptionId.eq(subscription_id))
         .filter(Column::SubscriptionStatus.ne(SubscriptionState::Cancelled.as_str()));
-    // Cancellation is terminal: it wins even when a newer invoice event was processed
-    // first (deliveries are unordered); every other state must be newer than the stored one.
+    // Cancellation wins even when a newer invoice event was processed first
+    // (deliveries are unordered); every other state must be newer than the stored one.
     if state != SubscriptionState::Cancelled {
         update = update.filter(Column::SubscriptionEventCreated.lt(event_created));
     }
@@ -189,6 +232,31 @@ pub mod deposits {
             .exec(database)
             .await?;
         Ok(result.rows_affected == 1)
+    }
+
+    /// The deposit, locked until the transaction ends (PostgreSQL `FOR UPDATE`), so
+    /// concurrent refunds of it are recorded one after the other.
+    pub async fn lock<C: ConnectionTrait>(database: &C, id: &str) -> Result<Option<Model>, DbErr> {
+        deposit::Entity::find_by_id(id.to_string()).lock_exclusive().one(database).await
+    }
+
+    /// Adds a refund to what was refunded; `status` becomes `refunded` when it is whole.
+    pub async fn add_refunded<C: ConnectionTrait>(
+        database: &C,
+        id: &str,
+        refunded_minor: i64,
+        status: &str,
+        event_created: i64,
+    ) -> Result<(), DbErr> {
+        deposit::Entity::update_many()
+            .col_expr(deposit::Column::RefundedMinor, Expr::value(refunded_minor))
+            .col_expr(deposit::Column::Status, Expr::value(status))
+            .col_expr(deposit::Column::LastEventCreated, Expr::value(event_created))
+            .col_expr(deposit::Column::UpdatedAtUnix, Expr::value(now_unix()))
+            .filter(deposit::Column::Id.eq(id))
+            .exec(database)
+            .await?;
+        Ok(())
     }
 
     pub async fn set_refund<C: ConnectionTrait>(database: &C, id: &str, refund_id: &str) -> Result<(), DbErr> {

@@ -95,6 +95,10 @@ pub mod agency_account {
         pub charges_enabled: bool,
         pub account_event_created: i64,
         pub updated_at_unix: i64,
+        /// The idempotency key of the subscription being created, until it is recorded.
+        pub subscription_claim: Option<String>,
+        /// The first usage period (`YYYY-MM`) the current subscription pays for.
+        pub billed_from_period: Option<String>,
     }
     entity_boilerplate!();
 }
@@ -120,6 +124,8 @@ pub mod deposit {
         pub last_event_created: i64,
         pub created_at_unix: i64,
         pub updated_at_unix: i64,
+        /// Refunded so far (minor units); `refunded` once it reaches `amount_minor`.
+        pub refunded_minor: i64,
     }
     entity_boilerplate!();
 }

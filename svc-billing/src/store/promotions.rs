@@ -1,7 +1,9 @@
 //! Promotions: pending until Stripe says paid, then active for a window.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use super::entities::promotion::{ActiveModel, Column, Entity, Model};
@@ -63,6 +65,20 @@ pub async fn by_payment_intent<C: ConnectionTrait>(
 
 pub async fn by_id<C: ConnectionTrait>(database: &C, id: &str) -> Result<Option<Model>, DbErr> {
     Entity::find_by_id(id.to_string()).one(database).await
+}
+
+/// Locks every promotion row of the listing until the transaction ends (PostgreSQL
+/// `FOR UPDATE`, in id order so two lockers cannot deadlock). A payment creates its
+/// promotion row before it can succeed, so two payments of one listing both wait
+/// on the same rows.
+pub async fn lock_listing<C: ConnectionTrait>(database: &C, listing_id: &str) -> Result<(), DbErr> {
+    Entity::find()
+        .filter(Column::ListingId.eq(listing_id))
+        .order_by_asc(Column::Id)
+        .lock_exclusive()
+        .all(database)
+        .await?;
+    Ok(())
 }
 
 /// The latest end among the listing's active promotions.

@@ -4,12 +4,14 @@
 
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
 };
 use uuid::Uuid;
 
-use super::entities::{feed_cursor, listing_state, meter_event, setting, usage_opening};
+use super::entities::{agency_account, feed_cursor, listing_state, meter_event, setting, usage_opening};
 use super::now_unix;
+use crate::domain::status::SubscriptionState;
 
 pub const FEED_NAME: &str = "catalog";
 
@@ -86,14 +88,49 @@ pub async fn queue_meter_event<C: ConnectionTrait>(
     Ok(inserted == 1)
 }
 
-pub async fn unsent_meter_events<C: ConnectionTrait>(
+/// The oldest unsent meter events that are billable now, each with the Stripe
+/// customer it bills: the agency's subscription is live and the event's period is
+/// not before the one the subscription pays from. Unbillable rows are never
+/// selected, so however many there are, they cannot hold billable ones back.
+pub async fn billable_unsent_meter_events<C: ConnectionTrait>(
     database: &C,
     limit: u64,
-) -> Result<Vec<meter_event::Model>, DbErr> {
-    meter_event::Entity::find()
+) -> Result<Vec<(meter_event::Model, String)>, DbErr> {
+    let account = meter_event::Entity::belongs_to(agency_account::Entity)
+        .from(meter_event::Column::AgencyId)
+        .to(agency_account::Column::AgencyId)
+        .into();
+    let rows = meter_event::Entity::find()
+        .join(JoinType::InnerJoin, account)
         .filter(meter_event::Column::SentAtUnix.is_null())
+        .filter(agency_account::Column::StripeCustomerId.is_not_null())
+        .filter(agency_account::Column::SubscriptionId.is_not_null())
+        .filter(agency_account::Column::SubscriptionStatus.ne(SubscriptionState::Cancelled.as_str()))
+        .filter(
+            Expr::col((meter_event::Entity, meter_event::Column::Period))
+                .gte(Expr::col((agency_account::Entity, agency_account::Column::BilledFromPeriod))),
+        )
+        .select_also(agency_account::Entity)
         .order_by_asc(meter_event::Column::CreatedAtUnix)
         .limit(limit)
+        .all(database)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(event, account)| {
+            account.and_then(|account| account.stripe_customer_id).map(|customer| (event, customer))
+        })
+        .collect())
+}
+
+/// The agency's published listings (billing's copy from the feed).
+pub async fn published_listings_of<C: ConnectionTrait>(
+    database: &C,
+    agency_id: &str,
+) -> Result<Vec<listing_state::Model>, DbErr> {
+    listing_state::Entity::find()
+        .filter(listing_state::Column::AgencyId.eq(agency_id))
+        .filter(listing_state::Column::Status.eq("published"))
         .all(database)
         .await
 }
