@@ -268,6 +268,19 @@ impl CatalogServiceApi for CatalogGrpc {
         }))
     }
 
+    async fn delete_saved_search(
+        &self,
+        request: Request<wire::DeleteSavedSearchRequest>,
+    ) -> Result<Response<wire::DeleteSavedSearchResponse>, Status> {
+        let caller = self.caller(&request).await?;
+        let message = request.into_inner();
+        let result = async {
+            let id = parse_id(&message.id, "id")?;
+            self.service.delete_saved_search(caller.as_ref(), id).await
+        };
+        reply(result.await.map(|()| wire::DeleteSavedSearchResponse {}))
+    }
+
     async fn stream_changes(
         &self,
         request: Request<wire::StreamChangesRequest>,

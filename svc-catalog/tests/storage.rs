@@ -221,6 +221,25 @@ async fn saved_searches_keep_their_structured_filters(database: &TestDatabase) {
     assert!(store.list_saved_searches(Uuid::new_v4()).await.unwrap().is_empty());
 }
 
+async fn saved_searches_are_deleted_only_by_their_owner(database: &TestDatabase) {
+    let store = store(database).await;
+    let owner_id = Uuid::new_v4();
+    let search = SavedSearch {
+        id: Uuid::now_v7(),
+        user_id: owner_id,
+        name: "Sentra".into(),
+        text: "nissan sentra".into(),
+        filters: SearchFilters { makes: vec!["nissan".into()], ..SearchFilters::default() },
+        created_at_unix: 5,
+    };
+    store.insert_saved_search(&search).await.unwrap();
+    assert!(!store.delete_saved_search(Uuid::new_v4(), search.id).await.unwrap(), "someone else's id deletes nothing");
+    assert_eq!(store.list_saved_searches(owner_id).await.unwrap(), vec![search.clone()]);
+    assert!(store.delete_saved_search(owner_id, search.id).await.unwrap());
+    assert!(!store.delete_saved_search(owner_id, search.id).await.unwrap(), "already gone");
+    assert!(store.list_saved_searches(owner_id).await.unwrap().is_empty());
+}
+
 async fn views_and_metrics_add_up_per_scope(database: &TestDatabase) {
     let store = store(database).await;
     let group = Uuid::new_v4();
@@ -273,5 +292,6 @@ nds_common::storage_suite!(
     pages_cover_every_listing_once_and_filters_hold,
     favourites_are_unique_and_only_published_ones_show,
     saved_searches_keep_their_structured_filters,
+    saved_searches_are_deleted_only_by_their_owner,
     views_and_metrics_add_up_per_scope,
 );

@@ -465,4 +465,13 @@ impl CatalogMutation {
         let message = catalog::SaveSearchRequest { name, text, filters: Some(filters_to_wire(&filters)) };
         Ok(SavedSearch(clients(context)?.catalog().save_search(request.call.request(message)).await.or_graphql()?))
     }
+
+    /// Deletes one of the signed-in buyer's saved searches. An id that is not theirs is
+    /// NOT_FOUND and deletes nothing.
+    async fn delete_saved_search(&self, context: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let request = request_context(context)?;
+        let message = catalog::DeleteSavedSearchRequest { id: id.0 };
+        clients(context)?.catalog().delete_saved_search(request.call.request(message)).await.or_graphql()?;
+        Ok(true)
+    }
 }

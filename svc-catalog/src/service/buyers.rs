@@ -66,4 +66,15 @@ impl CatalogService {
         let user_id = require_user(caller)?;
         self.store.list_saved_searches(user_id).await
     }
+
+    /// The owner comes from the token, never from the request: someone else's id is
+    /// NOT_FOUND, exactly like an id that never existed, and nothing is deleted.
+    pub async fn delete_saved_search(&self, caller: Option<&Principal>, id: Uuid) -> Result<(), CatalogError> {
+        let user_id = require_user(caller)?;
+        if self.store.delete_saved_search(user_id, id).await? {
+            Ok(())
+        } else {
+            Err(CatalogError::NotFound("saved search"))
+        }
+    }
 }

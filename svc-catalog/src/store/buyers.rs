@@ -96,6 +96,16 @@ impl CatalogStore {
         Ok(())
     }
 
+    /// Deletes the search only if it is `user_id`'s; false when there was none of theirs.
+    pub async fn delete_saved_search(&self, user_id: Uuid, id: Uuid) -> Result<bool, CatalogError> {
+        let result = saved_search::Entity::delete_many()
+            .filter(saved_search::Column::Id.eq(id))
+            .filter(saved_search::Column::UserId.eq(user_id))
+            .exec(self.database())
+            .await?;
+        Ok(result.rows_affected > 0)
+    }
+
     pub async fn list_saved_searches(&self, user_id: Uuid) -> Result<Vec<SavedSearch>, CatalogError> {
         saved_search::Entity::find()
             .filter(saved_search::Column::UserId.eq(user_id))
