@@ -89,3 +89,70 @@ async fn a_spanish_search_shows_what_it_understood_and_a_removed_chip_widens_it(
     without_script.close().await;
     system.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_buyer_saves_a_search_runs_it_and_deletes_it_but_not_someone_elses() {
+    let system = TestSystem::start(&[]).await.unwrap();
+    Inventory::publish_all(&system).await;
+    const EMAIL: &str = "mateo@correo.mx";
+    const PASSWORD: &str = "mateo-busca-camioneta-2026";
+    system.sign_up_buyer(EMAIL, PASSWORD).await;
+    // Another buyer's saved search, made through the API.
+    let other = system.sign_up_buyer("sofia@correo.mx", "sofia-busca-sedan-2026").await;
+    let saved = system
+        .graphql(
+            "mutation { saveSearch(name: \"Sedanes\", input: { text: \"sedán\" }) { id } }",
+            serde_json::json!({}),
+            Some(&other),
+        )
+        .await
+        .unwrap();
+    let others_id = nds_tests::client::data(&saved, "saveSearch")["id"].as_str().unwrap().to_string();
+
+    let browser = Browser::start().await;
+    let page = browser.session(SessionOptions::phone().without_javascript()).await;
+    page.goto(&system.site_url("/login")).await;
+    page.fill("#field-email", EMAIL).await;
+    page.fill("#field-password", PASSWORD).await;
+    page.click_and_wait("form[action='/login'] button[type=submit]").await;
+
+    search(&page, &system, QUERY).await;
+    let results = result_titles(&page).await;
+    assert!(!results.is_empty());
+    page.fill("#save-name", "Camionetas Toyota").await;
+    page.click_and_wait("form.save-search button[type=submit]").await;
+    assert!(page.url().await.contains("/saved-searches"), "{}", page.url().await);
+    assert_eq!(page.texts(".saved-row strong").await, vec!["Camionetas Toyota".to_string()]);
+    page.screenshot("site-saved-searches").await;
+
+    // Running it gives the same cards.
+    page.click_and_wait(".saved-row > a").await;
+    assert_eq!(result_titles(&page).await, results);
+
+    // Someone else's saved search id, posted with this buyer's valid form token,
+    // is not found and stays (the owner is the session's, never the id's).
+    let js = browser.session(SessionOptions::desktop()).await;
+    js.goto(&system.site_url("/login")).await;
+    js.fill("#field-email", EMAIL).await;
+    js.fill("#field-password", PASSWORD).await;
+    js.click_and_wait("form[action='/login'] button[type=submit]").await;
+    js.goto(&system.site_url("/saved-searches")).await;
+    let csrf = js.attr("form.saved-delete input[name=csrf]", "value").await.unwrap();
+    let forge = format!(
+        "var f=document.createElement('form');f.method='post';f.action='/saved-searches/{others_id}/delete';\
+         var i=document.createElement('input');i.type='hidden';i.name='csrf';i.value='{csrf}';f.appendChild(i);\
+         document.body.appendChild(f);f.submit();"
+    );
+    js.client.execute(&forge, vec![]).await.unwrap();
+    assert!(js.wait_for_text("h1", "No encontramos esta página", Duration::from_secs(10)).await, "{}", js.body().await);
+    let theirs = system.graphql("{ savedSearches { id } }", serde_json::json!({}), Some(&other)).await.unwrap();
+    assert_eq!(nds_tests::client::data(&theirs, "savedSearches").as_array().unwrap().len(), 1, "not deleted");
+    js.close().await;
+
+    // Their own goes, and the page says so.
+    page.click_and_wait("form.saved-delete button[type=submit]").await;
+    assert!(page.body().await.contains("Búsqueda borrada"), "{}", page.body().await);
+    assert_eq!(page.count(".saved-row").await, 0);
+    page.close().await;
+    system.stop().await.unwrap();
+}

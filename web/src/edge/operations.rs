@@ -182,6 +182,14 @@ pub struct SaveSearch;
 #[derive(GraphQLQuery)]
 #[graphql(
     schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/buyer.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct DeleteSavedSearch;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
     query_path = "graphql/site/onboarding.graphql",
     response_derives = "Debug, Clone",
     variables_derives = "Debug, Clone"

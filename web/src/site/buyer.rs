@@ -1,6 +1,6 @@
 //! A buyer's own things: favourites and saved searches.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
@@ -13,7 +13,7 @@ use crate::posted::Posted;
 use crate::state::SharedState;
 use crate::validate;
 use crate::views::components::{CardView, NoticeKind, card_grid, empty_state, notice, pager};
-use crate::views::form::FormErrors;
+use crate::views::form::{FormErrors, csrf_field};
 use crate::views::{self, Page};
 use crate::visitor::Visitor;
 
@@ -21,6 +21,7 @@ use crate::visitor::Visitor;
 pub struct ListQuery {
     after: Option<String>,
     saved: Option<String>,
+    deleted: Option<String>,
 }
 
 pub async fn favourites(
@@ -89,13 +90,14 @@ pub async fn saved_searches(
     let content = html! {
         h1 { (text.account.saved_title) }
         @if query.saved.is_some() { (notice(text.search.saved, NoticeKind::Success)) }
+        @if query.deleted.is_some() { (notice(text.account.saved_deleted, NoticeKind::Success)) }
         @if searches.is_empty() {
             (empty_state(text.account.saved_empty, Some((text.search.heading, "/"))))
         } @else {
             ul.inbox {
                 @for saved in &searches {
                     @let params = saved_params(saved);
-                    li {
+                    li.saved-row {
                         a href=(params.href()) {
                             span {
                                 strong { (saved.name) }
@@ -106,6 +108,13 @@ pub async fn saved_searches(
                                 }
                             }
                             span.small { (text.account.saved_run) " →" }
+                        }
+                        form.saved-delete method="post" action=(format!("/saved-searches/{}/delete", crate::error::url_escape(&saved.id)))
+                            data-confirm=((text.account.saved_delete_confirm)(&saved.name)) {
+                            (csrf_field(&visitor.csrf))
+                            button.link-button type="submit" aria-label=(format!("{} {}", text.account.saved_delete, saved.name)) {
+                                (text.account.saved_delete)
+                            }
                         }
                     }
                 }
@@ -158,6 +167,23 @@ pub async fn save_search(
     let variables = operations::save_search::Variables { name, input };
     state.edge.run::<operations::SaveSearch>(visitor.caller(), variables).await?;
     Ok(Redirect::to("/saved-searches?saved=1").into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct Empty {}
+
+/// Deletes one of the buyer's saved searches. Identity of the owner comes from
+/// the session's token at catalog: another person's id is NOT_FOUND there.
+pub async fn delete_saved_search(
+    State(state): State<SharedState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Posted(_): Posted<Empty>,
+) -> Result<Response, PageError> {
+    visitor.require_session()?;
+    let variables = operations::delete_saved_search::Variables { id };
+    state.edge.run::<operations::DeleteSavedSearch>(visitor.caller(), variables).await?;
+    Ok(Redirect::to("/saved-searches?deleted=1").into_response())
 }
 
 /// The same input as another operation's generated type (each operation has its own).

@@ -28,6 +28,7 @@ pub fn site_router(state: SharedState) -> Router {
         .route("/autos/{id}/contact", post(conversations::contact))
         .route("/favourites", get(buyer::favourites))
         .route("/saved-searches", get(buyer::saved_searches).post(buyer::save_search))
+        .route("/saved-searches/{id}/delete", post(buyer::delete_saved_search))
         .route("/conversations", get(conversations::inbox))
         .route("/conversations/{id}", get(conversations::thread).post(conversations::reply))
         .route("/conversations/{id}/events", get(conversations::events))
