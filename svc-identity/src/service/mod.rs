@@ -32,6 +32,8 @@ pub struct IdentityService {
     pub(crate) throttle: LoginThrottle,
     pub(crate) mailer: SharedMailer,
     pub(crate) public_url: String,
+    /// Passwords verified since start (argon2 runs): what throttling must bound.
+    password_checks: std::sync::atomic::AtomicU64,
 }
 
 impl IdentityService {
@@ -46,7 +48,24 @@ impl IdentityService {
             throttle: LoginThrottle::new(runtime.cache.clone()),
             mailer: runtime.mailer.clone(),
             public_url: runtime.config.public_url.trim_end_matches('/').to_string(),
+            password_checks: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// How many passwords this service verified since it started.
+    pub fn password_checks(&self) -> u64 {
+        self.password_checks.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Verifies a password against a stored hash off the async workers; without a
+    /// stored hash (unknown account) against the dummy, so both cost one argon2 run.
+    pub(crate) async fn check_password(&self, given: String, stored: Option<String>) -> IdentityResult<bool> {
+        self.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        blocking(move || {
+            let hash = stored.unwrap_or_else(|| crate::domain::password::DUMMY_HASH.clone());
+            crate::domain::password::verify_password(&given, &hash)
+        })
+        .await
     }
 
     pub fn database(&self) -> &DatabaseConnection {
