@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod orgs;
+pub mod passwords;
 pub mod sessions;
 pub mod tokens;
 pub mod views;
@@ -31,6 +32,8 @@ pub struct IdentityService {
     pub(crate) keys: std::sync::Arc<KeyRing>,
     pub(crate) throttle: LoginThrottle,
     pub(crate) mailer: SharedMailer,
+    /// The shared cache (reset-mail limits).
+    pub(crate) cache: nds_common::cache::SharedCache,
     pub(crate) public_url: String,
     /// Passwords verified since start (argon2 runs): what throttling must bound.
     password_checks: std::sync::atomic::AtomicU64,
@@ -47,6 +50,7 @@ impl IdentityService {
             database,
             throttle: LoginThrottle::new(runtime.cache.clone()),
             mailer: runtime.mailer.clone(),
+            cache: runtime.cache.clone(),
             public_url: runtime.config.public_url.trim_end_matches('/').to_string(),
             password_checks: std::sync::atomic::AtomicU64::new(0),
         }
