@@ -45,6 +45,21 @@ impl ServiceTokens {
         self.current.read().ok().and_then(|current| current.as_ref().map(|(_, expires_at)| *expires_at))
     }
 
+    /// The current token, or, before the first one arrived, one fetched now (None
+    /// when identity cannot be reached: the caller goes on without it).
+    pub async fn token(&self) -> Option<Secret<String>> {
+        if let Some(token) = self.current() {
+            return Some(token);
+        }
+        match self.refresh().await {
+            Ok(()) => self.current(),
+            Err(error) => {
+                tracing::warn!(client_id = %self.credentials.client_id, error = %error, "no service token yet");
+                None
+            }
+        }
+    }
+
     /// Exchanges the credentials for a fresh token now.
     pub async fn refresh(&self) -> Result<(), ApiError> {
         let context = CallContext::new(Duration::from_secs(5));

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
+use nds_common::grpc::CallContext;
 use nds_common::runtime::ServiceChannels;
+use nds_common::service_token::ServiceTokens;
 use nds_proto::billing::v1::billing_service_client::BillingServiceClient;
 use nds_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
 use nds_proto::chat::v1::chat_service_client::ChatServiceClient;
@@ -14,11 +16,33 @@ use tonic::transport::Channel;
 #[derive(Clone)]
 pub struct Clients {
     channels: Arc<ServiceChannels>,
+    /// The edge's own service token, which vouches for the client addresses it relays.
+    relay: Option<Arc<ServiceTokens>>,
 }
 
 impl Clients {
     pub fn new(channels: ServiceChannels) -> Self {
-        Self { channels: Arc::new(channels) }
+        Self { channels: Arc::new(channels), relay: None }
+    }
+
+    /// Relays client addresses under this service identity (see [`Clients::relayed`]).
+    pub fn with_relay(mut self, tokens: Option<Arc<ServiceTokens>>) -> Self {
+        self.relay = tokens;
+        self
+    }
+
+    /// `call`, vouched for by the edge's service token: identity believes the client
+    /// address a message names only then (otherwise it counts the edge's own address,
+    /// shared by every client).
+    pub async fn relayed(&self, call: &CallContext) -> CallContext {
+        let token = match &self.relay {
+            Some(tokens) => tokens.token().await,
+            None => None,
+        };
+        match token {
+            Some(token) => call.clone().relayed_by(token.expose()),
+            None => call.clone(),
+        }
     }
 
     pub fn identity(&self) -> IdentityServiceClient<Channel> {

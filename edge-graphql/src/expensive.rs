@@ -384,8 +384,11 @@ mod tests {
         let expected = [
             "Mutation.acceptInvitation",
             "Mutation.applyForAgency",
+            "Mutation.changePassword",
             "Mutation.inviteStaff",
             "Mutation.logIn",
+            "Mutation.requestPasswordReset",
+            "Mutation.resetPassword",
             "Mutation.reviewAgencyApplication",
             "Mutation.saveSearch",
             "Mutation.sendMessage",

@@ -90,7 +90,12 @@ pub fn schema_builder(runtime: &Runtime, clients: clients::Clients) -> schema::N
 }
 
 pub fn edge_state(runtime: &Runtime) -> Result<EdgeState, EdgeStartError> {
-    let clients = clients::Clients::new(runtime.channels.clone());
+    let clients = clients::Clients::new(runtime.channels.clone()).with_relay(runtime.service_tokens.clone());
+    if runtime.service_tokens.is_none() {
+        tracing::warn!(
+            "no NDS_SERVICE_CLIENT_ID/SECRET: identity cannot tell clients apart and throttles log-ins by the edge's address"
+        );
+    }
     let persisted_queries = persisted_queries(runtime)?;
     let schema = schema_builder(runtime, clients.clone()).finish();
     let expensive_fields = expensive::ExpensiveFields::from_sdl(&schema.sdl())?;

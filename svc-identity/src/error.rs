@@ -14,6 +14,9 @@ pub enum IdentityError {
     InvalidCredentials,
     #[error("too many failed log-ins; try again later")]
     TooManyAttempts,
+    /// The account is being guessed at: its next password check is a delay away.
+    #[error("too many failed log-ins for this account; try again in {seconds} s")]
+    SlowDown { seconds: u64 },
     #[error("{0}")]
     Unauthenticated(String),
     #[error("{0}")]
@@ -38,6 +41,15 @@ impl IdentityError {
     }
 }
 
+impl From<crate::domain::throttle::Refusal> for IdentityError {
+    fn from(refusal: crate::domain::throttle::Refusal) -> Self {
+        match refusal {
+            crate::domain::throttle::Refusal::TooMany => IdentityError::TooManyAttempts,
+            crate::domain::throttle::Refusal::Wait { seconds } => IdentityError::SlowDown { seconds },
+        }
+    }
+}
+
 impl From<ApiError> for IdentityError {
     fn from(error: ApiError) -> Self {
         IdentityError::Api(error)
@@ -59,7 +71,7 @@ impl HasErrorCode for IdentityError {
         match self {
             IdentityError::InvalidInput { .. } => ErrorCode::BadUserInput,
             IdentityError::InvalidCredentials => ErrorCode::Unauthenticated,
-            IdentityError::TooManyAttempts => ErrorCode::Unauthenticated,
+            IdentityError::TooManyAttempts | IdentityError::SlowDown { .. } => ErrorCode::Unauthenticated,
             IdentityError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             IdentityError::Forbidden(_) => ErrorCode::Forbidden,
             IdentityError::NotFound(_) => ErrorCode::NotFound,
@@ -76,6 +88,7 @@ impl HasErrorCode for IdentityError {
             IdentityError::Api(error) => error.field.as_deref(),
             IdentityError::InvalidCredentials
             | IdentityError::TooManyAttempts
+            | IdentityError::SlowDown { .. }
             | IdentityError::Unauthenticated(_)
             | IdentityError::Forbidden(_)
             | IdentityError::NotFound(_)

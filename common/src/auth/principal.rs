@@ -141,6 +141,12 @@ impl Principal {
         }
     }
 
+    /// May this caller name the client it relays for (the edge: a service with the
+    /// internal scope)? Anyone else's word on a client's address is ignored.
+    pub fn may_relay_clients(&self) -> bool {
+        self.kind == PrincipalKind::Service && self.scopes.iter().any(|scope| scope == SCOPE_INTERNAL)
+    }
+
     pub fn has_role(&self, role: Role) -> bool {
         self.memberships.iter().any(|membership| membership.role == role)
     }

@@ -230,6 +230,24 @@ impl Authenticator {
         self.apply_session(token, principal).await.map(Some)
     }
 
+    /// The service relaying this call for a client ([`crate::grpc::RELAY_AUTHORIZATION`]),
+    /// if its token verifies; None when absent. Only a service principal counts.
+    pub async fn authenticate_relay(
+        &self,
+        metadata: &tonic::metadata::MetadataMap,
+    ) -> Result<Option<Principal>, ApiError> {
+        let Some(value) = metadata.get(crate::grpc::RELAY_AUTHORIZATION) else {
+            return Ok(None);
+        };
+        let value = value.to_str().map_err(|_| unauthenticated("unreadable relay authorization"))?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .ok_or_else(|| unauthenticated("relay authorization must be a Bearer token"))?
+            .trim();
+        let principal = self.verifier.verify(token).await?;
+        Ok((principal.kind == super::principal::PrincipalKind::Service).then_some(principal))
+    }
+
     pub async fn authenticate(&self, metadata: &tonic::metadata::MetadataMap) -> Result<Option<Principal>, ApiError> {
         let header = match metadata.get("authorization") {
             None => None,

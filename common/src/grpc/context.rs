@@ -6,10 +6,16 @@ use std::time::{Duration, Instant};
 
 use tonic::metadata::{MetadataMap, MetadataValue};
 
+/// Metadata carrying the token of a service that relays a client's request (the
+/// edge): it vouches for what the message says about that client (its address),
+/// while `authorization` stays the client's own.
+pub const RELAY_AUTHORIZATION: &str = "x-nds-relay-authorization";
+
 #[derive(Clone, Debug)]
 pub struct CallContext {
     deadline: Instant,
     authorization: Option<MetadataValue<tonic::metadata::Ascii>>,
+    relay: Option<MetadataValue<tonic::metadata::Ascii>>,
 }
 
 /// Parses a `grpc-timeout` value ("250m", "5S", ...), per the gRPC HTTP/2 spec.
@@ -36,7 +42,13 @@ pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
 impl CallContext {
     /// A fresh context with its own budget (edge requests, jobs, tests).
     pub fn new(budget: Duration) -> Self {
-        Self { deadline: Instant::now() + budget, authorization: None }
+        Self { deadline: Instant::now() + budget, authorization: None, relay: None }
+    }
+
+    /// Adds [`RELAY_AUTHORIZATION`] with this service's own token to every outgoing call.
+    pub fn relayed_by(mut self, service_token: &str) -> Self {
+        self.relay = format!("Bearer {service_token}").parse().ok();
+        self
     }
 
     /// Adds `Authorization: Bearer <token>` to every outgoing call.
@@ -53,7 +65,8 @@ impl CallContext {
             .and_then(|value| value.to_str().ok())
             .and_then(parse_grpc_timeout)
             .unwrap_or(default_budget);
-        Self { deadline: Instant::now() + budget, authorization: metadata.get("authorization").cloned() }
+        // A relay credential vouches for one hop only: it is never forwarded.
+        Self { deadline: Instant::now() + budget, authorization: metadata.get("authorization").cloned(), relay: None }
     }
 
     pub fn remaining(&self) -> Duration {
@@ -75,6 +88,9 @@ impl CallContext {
         request.set_timeout(self.remaining().max(Duration::from_millis(1)));
         if let Some(authorization) = &self.authorization {
             request.metadata_mut().insert("authorization", authorization.clone());
+        }
+        if let Some(relay) = &self.relay {
+            request.metadata_mut().insert(RELAY_AUTHORIZATION, relay.clone());
         }
         request
     }
@@ -109,6 +125,16 @@ mod tests {
         let forwarded = parse_grpc_timeout(&timeout).unwrap();
         assert!(forwarded <= Duration::from_millis(800) && forwarded > Duration::from_millis(500), "{timeout}");
         assert_eq!(request.metadata().get("authorization").unwrap(), "Bearer abc");
+    }
+
+    #[test]
+    fn a_relay_credential_goes_one_hop_only() {
+        let context = CallContext::new(Duration::from_secs(1)).with_bearer("user").relayed_by("edge");
+        let request = context.request(());
+        assert_eq!(request.metadata().get(RELAY_AUTHORIZATION).unwrap(), "Bearer edge");
+        assert_eq!(request.metadata().get("authorization").unwrap(), "Bearer user");
+        let onward = CallContext::from_metadata(request.metadata(), Duration::from_secs(1));
+        assert!(onward.request(()).metadata().get(RELAY_AUTHORIZATION).is_none());
     }
 
     #[test]

@@ -7,5 +7,5 @@ pub mod context;
 pub mod server;
 
 pub use client::{connect_lazy, retry_unavailable};
-pub use context::{CallContext, parse_grpc_timeout};
+pub use context::{CallContext, RELAY_AUTHORIZATION, parse_grpc_timeout};
 pub use server::{GrpcServeOptions, serve_grpc};

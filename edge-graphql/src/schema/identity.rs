@@ -352,7 +352,53 @@ impl IdentityMutation {
             password,
             client_address: request.client_address.map(|address| address.to_string()).unwrap_or_default(),
         };
-        Ok(AuthPayload(clients(context)?.identity().log_in(request.call.request(message)).await.or_graphql()?))
+        let clients = clients(context)?;
+        let call = clients.relayed(&request.call).await;
+        Ok(AuthPayload(clients.identity().log_in(call.request(message)).await.or_graphql()?))
+    }
+
+    /// Mails a single-use link to choose a new password (valid one hour) if the
+    /// address has an account. Always true: the answer does not say whether it has.
+    #[graphql(directive = expensive::apply(Work::PasswordHashOrMail))]
+    async fn request_password_reset(&self, context: &Context<'_>, email: String) -> async_graphql::Result<bool> {
+        let request = request_context(context)?;
+        let message = identity::RequestPasswordResetRequest { email };
+        clients(context)?.identity().request_password_reset(request.call.request(message)).await.or_graphql()?;
+        Ok(true)
+    }
+
+    /// Sets a new password with the token of a reset link (once), ends every
+    /// session of the account and signs in.
+    #[graphql(directive = expensive::apply(Work::PasswordHashOrMail))]
+    async fn reset_password(
+        &self,
+        context: &Context<'_>,
+        token: String,
+        new_password: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        let request = request_context(context)?;
+        let message = identity::ResetPasswordRequest { token, new_password };
+        Ok(AuthPayload(clients(context)?.identity().reset_password(request.call.request(message)).await.or_graphql()?))
+    }
+
+    /// Signed-in users: a wrong current password counts as a failed log-in. Every
+    /// other session ends; the answer is the new one.
+    #[graphql(directive = expensive::apply(Work::PasswordHashOrMail))]
+    async fn change_password(
+        &self,
+        context: &Context<'_>,
+        current_password: String,
+        new_password: String,
+    ) -> async_graphql::Result<AuthPayload> {
+        let request = request_context(context)?;
+        let message = identity::ChangePasswordRequest {
+            current_password,
+            new_password,
+            client_address: request.client_address.map(|address| address.to_string()).unwrap_or_default(),
+        };
+        let clients = clients(context)?;
+        let call = clients.relayed(&request.call).await;
+        Ok(AuthPayload(clients.identity().change_password(call.request(message)).await.or_graphql()?))
     }
 
     /// Rotates the refresh token: the old one stops working.

@@ -16,6 +16,7 @@ use crate::service::IdentityService;
 use crate::service::invitations::AcceptInvitation;
 use crate::service::metrics::MetricsScope;
 use crate::service::orgs::{parse_id, parse_ids};
+use crate::service::passwords::ChangePassword;
 use crate::service::sessions::{LogIn, SignUp};
 
 pub struct IdentityGrpc {
@@ -32,6 +33,25 @@ impl IdentityGrpc {
     async fn caller<T>(&self, request: &Request<T>) -> Result<Option<Principal>, Status> {
         let principal = self.authenticator.authenticate(request.metadata()).await.map_err(to_status)?;
         self.service.current_caller(principal).await.map_err(to_status)
+    }
+
+    /// The client behind a request: the address the message names when the edge
+    /// relays it (a service with the internal scope vouching in the relay
+    /// metadata), otherwise the TCP peer. A direct caller cannot pick its address.
+    async fn client_address<T>(&self, request: &Request<T>, named: &str) -> String {
+        let relay = match self.authenticator.authenticate_relay(request.metadata()).await {
+            Ok(relay) => relay,
+            Err(error) => {
+                tracing::warn!(error = %error, "relay credential refused; using the peer address");
+                None
+            }
+        };
+        if relay.as_ref().is_some_and(Principal::may_relay_clients)
+            && let Ok(address) = named.trim().parse::<std::net::IpAddr>()
+        {
+            return address.to_canonical().to_string();
+        }
+        request.remote_addr().map(|peer| peer.ip().to_canonical().to_string()).unwrap_or_default()
     }
 
     /// The token's principal without the database re-check (CheckSession reports
@@ -53,9 +73,37 @@ impl IdentityApi for IdentityGrpc {
     }
 
     async fn log_in(&self, request: Request<proto::LogInRequest>) -> Answer<proto::AuthPayload> {
+        let client_address = self.client_address(&request, &request.get_ref().client_address).await;
         let message = request.into_inner();
-        let input = LogIn { email: message.email, password: message.password, client_address: message.client_address };
+        let input = LogIn { email: message.email, password: message.password, client_address };
         let session = self.service.log_in(input).await.map_err(to_status)?;
+        Ok(Response::new(convert::auth_payload(&session)))
+    }
+
+    async fn request_password_reset(
+        &self,
+        request: Request<proto::RequestPasswordResetRequest>,
+    ) -> Answer<proto::RequestPasswordResetResponse> {
+        self.service.request_password_reset(&request.into_inner().email).await.map_err(to_status)?;
+        Ok(Response::new(proto::RequestPasswordResetResponse {}))
+    }
+
+    async fn reset_password(&self, request: Request<proto::ResetPasswordRequest>) -> Answer<proto::AuthPayload> {
+        let message = request.into_inner();
+        let session = self.service.reset_password(&message.token, &message.new_password).await.map_err(to_status)?;
+        Ok(Response::new(convert::auth_payload(&session)))
+    }
+
+    async fn change_password(&self, request: Request<proto::ChangePasswordRequest>) -> Answer<proto::AuthPayload> {
+        let caller = self.caller(&request).await?;
+        let client_address = self.client_address(&request, &request.get_ref().client_address).await;
+        let message = request.into_inner();
+        let input = ChangePassword {
+            current_password: message.current_password,
+            new_password: message.new_password,
+            client_address,
+        };
+        let session = self.service.change_password(caller, input).await.map_err(to_status)?;
         Ok(Response::new(convert::auth_payload(&session)))
     }
 

@@ -4,13 +4,17 @@
 use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 mod m20261125_000001_identity_schema;
+mod m20261206_000001_password_resets;
 
 pub struct Migrator;
 
 #[sea_orm_migration::async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261125_000001_identity_schema::Migration)]
+        vec![
+            Box::new(m20261125_000001_identity_schema::Migration),
+            Box::new(m20261206_000001_password_resets::Migration),
+        ]
     }
 
     // Every service shares the migration-table name convention per database; each

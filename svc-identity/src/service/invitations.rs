@@ -6,9 +6,9 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use uuid::Uuid;
 
 use super::views::SessionTokens;
-use super::{IdentityService, actor_of, blocking, require_caller};
+use super::{IdentityService, actor_of, require_caller};
 use crate::domain::email::Email;
-use crate::domain::password::{self, NewPassword};
+use crate::domain::password::NewPassword;
 use crate::domain::roles::{parse_role, require_invitable};
 use crate::domain::throttle::AttemptKeys;
 use crate::domain::{now_unix, secrets, text};
@@ -115,15 +115,17 @@ impl IdentityService {
             Some(existing) => {
                 // Possession of the token must not reset someone's password; and
                 // guessing that password here is throttled like a log-in.
-                let attempt = AttemptKeys::new(&existing.email, "");
-                if !self.throttle.allows(&attempt).await {
-                    return Err(IdentityError::TooManyAttempts);
-                }
-                let stored = existing.password_hash.clone();
-                let given = input.password.clone();
-                if !blocking(move || password::verify_password(&given, &stored)).await? {
-                    self.throttle.record_failure(&attempt).await;
-                    return Err(IdentityError::InvalidCredentials);
+                let permit = self.throttle.admit(&AttemptKeys::new(&existing.email, "")).await?;
+                match self.check_password(input.password.clone(), Some(existing.password_hash.clone())).await {
+                    Ok(true) => self.throttle.succeeded(permit).await,
+                    Ok(false) => {
+                        self.throttle.failed(permit).await;
+                        return Err(IdentityError::InvalidCredentials);
+                    }
+                    Err(error) => {
+                        self.throttle.release(permit).await;
+                        return Err(error);
+                    }
                 }
                 if existing.suspended {
                     return Err(IdentityError::Forbidden("this account is suspended".into()));

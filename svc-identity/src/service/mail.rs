@@ -18,6 +18,20 @@ pub fn invitation(public_url: &str, to: &str, agency_name: &str, role: &str, tok
     }
 }
 
+pub fn password_reset(public_url: &str, to: &str, token: &str) -> OutgoingMail {
+    let link = format!("{public_url}/password/reset?token={token}");
+    OutgoingMail {
+        to: to.to_string(),
+        subject: "Restablece tu contraseña de NDS".to_string(),
+        body: format!(
+            "Hola,\n\nPediste restablecer tu contraseña de NDS. Elige una nueva aquí (el enlace sirve \
+             una vez, durante una hora):\n{link}\n\nSi no lo pediste, ignora este correo: tu contraseña no cambia.\n\n\
+             You asked to reset your NDS password. Choose a new one with the link above (single use, \
+             valid for one hour). If you did not ask, ignore this mail: your password stays as it is.\n"
+        ),
+    }
+}
+
 pub fn application_approved(public_url: &str, to: &str, company: &str, token: &str) -> OutgoingMail {
     let link = format!("{public_url}/invitations/accept?token={token}");
     OutgoingMail {

@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod mail;
 pub mod metrics;
 pub mod orgs;
+pub mod passwords;
 pub mod sessions;
 pub mod tokens;
 pub mod views;
@@ -31,7 +32,11 @@ pub struct IdentityService {
     pub(crate) keys: std::sync::Arc<KeyRing>,
     pub(crate) throttle: LoginThrottle,
     pub(crate) mailer: SharedMailer,
+    /// The shared cache (reset-mail limits).
+    pub(crate) cache: nds_common::cache::SharedCache,
     pub(crate) public_url: String,
+    /// Passwords verified since start (argon2 runs): what throttling must bound.
+    password_checks: std::sync::atomic::AtomicU64,
 }
 
 impl IdentityService {
@@ -45,8 +50,26 @@ impl IdentityService {
             database,
             throttle: LoginThrottle::new(runtime.cache.clone()),
             mailer: runtime.mailer.clone(),
+            cache: runtime.cache.clone(),
             public_url: runtime.config.public_url.trim_end_matches('/').to_string(),
+            password_checks: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// How many passwords this service verified since it started.
+    pub fn password_checks(&self) -> u64 {
+        self.password_checks.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Verifies a password against a stored hash off the async workers; without a
+    /// stored hash (unknown account) against the dummy, so both cost one argon2 run.
+    pub(crate) async fn check_password(&self, given: String, stored: Option<String>) -> IdentityResult<bool> {
+        self.password_checks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        blocking(move || {
+            let hash = stored.unwrap_or_else(|| crate::domain::password::DUMMY_HASH.clone());
+            crate::domain::password::verify_password(&given, &hash)
+        })
+        .await
     }
 
     pub fn database(&self) -> &DatabaseConnection {

@@ -8,7 +8,7 @@ use super::tokens::TokenSubject;
 use super::views::{SessionTokens, UserView};
 use super::{IdentityService, active_memberships, blocking, user_view};
 use crate::domain::email::Email;
-use crate::domain::password::{self, DUMMY_HASH, MAX_PASSWORD_BYTES, NewPassword};
+use crate::domain::password::{self, MAX_PASSWORD_BYTES, NewPassword};
 use crate::domain::throttle::AttemptKeys;
 use crate::domain::{now_unix, secrets, text};
 use crate::error::{IdentityError, IdentityResult};
@@ -117,29 +117,26 @@ impl IdentityService {
         if input.password.len() > MAX_PASSWORD_BYTES {
             return Err(IdentityError::InvalidCredentials);
         }
-        let attempt = AttemptKeys::new(&input.email, &input.client_address);
-        if !self.throttle.allows(&attempt).await {
-            tracing::warn!("log-in refused by throttling");
-            return Err(IdentityError::TooManyAttempts);
-        }
-        let normalised = input.email.trim().to_lowercase();
-        let user = user_store::find_by_email(&self.database, &normalised).await?;
-        let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
-        let password_given = input.password.clone();
-        let matches = blocking(move || {
-            // Unknown email: verify against the dummy so both answers cost one argon2 run.
-            let hash = stored_hash.unwrap_or_else(|| DUMMY_HASH.clone());
-            password::verify_password(&password_given, &hash)
-        })
-        .await?;
-        let user = match user {
-            Some(user) if matches => user,
-            Some(_) | None => {
-                self.throttle.record_failure(&attempt).await;
+        // Counted before the password is checked: concurrent guesses cannot outrun it.
+        let permit =
+            self.throttle.admit(&AttemptKeys::new(&input.email, &input.client_address)).await.map_err(|refusal| {
+                tracing::warn!(?refusal, "log-in refused by throttling");
+                IdentityError::from(refusal)
+            })?;
+        let user = match self.account_with_password(&input.email, &input.password).await {
+            Ok(Some(user)) => {
+                self.throttle.succeeded(permit).await;
+                user
+            }
+            Ok(None) => {
+                self.throttle.failed(permit).await;
                 return Err(IdentityError::InvalidCredentials);
             }
+            Err(error) => {
+                self.throttle.release(permit).await;
+                return Err(error);
+            }
         };
-        self.throttle.record_success(&attempt).await;
         if user.suspended {
             return Err(IdentityError::Forbidden("this account is suspended".into()));
         }
@@ -150,6 +147,15 @@ impl IdentityService {
             tracing::info!(user_id = %user.id, "password hash upgraded to current parameters");
         }
         self.issue_session(&self.database, user, Uuid::now_v7()).await
+    }
+
+    /// The account `email` names if `password` is its password; None for an
+    /// unknown email and a wrong password alike (one argon2 verification each).
+    async fn account_with_password(&self, email: &str, password: &str) -> IdentityResult<Option<user::Model>> {
+        let user = user_store::find_by_email(&self.database, &email.trim().to_lowercase()).await?;
+        let stored_hash = user.as_ref().map(|user| user.password_hash.clone());
+        let matches = self.check_password(password.to_string(), stored_hash).await?;
+        Ok(user.filter(|_| matches))
     }
 
     /// Rotates a refresh token: the presented one is consumed, a new one in the

@@ -8,6 +8,7 @@ pub mod invitations;
 pub mod keys;
 pub mod metrics;
 pub mod orgs;
+pub mod password_resets;
 pub mod service_accounts;
 pub mod sessions;
 pub mod users;

@@ -119,6 +119,35 @@ impl TestIdentity {
             .map(tonic::Response::into_inner)
     }
 
+    /// The edge's access token: a service account with the internal scope, as
+    /// every deployment's edge has.
+    pub async fn edge_token(&self) -> String {
+        let secret = svc_identity::ensure_service_account(&self.runtime, "edge", &["internal"]).await.unwrap();
+        let request = proto::IssueServiceTokenRequest {
+            client_id: "edge".into(),
+            client_secret: secret.expose().clone(),
+            scopes: Vec::new(),
+        };
+        self.client.clone().issue_service_token(request).await.unwrap().into_inner().access_token
+    }
+
+    /// A log-in relayed for a client at `address` by whoever holds `relay_token`.
+    pub async fn log_in_relayed(
+        &self,
+        relay_token: &str,
+        email: &str,
+        password: &str,
+        address: &str,
+    ) -> Result<proto::AuthPayload, tonic::Status> {
+        let mut request = tonic::Request::new(proto::LogInRequest {
+            email: email.into(),
+            password: password.into(),
+            client_address: address.into(),
+        });
+        request.metadata_mut().insert("x-nds-relay-authorization", format!("Bearer {relay_token}").parse().unwrap());
+        self.client.clone().log_in(request).await.map(tonic::Response::into_inner)
+    }
+
     /// A platform admin's access token.
     pub async fn admin_token(&self) -> String {
         svc_identity::bootstrap_platform_admin(&self.runtime, "root@nds.test", PASSWORD).await.unwrap();

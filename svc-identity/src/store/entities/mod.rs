@@ -6,6 +6,7 @@ pub mod audit_entry;
 pub mod group;
 pub mod invitation;
 pub mod membership;
+pub mod password_reset;
 pub mod refresh_token;
 pub mod service_account;
 pub mod signing_key;
