@@ -1,5 +1,5 @@
-//! The buyer site in Chromium, as a person uses it (issue 16, journeys 2, 3, 4, 6
-//! and 7): a listing's page and favourites, a conversation answered live, an
+//! The buyer site in Chromium, as a person uses it (issue 16, journeys 2, 3, 4, 5,
+//! 6 and 7): a listing's page and favourites, a conversation answered live, an
 //! agency application through to the accepted invitation, and bad input. Every
 //! page is checked with axe-core and saved as a screenshot.
 
@@ -299,5 +299,87 @@ async fn bad_input_gets_clear_words_keeps_what_was_typed_and_stores_nothing() {
     assert_eq!(page.text("h1").await, "No encontramos esta página");
     assert_accessible(&page, "404").await;
     page.close().await;
+    system.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_through_the_mailed_link_and_the_old_one_stops_working() {
+    let system = TestSystem::start(&[]).await.unwrap();
+    let browser = Browser::start().await;
+    system.sign_up_buyer(BUYER_EMAIL, BUYER_PASSWORD).await;
+
+    // A session signed in with the old password, in another browser.
+    let old = browser.session(SessionOptions::desktop()).await;
+    old.goto(&system.site_url("/login")).await;
+    log_in_in_browser(&old).await;
+    assert!(old.url().await.ends_with('/') || old.url().await.contains("/account"), "{}", old.url().await);
+
+    let page = browser.session(SessionOptions::phone()).await;
+    page.goto(&system.site_url("/login")).await;
+    page.click_and_wait("a[href='/password/forgot']").await;
+    assert_accessible(&page, "forgot password").await;
+    page.fill("#field-email", BUYER_EMAIL).await;
+    page.click_and_wait("form[action='/password/forgot'] button[type=submit]").await;
+    assert!(page.body().await.contains("te enviamos un enlace"), "{}", page.body().await);
+    page.screenshot("site-password-forgot-sent").await;
+
+    // Identity mails after it answers: wait for the link.
+    let reset_link = || {
+        system
+            .mails()
+            .iter()
+            .rev()
+            .filter(|mail| mail.contains(BUYER_EMAIL))
+            .find_map(|mail| mailed_path(mail, "/password/reset"))
+    };
+    let mut path = None;
+    for _ in 0..100 {
+        path = reset_link();
+        if path.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let path = path.expect("the reset mail links to the reset page");
+
+    // An address without an account gets the same words and no mail.
+    let mails_before = system.mails().len();
+    page.fill("#field-email", "nadie@correo.mx").await;
+    page.click_and_wait("form[action='/password/forgot'] button[type=submit]").await;
+    assert!(page.body().await.contains("te enviamos un enlace"));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(system.mails().len(), mails_before, "no mail for an unknown address");
+
+    page.goto(&system.site_url(&path)).await;
+    assert_accessible(&page, "reset password").await;
+    const NEW_PASSWORD: &str = "lucia-nueva-clave-2026";
+    page.fill("#field-password", NEW_PASSWORD).await;
+    page.click_and_wait("form[action='/password/reset'] button[type=submit]").await;
+    assert!(page.url().await.contains("/account"), "{}", page.url().await);
+    assert!(page.body().await.contains("tu contraseña cambió"), "{}", page.body().await);
+    page.screenshot("site-password-reset-done").await;
+
+    // The link works once.
+    let again = browser.session(SessionOptions::desktop()).await;
+    again.goto(&system.site_url(&path)).await;
+    again.fill("#field-password", "otra-clave-distinta-2026").await;
+    again.click_and_wait("form[action='/password/reset'] button[type=submit]").await;
+    assert!(again.body().await.contains("El enlace ya no es válido"), "{}", again.body().await);
+
+    // The old password no longer opens the account.
+    again.goto(&system.site_url("/login")).await;
+    log_in_in_browser(&again).await;
+    assert!(again.body().await.contains("El correo o la contraseña no coinciden"), "{}", again.body().await);
+    again.fill("#field-email", BUYER_EMAIL).await;
+    again.fill("#field-password", NEW_PASSWORD).await;
+    again.click_and_wait("form[action='/login'] button[type=submit]").await;
+    assert!(!again.url().await.contains("/login"), "the new password opens the account");
+
+    // The session opened with the old password has ended: the account asks to sign in.
+    old.goto(&system.site_url("/account")).await;
+    assert!(old.url().await.contains("/login"), "old session still open: {}", old.url().await);
+    for session in [old, again, page] {
+        session.close().await;
+    }
     system.stop().await.unwrap();
 }

@@ -190,6 +190,30 @@ pub struct DeleteSavedSearch;
 #[derive(GraphQLQuery)]
 #[graphql(
     schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/account.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct RequestPasswordReset;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/account.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct ResetPassword;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/account.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct ChangePassword;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
     query_path = "graphql/site/onboarding.graphql",
     response_derives = "Debug, Clone",
     variables_derives = "Debug, Clone"

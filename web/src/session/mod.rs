@@ -135,7 +135,7 @@ macro_rules! signed_in_from {
     )+};
 }
 
-signed_in_from!(log_in, sign_up, refresh_session, accept_invitation);
+signed_in_from!(log_in, sign_up, refresh_session, accept_invitation, reset_password, change_password);
 
 fn random_token() -> String {
     let mut bytes = [0u8; 32];

@@ -112,7 +112,7 @@ pub async fn log_in(
 
 /// Wrong credentials and throttling answer alike from identity's side (UNAUTHENTICATED);
 /// the words differ so a person knows whether to wait.
-fn credential_message(error: &EdgeError, lang: crate::i18n::Lang) -> String {
+pub(super) fn credential_message(error: &EdgeError, lang: crate::i18n::Lang) -> String {
     let throttled = error.failures().iter().any(|failure| {
         let message = failure.message.to_ascii_lowercase();
         message.contains("too many") || message.contains("attempts")

@@ -8,6 +8,7 @@ mod deposit;
 mod invitations;
 mod listing;
 mod misc;
+mod password;
 pub mod search;
 pub mod search_params;
 mod sell;
@@ -36,6 +37,9 @@ pub fn site_router(state: SharedState) -> Router {
         .route("/signup", get(account::sign_up_page).post(account::sign_up))
         .route("/logout", post(account::log_out))
         .route("/account", get(account::account_page))
+        .route("/account/password", get(password::change_page).post(password::change))
+        .route("/password/forgot", get(password::forgot_page).post(password::request_reset))
+        .route("/password/reset", get(password::reset_page).post(password::reset))
         .route("/sell", get(sell::sell_page).post(sell::apply))
         .route("/invitations/accept", get(invitations::accept_page).post(invitations::accept))
         .route("/autos/{id}/deposit", get(deposit::deposit_page).post(deposit::start_deposit))
