@@ -28,7 +28,11 @@ use crate::clients::identity::GrpcDirectory;
 use crate::clients::stripe_api::StripeApi;
 pub use crate::error::BillingError;
 pub use crate::grpc::BillingGrpc;
+use crate::service::workers::{WorkerHealth, supervise};
 use crate::service::{Billing, BillingSettings};
+
+/// The first pause before a dead worker is restarted (it doubles up to a minute).
+const RESTART_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
 pub use crate::webhook::webhook_router;
 
 /// Monthly price of one published listing when nothing else is configured (MXN 99.00).
@@ -41,6 +45,8 @@ pub struct BillingParts {
     pub webhook: axum::Router,
     /// The use cases, for jobs and in-process callers.
     pub billing: Billing,
+    /// Whether the background workers run (see `service::workers`).
+    pub workers: WorkerHealth,
 }
 
 /// What `build` cannot decide from `Runtime` alone.
@@ -96,13 +102,23 @@ pub async fn build(runtime: &Runtime) -> Result<BillingParts, BillingError> {
 /// (both stop on shutdown), and returns the gRPC server and webhook routes.
 pub async fn build_with(runtime: &Runtime, options: BillingOptions) -> Result<BillingParts, BillingError> {
     let billing = billing(runtime, &options).await?;
-    tokio::spawn(webhook::run_event_worker(billing.clone(), runtime.shutdown.clone()));
+    let workers = WorkerHealth::default();
+    let shutdown = runtime.shutdown.clone();
+    let event_worker = {
+        let (billing, shutdown) = (billing.clone(), shutdown.clone());
+        move || webhook::run_event_worker(billing.clone(), shutdown.clone())
+    };
+    tokio::spawn(supervise("stripe-events", workers.clone(), shutdown.clone(), RESTART_PAUSE, event_worker));
     if !options.without_feed_consumer {
-        tokio::spawn(service::feed::run_feed_consumer(billing.clone(), runtime.shutdown.clone()));
+        let feed_consumer = {
+            let (billing, shutdown) = (billing.clone(), shutdown.clone());
+            move || service::feed::run_feed_consumer(billing.clone(), shutdown.clone())
+        };
+        tokio::spawn(supervise("catalog-feed", workers.clone(), shutdown, RESTART_PAUSE, feed_consumer));
     }
     let webhook = webhook_router(billing.clone(), runtime.config.stripe.webhook_secrets.clone());
     let grpc = BillingServiceServer::new(BillingGrpc::new(billing.clone(), runtime.clone()));
-    Ok(BillingParts { grpc, webhook, billing })
+    Ok(BillingParts { grpc, webhook, billing, workers })
 }
 
 /// `nds job expire-promotions` / `nds job start-usage-new-month`.

@@ -111,3 +111,49 @@ async fn bench_ingest_stores_each_distinct_event_once_under_concurrent_duplicate
         report.events_per_second()
     );
 }
+
+#[tokio::test]
+async fn an_event_that_killed_its_worker_at_every_attempt_is_failed_and_counted_not_retried_forever() {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use svc_billing::store::entities::webhook_event;
+    use svc_billing::store::events::{CLAIM_TIMEOUT_SECONDS, MAX_ATTEMPTS};
+    let harness = harness(TestDatabase::postgres().await, HarnessOptions::default()).await;
+    let database = &harness.parts.billing.database;
+    let payload = body("evt_poison");
+    let now = chrono::Utc::now().timestamp();
+    let header = signed(WEBHOOK_SECRET, now, &payload);
+    svc_billing::service::webhooks::ingest(database, &[WEBHOOK_SECRET], Some(&header), &payload, now).await.unwrap();
+    // What a worker that panicked or hung on it at every attempt leaves behind: claimed, never finished.
+    webhook_event::Entity::update_many()
+        .col_expr(webhook_event::Column::Status, Expr::value("processing"))
+        .col_expr(webhook_event::Column::Attempts, Expr::value(MAX_ATTEMPTS))
+        .col_expr(webhook_event::Column::ClaimedAtUnix, Expr::value(now - CLAIM_TIMEOUT_SECONDS - 1))
+        .filter(webhook_event::Column::Id.eq("evt_poison"))
+        .exec(database)
+        .await
+        .unwrap();
+    harness.parts.billing.process_pending_events().await.unwrap();
+    let row = svc_billing::store::events::find(database, "evt_poison").await.unwrap().unwrap();
+    assert_eq!((row.status.as_str(), row.attempts), ("failed", MAX_ATTEMPTS), "not tried an 11th time");
+    let metrics = harness
+        .client
+        .clone()
+        .get_metrics(authorized(
+            nds_proto::billing::v1::GetMetricsRequest {
+                scope: Some(nds_proto::common::v1::MetricsScope {
+                    scope: Some(nds_proto::common::v1::metrics_scope::Scope::Platform(true)),
+                }),
+                range: None,
+            },
+            &harness.admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        metrics.metrics.iter().any(|metric| metric.name == "stripe_events_failed" && metric.value == 1.0),
+        "{:?}",
+        metrics.metrics
+    );
+}

@@ -6,6 +6,7 @@ pub mod jobs;
 pub mod payments;
 pub mod queries;
 pub mod webhooks;
+pub mod workers;
 
 use std::sync::Arc;
 

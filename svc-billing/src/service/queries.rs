@@ -159,6 +159,11 @@ impl Billing {
         for (status, count) in statuses {
             metrics.push(("agencies_by_billing_status".into(), count as f64, status));
         }
+        // Events billing gave up on wait for an operator: platform-wide only.
+        if matches!(scope, LedgerScope::Platform) {
+            let failed = store::events::count_failed(&self.database).await?;
+            metrics.push(("stripe_events_failed".into(), failed as f64, String::new()));
+        }
         Ok(metrics)
     }
 }

@@ -3,6 +3,9 @@
 //! active, newer-than-stored, unique ledger keys), so a redelivery, a second
 //! event about the same object or a crash-and-replay has one effect.
 
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
@@ -63,6 +66,13 @@ pub enum Outcome {
 impl Billing {
     /// Processes every due event; returns how many were finished.
     pub async fn process_pending_events(&self) -> Result<usize, BillingError> {
+        let given_up = events::fail_exhausted(&self.database).await?;
+        if given_up > 0 {
+            tracing::error!(
+                events = given_up,
+                "stripe events failed for good: their worker died or hung at every attempt"
+            );
+        }
         let mut finished = 0;
         loop {
             let batch = events::due(&self.database, 100).await?;
@@ -75,7 +85,7 @@ impl Billing {
                     continue;
                 }
                 claimed_any = true;
-                match self.process_event(&row).await {
+                match self.process_event_guarded(&row).await {
                     Ok(Outcome::Applied(what)) => {
                         events::finish(&self.database, &row.id, events::PROCESSED, &what).await?;
                         finished += 1;
@@ -96,6 +106,25 @@ impl Billing {
         }
         self.sync_promotions_to_catalog().await?;
         Ok(finished)
+    }
+
+    /// [`process_event`](Self::process_event) where a panic or a hang is a failed
+    /// attempt like any error (retried with backoff, `failed` after the last one)
+    /// instead of a dead worker.
+    async fn process_event_guarded(&self, row: &webhook_event::Model) -> Result<Outcome, BillingError> {
+        let deadline = std::time::Duration::from_secs(events::PROCESSING_DEADLINE_SECONDS);
+        match tokio::time::timeout(deadline, AssertUnwindSafe(self.process_event(row)).catch_unwind()).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(panic)) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(ToString::to_string)
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Err(BillingError::Internal(format!("processing panicked: {message}")))
+            }
+            Err(_) => Err(BillingError::Internal(format!("processing took longer than {deadline:?}"))),
+        }
     }
 
     pub async fn process_event(&self, row: &webhook_event::Model) -> Result<Outcome, BillingError> {

@@ -15,6 +15,9 @@ pub const IGNORED: &str = "ignored";
 pub const FAILED: &str = "failed";
 
 pub const MAX_ATTEMPTS: i64 = 10;
+/// How long processing one event may take before it counts as a failed attempt
+/// (well under the claim timeout, so a slow attempt is not claimed twice).
+pub const PROCESSING_DEADLINE_SECONDS: u64 = 30;
 /// A claim older than this belongs to a worker that died: the event is pending again.
 pub const CLAIM_TIMEOUT_SECONDS: i64 = 60;
 
@@ -55,6 +58,27 @@ pub async fn due<C: ConnectionTrait>(database: &C, limit: u64) -> Result<Vec<Mod
         .limit(limit)
         .all(database)
         .await
+}
+
+/// Events whose worker died or hung at their last allowed attempt (claimed,
+/// never finished, claim expired): `failed`, kept for an operator and never
+/// claimed again. Returns how many were given up.
+pub async fn fail_exhausted<C: ConnectionTrait>(database: &C) -> Result<u64, DbErr> {
+    let result = Entity::update_many()
+        .col_expr(Column::Status, Expr::value(FAILED))
+        .col_expr(Column::ClaimedAtUnix, Expr::value(Option::<i64>::None))
+        .col_expr(Column::Outcome, Expr::value("gave up: the worker processing it died or hung at every attempt"))
+        .filter(Column::Status.eq(PROCESSING))
+        .filter(Column::ClaimedAtUnix.lt(now_unix() - CLAIM_TIMEOUT_SECONDS))
+        .filter(Column::Attempts.gte(MAX_ATTEMPTS))
+        .exec(database)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+pub async fn count_failed<C: ConnectionTrait>(database: &C) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    Entity::find().filter(Column::Status.eq(FAILED)).count(database).await
 }
 
 /// Claims one event for this worker: a conditional update, so of two workers
