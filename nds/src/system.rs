@@ -97,12 +97,17 @@ pub fn billing_options(runtime: &Runtime) -> svc_billing::BillingOptions {
     }
 }
 
-/// Adds one service to the gRPC routes; returns an HTTP router it owns (billing's webhook).
-async fn add_service(
-    routes: &mut RoutesBuilder,
-    runtime: &Runtime,
-    service: ServiceName,
-) -> anyhow::Result<Option<axum::Router>> {
+/// What a service brings besides its gRPC routes.
+#[derive(Default)]
+struct ServiceExtras {
+    /// An HTTP router it owns (billing's webhook).
+    webhook: Option<axum::Router>,
+    /// Background parts whose death health must report (billing's workers).
+    health_signal: Option<nds_common::grpc::HealthSignal>,
+}
+
+/// Adds one service to the gRPC routes.
+async fn add_service(routes: &mut RoutesBuilder, runtime: &Runtime, service: ServiceName) -> anyhow::Result<ServiceExtras> {
     match service {
         ServiceName::Identity => {
             routes.add_service(svc_identity::build(runtime).await.context("starting identity")?);
@@ -116,13 +121,16 @@ async fn add_service(
         ServiceName::Billing => {
             let parts = svc_billing::build_with(runtime, billing_options(runtime)).await.context("starting billing")?;
             routes.add_service(parts.grpc);
-            return Ok(Some(parts.webhook));
+            return Ok(ServiceExtras {
+                webhook: Some(parts.webhook),
+                health_signal: Some(parts.workers.health_signal(service_health_name(service))),
+            });
         }
         ServiceName::Chat => {
             routes.add_service(svc_chat::build(runtime).await.context("starting chat")?);
         }
     }
-    Ok(None)
+    Ok(ServiceExtras::default())
 }
 
 /// The service account `nds dev` uses for calls on its own behalf (created on start).
@@ -218,16 +226,18 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
     let mut webhook = None;
     if let Some(listener) = grpc_listener {
         let mut routes = RoutesBuilder::default();
+        let mut health_signals = Vec::new();
         for service in &options.services {
-            if let Some(router) = add_service(&mut routes, &runtime, *service).await? {
-                webhook = Some(router);
-            }
+            let extras = add_service(&mut routes, &runtime, *service).await?;
+            webhook = extras.webhook.or(webhook);
+            health_signals.extend(extras.health_signal);
         }
         let names: Vec<&'static str> = options.services.iter().map(|service| service_health_name(*service)).collect();
         let serve_options = GrpcServeOptions {
             drain: config.shutdown_drain,
             grace: config.shutdown_grace,
             default_deadline: config.default_deadline,
+            health_signals,
             ..GrpcServeOptions::default()
         };
         let shutdown = shutdown.clone();

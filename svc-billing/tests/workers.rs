@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use nds_common::Shutdown;
-use svc_billing::service::workers::{WorkerHealth, report_to_grpc_health, supervise};
+use nds_common::grpc::mirror_health_signal;
+use svc_billing::service::workers::{WorkerHealth, supervise};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -42,7 +43,7 @@ async fn a_worker_that_panics_is_reported_not_serving_then_restarted() {
             .add_service(health_service)
             .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
     );
-    tokio::spawn(report_to_grpc_health(health.clone(), reporter, SERVICE, shutdown.clone()));
+    tokio::spawn(mirror_health_signal(health.health_signal(SERVICE), reporter, shutdown.clone()));
     let channel =
         tonic::transport::Endpoint::from_shared(format!("http://{address}")).unwrap().connect().await.unwrap();
     let mut client = HealthClient::new(channel);

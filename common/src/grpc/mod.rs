@@ -8,4 +8,4 @@ pub mod server;
 
 pub use client::{connect_lazy, retry_unavailable};
 pub use context::{CallContext, RELAY_AUTHORIZATION, parse_grpc_timeout};
-pub use server::{GrpcServeOptions, serve_grpc};
+pub use server::{GrpcServeOptions, HealthSignal, mirror_health_signal, serve_grpc};

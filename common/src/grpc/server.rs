@@ -24,6 +24,33 @@ pub struct GrpcServeOptions {
     pub default_deadline: Duration,
     /// Concurrent calls per connection before new ones are shed with UNAVAILABLE.
     pub concurrency_per_connection: usize,
+    /// Parts of a service that can die while the process lives (a background
+    /// worker): while one says false, health answers NOT_SERVING for its service.
+    pub health_signals: Vec<HealthSignal>,
+}
+
+/// Whether a service's background parts run, as health should report it.
+#[derive(Clone, Debug)]
+pub struct HealthSignal {
+    /// The fully-qualified service name health reports for.
+    pub service_name: &'static str,
+    pub serving: tokio::sync::watch::Receiver<bool>,
+}
+
+/// Mirrors `signal` into `reporter` until shutdown, when the server's own drain
+/// takes over (so a late signal cannot turn a draining server back to SERVING).
+pub async fn mirror_health_signal(mut signal: HealthSignal, reporter: HealthReporter, shutdown: Shutdown) {
+    loop {
+        let status = if *signal.serving.borrow_and_update() { ServingStatus::Serving } else { ServingStatus::NotServing };
+        if shutdown.is_triggered() {
+            return;
+        }
+        reporter.set_service_status(signal.service_name, status).await;
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            changed = signal.serving.changed() => if changed.is_err() { return },
+        }
+    }
 }
 
 impl Default for GrpcServeOptions {
@@ -33,6 +60,7 @@ impl Default for GrpcServeOptions {
             grace: Duration::from_secs(20),
             default_deadline: Duration::from_secs(5),
             concurrency_per_connection: 256,
+            health_signals: Vec::new(),
         }
     }
 }
@@ -64,6 +92,9 @@ pub async fn serve_grpc(
 ) -> Result<(), ServeError> {
     let (reporter, health_service) = tonic_health::server::health_reporter();
     set_all(&reporter, service_names, ServingStatus::Serving).await;
+    for signal in &options.health_signals {
+        tokio::spawn(mirror_health_signal(signal.clone(), reporter.clone(), shutdown.clone()));
+    }
 
     // Advertise only what this process serves: the descriptor set describes every NDS service.
     let reflection = || {

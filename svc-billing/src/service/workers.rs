@@ -1,7 +1,7 @@
 //! Billing's background workers (the Stripe event worker, the catalog feed
 //! consumer) run under a supervisor: a worker that panics or returns before
 //! shutdown is marked dead and restarted after a pause. While any worker is dead
-//! the billing service's gRPC health says NOT_SERVING (see [`report_to_grpc_health`]).
+//! the billing service's gRPC health says NOT_SERVING (see [`WorkerHealth::health_signal`]).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -49,6 +49,11 @@ impl WorkerHealth {
     pub fn watch(&self) -> watch::Receiver<bool> {
         self.serving.subscribe()
     }
+
+    /// What the gRPC server reports for `service_name` (`GrpcServeOptions::health_signals`).
+    pub fn health_signal(&self, service_name: &'static str) -> nds_common::grpc::HealthSignal {
+        nds_common::grpc::HealthSignal { service_name, serving: self.watch() }
+    }
 }
 
 /// Runs the worker `start()` makes until shutdown. A panic (or a return before
@@ -81,31 +86,5 @@ pub async fn supervise<F, Fut>(
             _ = tokio::time::sleep(pause) => {}
         }
         pause = std::cmp::min(pause * 2, MAX_RESTART_PAUSE);
-    }
-}
-
-/// Mirrors the workers' health into gRPC health for `service_name` until shutdown
-/// (when the server's own drain takes over).
-pub async fn report_to_grpc_health(
-    health: WorkerHealth,
-    reporter: tonic_health::server::HealthReporter,
-    service_name: &'static str,
-    shutdown: Shutdown,
-) {
-    let mut serving = health.watch();
-    loop {
-        let status = if *serving.borrow_and_update() {
-            tonic_health::ServingStatus::Serving
-        } else {
-            tonic_health::ServingStatus::NotServing
-        };
-        if shutdown.is_triggered() {
-            return;
-        }
-        reporter.set_service_status(service_name, status).await;
-        tokio::select! {
-            _ = shutdown.wait() => return,
-            changed = serving.changed() => if changed.is_err() { return },
-        }
     }
 }
