@@ -26,6 +26,12 @@ pub mod catalog {
         /// Most ids one `GetListings` call may carry: catalog refuses more, so callers
         /// (the edge's listing loader) split larger batches. One number for both sides.
         pub const GET_LISTINGS_MAX_IDS: usize = 100;
+
+        /// Most entries one `ListSitemap` page carries: the sitemap protocol's limit of
+        /// URLs per file (sitemaps.org), so one page makes one sitemap file. Catalog caps
+        /// larger requests, the edge refuses them. At about 50 bytes an entry, a full
+        /// page stays well below gRPC's 4 MiB message limit.
+        pub const SITEMAP_PAGE_MAX_ENTRIES: u32 = 50_000;
     }
 }
 pub mod search {

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::paging::{Page, PageOf, page};
 use crate::domain::saved_search::SavedSearch;
+use crate::domain::sitemap::{SitemapPage, sitemap_page};
 use crate::domain::validation::{ListingInput, ListingPatch};
 use crate::domain::{ChangeKind, Listing, ListingChange, ListingStatus, Money, PricePoint};
 use crate::error::CatalogError;
@@ -140,6 +141,38 @@ pub fn listing_to_wire(listing: &Listing) -> wire::Listing {
     }
 }
 
+/// Only what the listing's card showed everyone while it was on sale.
+pub fn retired_listing_to_wire(listing: &Listing) -> wire::RetiredListing {
+    let fields = &listing.fields;
+    wire::RetiredListing {
+        id: listing.id.to_string(),
+        agency_id: listing.owner.agency_id.to_string(),
+        status: status_to_wire(listing.status),
+        make: fields.make.clone(),
+        model: fields.model.clone(),
+        year: fields.year,
+        body_type: body_type_to_wire(fields.body_type),
+        price: Some(money_to_wire(&fields.price)),
+    }
+}
+
+pub fn sitemap_page_from_wire(request: &wire::ListSitemapRequest) -> Result<Page, CatalogError> {
+    Ok(sitemap_page(request.first, &request.after)?)
+}
+
+pub fn sitemap_page_to_wire(page: SitemapPage) -> wire::ListSitemapResponse {
+    wire::ListSitemapResponse {
+        entries: page
+            .entries
+            .iter()
+            .map(|entry| wire::SitemapEntry { id: entry.id.to_string(), updated_at_unix: entry.updated_at_unix })
+            .collect(),
+        has_next_page: page.has_next_page,
+        end_cursor: page.end_cursor.unwrap_or_default(),
+        total_count: page.total_count,
+    }
+}
+
 pub fn change_kind_to_wire(kind: ChangeKind) -> i32 {
     let wire_kind = match kind {
         ChangeKind::Created => wire::ChangeKind::Created,
@@ -201,6 +234,7 @@ pub fn saved_search_to_wire(search: &SavedSearch) -> wire::SavedSearch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::sitemap::SitemapEntry;
 
     #[test]
     fn every_vocabulary_value_round_trips_through_the_wire() {
@@ -219,6 +253,22 @@ mod tests {
         for value in ListingStatus::ALL {
             assert_eq!(status_from_wire(status_to_wire(value), "status").unwrap(), Some(value));
         }
+    }
+
+    #[test]
+    fn a_full_sitemap_page_fits_in_one_grpc_message() {
+        use nds_proto::prost::Message;
+        // The largest an entry can be: a UUID and a ten-byte varint.
+        let entry = SitemapEntry { id: Uuid::max(), updated_at_unix: i64::MAX };
+        let page = SitemapPage {
+            entries: vec![entry; crate::domain::sitemap::MAX_SITEMAP_PAGE as usize],
+            has_next_page: true,
+            end_cursor: Some(crate::domain::paging::encode_cursor(Uuid::max())),
+            total_count: Some(u64::MAX),
+        };
+        // tonic's default limit on a decoded message, which the edge's clients keep.
+        const TONIC_MAX_DECODING_BYTES: usize = 4 * 1024 * 1024;
+        assert!(sitemap_page_to_wire(page).encoded_len() < TONIC_MAX_DECODING_BYTES);
     }
 
     #[test]

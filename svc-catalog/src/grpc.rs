@@ -147,6 +147,19 @@ impl CatalogServiceApi for CatalogGrpc {
         )
     }
 
+    async fn get_retired_listing(
+        &self,
+        request: Request<wire::GetRetiredListingRequest>,
+    ) -> Result<Response<wire::RetiredListing>, Status> {
+        // Public, and the same for every caller: no token is needed or read.
+        let message = request.into_inner();
+        let result = async {
+            let id = parse_id(&message.id, "id")?;
+            self.service.get_retired_listing(id).await
+        };
+        reply(result.await.map(|listing| retired_listing_to_wire(&listing)))
+    }
+
     async fn list_listings(
         &self,
         request: Request<wire::ListListingsRequest>,
@@ -160,6 +173,19 @@ impl CatalogServiceApi for CatalogGrpc {
             self.service.list_listings(caller.as_ref(), agency_id, status, page).await
         };
         reply(result.await.map(listings_page_to_wire))
+    }
+
+    async fn list_sitemap(
+        &self,
+        request: Request<wire::ListSitemapRequest>,
+    ) -> Result<Response<wire::ListSitemapResponse>, Status> {
+        // Public, and the same for every caller: no token is needed or read.
+        let message = request.into_inner();
+        let result = async {
+            let page = sitemap_page_from_wire(&message)?;
+            self.service.listing_sitemap(page, message.include_total).await
+        };
+        reply(result.await.map(sitemap_page_to_wire))
     }
 
     async fn get_price_history(

@@ -10,12 +10,12 @@ use nds_proto::catalog::v1 as catalog;
 use nds_proto::common::v1 as wire;
 
 use super::identity::Agency;
-use super::paging::{PageInfo, connection_cost, page_info, page_request, timestamp};
+use super::paging::{MAX_CURSOR_LENGTH, PageInfo, connection_cost, page_info, page_request, timestamp};
 use super::search::SearchInput;
 use super::vocabulary::{BodyType, Condition, Fuel, SearchFilters, Transmission};
 use crate::clients::clients;
 use crate::context::request_context;
-use crate::error::{GrpcResultExt, bad_input, error_with_code, graphql_error};
+use crate::error::{GrpcResultExt, bad_input, error_with_code, graphql_error, status_error};
 use crate::expensive::{Work, expensive};
 use crate::loaders::{fetch_listings, loaders};
 use nds_common::error::ErrorCode;
@@ -180,6 +180,102 @@ impl ListingConnection {
     }
 }
 
+/// One URL of sitemap.xml: a published listing and when it last changed.
+#[derive(SimpleObject)]
+pub struct ListingSitemapEntry {
+    pub id: ID,
+    pub last_modified: DateTime<Utc>,
+}
+
+/// One sitemap file's worth of published listings, in id order.
+#[derive(SimpleObject)]
+pub struct ListingSitemapPage {
+    pub entries: Vec<ListingSitemapEntry>,
+    pub page_info: PageInfo,
+    /// Every published listing (counted only when this field is selected).
+    pub total: i64,
+}
+
+impl ListingSitemapPage {
+    fn from_response(response: catalog::ListSitemapResponse) -> Self {
+        Self {
+            entries: response
+                .entries
+                .into_iter()
+                .map(|entry| ListingSitemapEntry {
+                    id: ID(entry.id),
+                    last_modified: timestamp(entry.updated_at_unix).unwrap_or_default(),
+                })
+                .collect(),
+            page_info: PageInfo {
+                has_next_page: response.has_next_page,
+                end_cursor: (!response.end_cursor.is_empty()).then_some(response.end_cursor),
+            },
+            total: response.total_count.map_or(0, |total| i64::try_from(total).unwrap_or(i64::MAX)),
+        }
+    }
+}
+
+/// `first`/`after` of a sitemap page: up to one sitemap file (catalog's own limit),
+/// a whole file when omitted.
+pub fn sitemap_request(
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<catalog::ListSitemapRequest> {
+    let max = catalog::SITEMAP_PAGE_MAX_ENTRIES;
+    let first = match first {
+        None => max,
+        Some(first) => u32::try_from(first)
+            .ok()
+            .filter(|first| (1..=max).contains(first))
+            .ok_or_else(|| bad_input("first", format!("must be between 1 and {max}")))?,
+    };
+    let after = after.unwrap_or_default();
+    if after.len() > MAX_CURSOR_LENGTH {
+        return Err(bad_input("after", "not a cursor"));
+    }
+    Ok(catalog::ListSitemapRequest { first, after, include_total: false })
+}
+
+/// What a "no longer available" page (HTTP 410) may show of a sold or archived
+/// listing: enough to name the car and look for similar ones.
+pub struct RetiredListing(pub catalog::RetiredListing);
+
+#[Object]
+impl RetiredListing {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    /// SOLD or ARCHIVED.
+    async fn status(&self) -> ListingStatus {
+        ListingStatus::from_wire(self.0.status)
+    }
+    async fn make(&self) -> &str {
+        &self.0.make
+    }
+    async fn model(&self) -> &str {
+        &self.0.model
+    }
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+    async fn body_type(&self) -> async_graphql::Result<BodyType> {
+        wire_enum(body_type_from_wire(self.0.body_type, "bodyType")).map(Into::into)
+    }
+    /// Minor units (centavos): the last price it was offered at.
+    async fn price(&self) -> i64 {
+        self.0.price.as_ref().map(|price| price.amount_minor).unwrap_or_default()
+    }
+    async fn currency(&self) -> String {
+        self.0.price.as_ref().map(|price| price.currency.clone()).unwrap_or_else(|| DEFAULT_CURRENCY.to_string())
+    }
+    /// The agency's public card (it may lag identity by a few seconds); null when
+    /// the agency no longer exists.
+    async fn agency(&self, context: &Context<'_>) -> async_graphql::Result<Option<Agency>> {
+        Ok(loaders(context)?.agency_cards().load_one(self.0.agency_id.clone()).await?.map(Agency))
+    }
+}
+
 /// A buyer's saved search: the structured filters, not only the text.
 pub struct SavedSearch(pub catalog::SavedSearch);
 
@@ -276,6 +372,35 @@ impl CatalogQuery {
         let call = &request_context(context)?.call;
         let mut found = fetch_listings(clients(context)?, call, vec![id.0.clone()]).await?;
         Ok(found.remove(&id.0).map(Listing))
+    }
+
+    /// A sold or archived listing, with what its "no longer available" page (410)
+    /// needs; null for published listings (read those with `listing`), drafts and
+    /// unknown ids.
+    async fn retired_listing(&self, context: &Context<'_>, id: ID) -> async_graphql::Result<Option<RetiredListing>> {
+        let request = request_context(context)?;
+        let message = catalog::GetRetiredListingRequest { id: id.0 };
+        match clients(context)?.catalog().get_retired_listing(request.call.request(message)).await {
+            Ok(response) => Ok(Some(RetiredListing(response.into_inner()))),
+            Err(status) if status.code() == tonic::Code::NotFound => Ok(None),
+            Err(status) => Err(status_error(status)),
+        }
+    }
+
+    /// Published listings' ids and last changes for sitemap.xml, in id order: pages of
+    /// up to 50,000 (one sitemap file, the default), followed with `pageInfo.endCursor`.
+    async fn listing_sitemap(
+        &self,
+        context: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<ListingSitemapPage> {
+        let request = request_context(context)?;
+        let mut message = sitemap_request(first, after)?;
+        // Counting reads the whole index: only when someone reads the number.
+        message.include_total = context.look_ahead().field("total").exists();
+        let response = clients(context)?.catalog().list_sitemap(request.call.request(message)).await.or_graphql()?;
+        Ok(ListingSitemapPage::from_response(response))
     }
 
     /// Staff: their agency's listings in any status. Anyone else: published only.
@@ -473,5 +598,22 @@ impl CatalogMutation {
         let message = catalog::DeleteSavedSearchRequest { id: id.0 };
         clients(context)?.catalog().delete_saved_search(request.call.request(message)).await.or_graphql()?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sitemap_pages_are_one_sitemap_file_by_default_and_never_more() {
+        assert_eq!(sitemap_request(None, None).unwrap().first, catalog::SITEMAP_PAGE_MAX_ENTRIES);
+        assert_eq!(sitemap_request(Some(50_000), None).unwrap().first, 50_000);
+        assert_eq!(sitemap_request(Some(1), Some("abc".into())).unwrap().after, "abc");
+        for refused in [0, -1, 50_001, i32::MAX, i32::MIN] {
+            let error = sitemap_request(Some(refused), None).unwrap_err();
+            assert!(error.message.contains("between 1 and 50000"), "{refused}: {}", error.message);
+        }
+        assert!(sitemap_request(None, Some("x".repeat(MAX_CURSOR_LENGTH + 1))).is_err());
     }
 }

@@ -13,6 +13,9 @@ pub struct PageInfo {
     pub end_cursor: Option<String>,
 }
 
+/// Longer `after` values are not cursors any service hands out.
+pub const MAX_CURSOR_LENGTH: usize = 512;
+
 /// `first`/`after` as the services take them; `first` must be 1..=100.
 pub fn page_request(first: Option<i32>, after: Option<String>) -> async_graphql::Result<wire::PageRequest> {
     let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
@@ -20,7 +23,7 @@ pub fn page_request(first: Option<i32>, after: Option<String>) -> async_graphql:
         return Err(bad_input("first", format!("must be between 1 and {MAX_PAGE_SIZE}")));
     }
     let after = after.unwrap_or_default();
-    if after.len() > 512 {
+    if after.len() > MAX_CURSOR_LENGTH {
         return Err(bad_input("after", "not a cursor"));
     }
     Ok(wire::PageRequest { first: first as u32, after })

@@ -11,7 +11,7 @@
 
 use nds_common::auth::{AgencyAction, AgencyRef, Principal};
 
-use super::listing::{Listing, Owner};
+use super::listing::{Listing, ListingStatus, Owner};
 
 pub fn agency_ref(owner: Owner) -> AgencyRef {
     AgencyRef { agency_id: owner.agency_id, group_id: owner.group_id }
@@ -35,6 +35,13 @@ pub fn redact_for(caller: Option<&Principal>, mut listing: Listing) -> Listing {
         listing.view_count = 0;
     }
     listing
+}
+
+/// Sold and archived listings that were once published may still be named on their
+/// "no longer available" page; a draft archived before it was ever published stays as
+/// private as any draft.
+pub fn is_publicly_retired(listing: &Listing) -> bool {
+    matches!(listing.status, ListingStatus::Sold | ListingStatus::Archived) && listing.published_at_unix.is_some()
 }
 
 pub fn is_internal(caller: Option<&Principal>) -> bool {

@@ -6,6 +6,7 @@ pub mod lifecycle;
 pub mod listing;
 pub mod paging;
 pub mod saved_search;
+pub mod sitemap;
 pub mod validation;
 pub mod vin;
 

@@ -5,7 +5,7 @@ use nds_common::auth::{Principal, Role};
 use uuid::Uuid;
 
 use super::{CatalogService, current_year, now_unix};
-use crate::domain::access::{can_manage, can_read_private, can_see, is_internal, redact_for};
+use crate::domain::access::{can_manage, can_read_private, can_see, is_internal, is_publicly_retired, redact_for};
 use crate::domain::lifecycle::{Transition, is_editable};
 use crate::domain::paging::{Page, PageOf};
 use crate::domain::validation::{ListingInput, ListingPatch, apply_patch, validate_listing};
@@ -205,6 +205,12 @@ impl CatalogService {
             return Err(CatalogError::NotFound("listing"));
         }
         Ok(redact_for(caller, listing))
+    }
+
+    /// A sold or archived listing for its 410 page, to anyone: one cached or
+    /// primary-key read. Everything else is NOT_FOUND, drafts above all.
+    pub async fn get_retired_listing(&self, id: Uuid) -> Result<Listing, CatalogError> {
+        self.load_listing(id).await?.filter(is_publicly_retired).ok_or(CatalogError::NotFound("listing"))
     }
 
     /// Visible listings among `ids`, in their order; the rest are simply absent.

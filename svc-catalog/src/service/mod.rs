@@ -8,6 +8,7 @@ mod cache;
 pub mod feed;
 mod listings;
 mod metrics;
+mod sitemap;
 mod views;
 
 pub use feed::FeedNotifier;

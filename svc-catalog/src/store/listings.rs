@@ -3,7 +3,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    SqlErr,
+    Select, SqlErr,
 };
 use uuid::Uuid;
 
@@ -12,6 +12,7 @@ use super::feed::append_change;
 use super::rows::{listing_from_row, listing_to_row, price_point_from_row, price_point_row, status_names};
 use super::{CatalogStore, WriteTransaction};
 use crate::domain::paging::{Page, PageOf, encode_cursor};
+use crate::domain::sitemap::SitemapEntry;
 use crate::domain::{ChangeKind, Listing, ListingStatus, Owner, PricePoint};
 use crate::error::CatalogError;
 
@@ -92,6 +93,34 @@ impl CatalogStore {
         let end_cursor = rows.last().map(|row| encode_cursor(row.id));
         let items = rows.into_iter().map(listing_from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(PageOf { items, has_next_page, end_cursor, total_count })
+    }
+
+    /// One sitemap page: published listings after `after`, in id order, with their last
+    /// change. Served by the `listings_status (status, id)` index (the storage tests
+    /// check the plan): a range scan, no sort, no OFFSET.
+    pub fn sitemap_query(after: Option<Uuid>, limit: u64) -> Select<listing::Entity> {
+        let mut query = listing::Entity::find()
+            .select_only()
+            .column(listing::Column::Id)
+            .column(listing::Column::UpdatedAt)
+            .filter(listing::Column::Status.eq(ListingStatus::Published.as_str()));
+        if let Some(after) = after {
+            query = query.filter(listing::Column::Id.gt(after));
+        }
+        query.order_by_asc(listing::Column::Id).limit(limit)
+    }
+
+    pub async fn published_sitemap(&self, after: Option<Uuid>, limit: u64) -> Result<Vec<SitemapEntry>, CatalogError> {
+        let rows = Self::sitemap_query(after, limit).into_tuple::<(Uuid, i64)>().all(self.database()).await?;
+        Ok(rows.into_iter().map(|(id, updated_at_unix)| SitemapEntry { id, updated_at_unix }).collect())
+    }
+
+    /// Published listings, counted on the `listings_status` index alone.
+    pub async fn count_published(&self) -> Result<u64, CatalogError> {
+        Ok(listing::Entity::find()
+            .filter(listing::Column::Status.eq(ListingStatus::Published.as_str()))
+            .count(self.database())
+            .await?)
     }
 
     pub async fn count_listings(&self) -> Result<u64, CatalogError> {
