@@ -215,3 +215,11 @@ mod tests {
         assert_eq!(failure.code, ErrorCode::Unavailable);
     }
 }
+
+/// The same input as another operation's generated type (graphql_client makes
+/// one type per operation, all with the schema's fields).
+pub fn reshape<A: serde::Serialize, B: serde::de::DeserializeOwned>(value: A) -> Result<B, crate::error::PageError> {
+    serde_json::to_value(value)
+        .and_then(serde_json::from_value)
+        .map_err(|error| crate::error::PageError::Internal(format!("an operation's input did not convert: {error}")))
+}

@@ -72,9 +72,33 @@ pub struct FavouriteIds;
     schema_path = "../edge-graphql/schema.graphql",
     query_path = "graphql/site/listing.graphql",
     response_derives = "Debug, Clone",
-    variables_derives = "Debug, Clone"
+    variables_derives = "Debug, Clone, Deserialize"
 )]
 pub struct SimilarCars;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/listing.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct RetiredListing;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/sitemap.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct SitemapPage;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/sitemap.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct SitemapCursors;
 #[derive(GraphQLQuery)]
 #[graphql(
     schema_path = "../edge-graphql/schema.graphql",

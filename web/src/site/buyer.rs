@@ -7,7 +7,7 @@ use maud::html;
 use super::cards::wire_name;
 use super::search::{PAGE_SIZE, applied_label, search_input};
 use super::search_params::{Applied, SearchParams};
-use crate::edge::operations;
+use crate::edge::{operations, reshape};
 use crate::error::PageError;
 use crate::posted::Posted;
 use crate::state::SharedState;
@@ -184,11 +184,4 @@ pub async fn delete_saved_search(
     let variables = operations::delete_saved_search::Variables { id };
     state.edge.run::<operations::DeleteSavedSearch>(visitor.caller(), variables).await?;
     Ok(Redirect::to("/saved-searches?deleted=1").into_response())
-}
-
-/// The same input as another operation's generated type (each operation has its own).
-fn reshape<A: serde::Serialize, B: serde::de::DeserializeOwned>(value: A) -> Result<B, PageError> {
-    serde_json::to_value(value)
-        .and_then(serde_json::from_value)
-        .map_err(|error| PageError::Internal(format!("search input did not convert: {error}")))
 }

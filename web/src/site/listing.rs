@@ -49,13 +49,11 @@ pub async fn render_listing(
         state.edge.run::<operations::ListingPage>(visitor.caller(), variables),
         is_favourite(state, visitor, id),
     );
-    let Some(listing) = listing?.listing else {
-        return Err(PageError::NotFound);
+    let Some(listing) = listing?.listing.filter(|listing| wire_name(&listing.status) == "PUBLISHED") else {
+        // Staff may open their drafts and sold cars through the API; here a car that
+        // was sold or withdrawn is gone (410, with cars like it), anything else unknown.
+        return super::retired::gone_page(state, visitor, id).await;
     };
-    if wire_name(&listing.status) != "PUBLISHED" {
-        // Staff may open their drafts and sold cars here; the public never gets them.
-        return Err(PageError::NotFound);
-    }
     record_view(state, visitor, id);
     let lang = visitor.lang;
     let text = lang.text();

@@ -9,9 +9,11 @@ mod invitations;
 mod listing;
 mod misc;
 mod password;
+mod retired;
 pub mod search;
 pub mod search_params;
 mod sell;
+mod sitemap;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -45,6 +47,8 @@ pub fn site_router(state: SharedState) -> Router {
         .route("/autos/{id}/deposit", get(deposit::deposit_page).post(deposit::start_deposit))
         .route("/autos/{id}/deposit/done", get(deposit::deposit_done))
         .route("/lang/{lang}", get(misc::switch_language))
+        .route("/sitemap.xml", get(sitemap::index))
+        .route("/sitemaps/listings.xml", get(sitemap::listings))
         .fallback(misc::not_found)
         .layer(from_fn_with_state(state.clone(), visitor_layer));
     Router::new()
