@@ -1,10 +1,14 @@
 //! The buyer site over plain HTTP: what a browser's address means behind a proxy,
-//! and what the site answers without a browser in the way.
+//! and what the site answers without a browser in the way (robots, sitemaps, 404
+//! and 410).
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use nds_tests::TestSystem;
+use nds_tests::client::data;
+use nds_tests::inventory::{CARS, Inventory};
+use serde_json::json;
 
 /// Loads distinct search pages (no cached fragment answers them) as `client`
 /// behind the proxy at 127.0.0.1; the statuses in order.
@@ -76,5 +80,49 @@ async fn robots_names_the_sitemap_and_unknown_pages_are_404_pages() {
         .await
         .unwrap();
     assert!(english.contains("We could not find this page"), "{english}");
+    system.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_sitemap_lists_every_published_car_and_a_sold_one_is_gone_with_similar_cars() {
+    let system = TestSystem::start(&[]).await.unwrap();
+    let inventory = Inventory::publish_all(&system).await;
+    let sold = &inventory.listing_ids[0];
+    let marked = system
+        .graphql(
+            "mutation($id: ID!) { markListingSold(id: $id) { status } }",
+            json!({ "id": sold }),
+            Some(&inventory.agency.manager_token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(data(&marked, "markListingSold")["status"], "SOLD");
+
+    // The index names one file; that file names the home page and every published car.
+    let index = reqwest::get(system.site_url("/sitemap.xml")).await.unwrap();
+    assert_eq!(index.headers()["content-type"], "application/xml; charset=utf-8");
+    let index = index.text().await.unwrap();
+    assert!(index.contains("<sitemapindex"), "{index}");
+    let files: Vec<&str> = index.split("<loc>").skip(1).filter_map(|rest| rest.split("</loc>").next()).collect();
+    assert_eq!(files.len(), 1, "{index}");
+    let path = files[0].split_once("://").and_then(|(_, rest)| rest.split_once('/')).map(|(_, path)| path).unwrap();
+    let file = reqwest::get(system.site_url(&format!("/{path}"))).await.unwrap().text().await.unwrap();
+    assert!(file.contains("<urlset"), "{file}");
+    for id in &inventory.listing_ids[1..] {
+        assert!(file.contains(&format!("/autos/{id}</loc><lastmod>")), "{id} missing from {file}");
+    }
+    assert!(!file.contains(&format!("/autos/{sold}<")), "the sold car is not in the sitemap");
+
+    // The sold car's page is gone, says so, and offers cars like it.
+    let gone = reqwest::get(system.site_url(&format!("/autos/{sold}"))).await.unwrap();
+    assert_eq!(gone.status(), 410);
+    let gone = gone.text().await.unwrap();
+    assert!(gone.contains("Este auto ya se vendió") && gone.contains("Autos parecidos"), "{gone}");
+    assert!(gone.contains("href=\"/autos/"), "similar cars link to their pages: {gone}");
+    assert!(!gone.contains(&format!("href=\"/autos/{sold}\"")), "not to itself");
+
+    // A draft is not found, like an id that never existed.
+    let draft = nds_tests::inventory::create_listing(&system, &inventory.agency.manager_token, &CARS[1]).await;
+    assert_eq!(reqwest::get(system.site_url(&format!("/autos/{draft}"))).await.unwrap().status(), 404);
     system.stop().await.unwrap();
 }
