@@ -107,7 +107,11 @@ struct ServiceExtras {
 }
 
 /// Adds one service to the gRPC routes.
-async fn add_service(routes: &mut RoutesBuilder, runtime: &Runtime, service: ServiceName) -> anyhow::Result<ServiceExtras> {
+async fn add_service(
+    routes: &mut RoutesBuilder,
+    runtime: &Runtime,
+    service: ServiceName,
+) -> anyhow::Result<ServiceExtras> {
     match service {
         ServiceName::Identity => {
             routes.add_service(svc_identity::build(runtime).await.context("starting identity")?);

@@ -41,7 +41,8 @@ pub struct HealthSignal {
 /// takes over (so a late signal cannot turn a draining server back to SERVING).
 pub async fn mirror_health_signal(mut signal: HealthSignal, reporter: HealthReporter, shutdown: Shutdown) {
     loop {
-        let status = if *signal.serving.borrow_and_update() { ServingStatus::Serving } else { ServingStatus::NotServing };
+        let status =
+            if *signal.serving.borrow_and_update() { ServingStatus::Serving } else { ServingStatus::NotServing };
         if shutdown.is_triggered() {
             return;
         }

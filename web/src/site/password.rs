@@ -100,7 +100,11 @@ pub struct ResetForm {
     password: String,
 }
 
-pub async fn reset_page(State(state): State<SharedState>, visitor: Visitor, Query(query): Query<TokenQuery>) -> Response {
+pub async fn reset_page(
+    State(state): State<SharedState>,
+    visitor: Visitor,
+    Query(query): Query<TokenQuery>,
+) -> Response {
     let form = ResetForm { token: query.token.chars().take(MAX_TOKEN).collect(), ..ResetForm::default() };
     let mut errors = FormErrors::default();
     if form.token.trim().is_empty() {

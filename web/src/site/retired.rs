@@ -8,8 +8,8 @@ use maud::html;
 use super::cards::wire_name;
 use super::search::search_input;
 use super::search_params::SearchParams;
-use crate::edge::reshape;
 use crate::edge::operations::{self, retired_listing, similar_cars};
+use crate::edge::reshape;
 use crate::error::PageError;
 use crate::names::car_name;
 use crate::state::SharedState;
@@ -55,13 +55,18 @@ async fn similar_cars(
     retired: &retired_listing::RetiredListingRetiredListing,
 ) -> Vec<CardView> {
     let body_types = vec![wire_name(&retired.body_type)];
-    let same_make = SearchParams { makes: vec![retired.make.clone()], body_types: body_types.clone(), ..SearchParams::default() };
+    let same_make =
+        SearchParams { makes: vec![retired.make.clone()], body_types: body_types.clone(), ..SearchParams::default() };
     let same_body = SearchParams { body_types, ..SearchParams::default() };
     for params in [same_make, same_body] {
         let Ok(input) = reshape(search_input(&params, SIMILAR_COUNT)) else {
             return Vec::new();
         };
-        match state.edge.run::<operations::SimilarCars>(visitor.anonymous_caller(), similar_cars::Variables { input }).await {
+        match state
+            .edge
+            .run::<operations::SimilarCars>(visitor.anonymous_caller(), similar_cars::Variables { input })
+            .await
+        {
             Ok(found) => {
                 let cards: Vec<CardView> = found
                     .search

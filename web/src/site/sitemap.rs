@@ -36,12 +36,7 @@ fn xml_response(body: String) -> Response {
 /// Escapes the five XML specials (ids and cursors are URL-safe, but the public
 /// URL is configuration).
 fn xml_escape(value: &str) -> String {
-    value
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
+    value.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
 }
 
 fn listings_file_url(public_url: &str, after: Option<&str>) -> String {
@@ -57,7 +52,8 @@ async fn file_cursors(state: &SharedState, visitor: &Visitor) -> Result<Vec<Opti
     let mut after = None;
     while cursors.len() < MAX_SITEMAP_FILES {
         let variables = operations::sitemap_cursors::Variables { after: after.clone() };
-        let page = state.edge.run::<operations::SitemapCursors>(visitor.anonymous_caller(), variables).await?.listing_sitemap;
+        let page =
+            state.edge.run::<operations::SitemapCursors>(visitor.anonymous_caller(), variables).await?.listing_sitemap;
         match page.page_info.end_cursor.filter(|_| page.page_info.has_next_page) {
             Some(cursor) => {
                 cursors.push(Some(cursor.clone()));
