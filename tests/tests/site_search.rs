@@ -150,6 +150,7 @@ async fn a_buyer_saves_a_search_runs_it_and_deletes_it_but_not_someone_elses() {
     js.close().await;
 
     // Their own goes, and the page says so.
+    page.goto(&system.site_url("/saved-searches")).await;
     page.click_and_wait("form.saved-delete button[type=submit]").await;
     assert!(page.body().await.contains("Búsqueda borrada"), "{}", page.body().await);
     assert_eq!(page.count(".saved-row").await, 0);
