@@ -177,7 +177,7 @@ pub mod tokens {
             iss: "nds".into(),
             aud: "nds-api".into(),
             sub: subject,
-            exp: now + 600,
+            exp: now + crate::auth::ACCESS_TOKEN_TTL_SECONDS,
             iat: now,
             jti: uuid::Uuid::new_v4().to_string(),
             token_use: crate::auth::TOKEN_USE_ACCESS.into(),

@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 pub const TOKEN_USE_ACCESS: &str = "access";
 /// The JOSE `typ` header of access tokens (RFC 9068).
 pub const TOKEN_TYPE_HEADER: &str = "at+jwt";
+/// Access tokens live ten minutes: short enough that logging out or losing a
+/// role costs little, long enough not to hammer identity with refreshes. Identity
+/// signs them for exactly this long; verifiers refuse tokens claiming a longer life.
+pub const ACCESS_TOKEN_TTL_SECONDS: i64 = 600;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MembershipClaim {

@@ -4,6 +4,13 @@
 //!   only asymmetric ones: `alg: none` and HS256-with-the-public-key cannot pass.
 //! - `iss`, `aud`, `sub`, `exp` are required, not just checked when present.
 //! - An unknown `kid` triggers at most one JWKS refetch per [`REFETCH_INTERVAL`].
+//! - Keys are reread once older than [`KEYS_MAX_AGE`], so a key removed from the
+//!   JWKS (after a leak) stops verifying within a minute. While identity cannot be
+//!   reached the keys of the last successful read keep verifying (identity down must
+//!   not log everyone out); a `kid` that read did not hold is never accepted.
+//! - `iat` is required, not ahead of our clock, and `exp - iat` may not exceed
+//!   [`ACCESS_TOKEN_TTL_SECONDS`]: a token claiming a longer life was not minted
+//!   by identity as it mints them (a leaked key signing day-long tokens, say).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,7 +21,7 @@ use jsonwebtoken::jwk::{Jwk, JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use tokio::sync::{Mutex, RwLock};
 
-use super::claims::{AccessClaims, TOKEN_TYPE_HEADER, TOKEN_USE_ACCESS};
+use super::claims::{ACCESS_TOKEN_TTL_SECONDS, AccessClaims, TOKEN_TYPE_HEADER, TOKEN_USE_ACCESS};
 use super::principal::Principal;
 use crate::error::{ApiError, ErrorCode};
 
@@ -22,6 +29,10 @@ use crate::error::{ApiError, ErrorCode};
 pub const LEEWAY_SECONDS: u64 = 30;
 /// Unknown `kid`s refetch the JWKS at most this often (a forged kid cannot DoS identity).
 pub const REFETCH_INTERVAL: Duration = Duration::from_secs(10);
+/// Keys read longer ago than this are reread before they verify anything, so a key
+/// identity removed from its JWKS (after a leak) stops verifying within a minute.
+pub const KEYS_MAX_AGE: Duration = Duration::from_secs(30);
+const _: () = assert!(KEYS_MAX_AGE.as_secs() < 60, "a removed key must stop verifying within a minute");
 
 /// Where the JWKS comes from: identity over gRPC, or a fixed set in tests.
 #[async_trait]
@@ -44,12 +55,22 @@ struct VerificationKey {
     algorithm: Algorithm,
 }
 
+/// The keys of the last successful JWKS read.
+#[derive(Default)]
+struct HeldKeys {
+    by_kid: HashMap<String, Arc<VerificationKey>>,
+    /// None until identity first answers.
+    read_at: Option<Instant>,
+}
+
 pub struct JwtVerifier {
     source: Arc<dyn JwksSource>,
     issuer: String,
     audience: String,
-    keys: RwLock<HashMap<String, Arc<VerificationKey>>>,
+    keys: RwLock<HeldKeys>,
+    /// When a read was last attempted, successful or not (rate-limits rereads).
     last_fetch: Mutex<Option<Instant>>,
+    keys_max_age: Duration,
 }
 
 fn unauthenticated(message: &str) -> ApiError {
@@ -87,35 +108,75 @@ fn parse_jwks(json: &str) -> Result<HashMap<String, Arc<VerificationKey>>, ApiEr
     Ok(keys)
 }
 
+/// Identity signs access tokens for exactly [`ACCESS_TOKEN_TTL_SECONDS`] from `iat`.
+fn check_lifetime(claims: &AccessClaims, now: i64) -> Result<(), ApiError> {
+    let leeway = LEEWAY_SECONDS as i64;
+    if claims.iat > now.saturating_add(leeway) {
+        return Err(unauthenticated("token issued in the future"));
+    }
+    if claims.exp.saturating_sub(claims.iat) > ACCESS_TOKEN_TTL_SECONDS + leeway {
+        return Err(unauthenticated("token lives longer than an access token may"));
+    }
+    Ok(())
+}
+
 impl JwtVerifier {
     pub fn new(source: Arc<dyn JwksSource>, issuer: impl Into<String>, audience: impl Into<String>) -> Self {
         Self {
             source,
             issuer: issuer.into(),
             audience: audience.into(),
-            keys: RwLock::new(HashMap::new()),
+            keys: RwLock::new(HeldKeys::default()),
             last_fetch: Mutex::new(None),
+            keys_max_age: KEYS_MAX_AGE,
         }
     }
 
-    /// Refetches the JWKS unless that happened within [`REFETCH_INTERVAL`].
-    async fn refresh_keys(&self) -> Result<(), ApiError> {
-        let mut last_fetch = self.last_fetch.lock().await;
-        if last_fetch.is_some_and(|at| at.elapsed() < REFETCH_INTERVAL) {
+    /// Rereads keys older than `max_age` instead of [`KEYS_MAX_AGE`] (tests shorten it).
+    pub fn with_keys_max_age(mut self, max_age: Duration) -> Self {
+        self.keys_max_age = max_age;
+        self
+    }
+
+    /// Rereads the JWKS unless a read was tried within [`REFETCH_INTERVAL`] (or the
+    /// keys' maximum age, when shorter). Only a successful read replaces the keys.
+    /// Without `wait`, a read already under way is not waited for (the caller has a
+    /// key, and should not stall behind a slow or unreachable identity).
+    async fn reread_keys(&self, wait: bool) -> Result<(), ApiError> {
+        let mut last_fetch = match self.last_fetch.try_lock() {
+            Ok(guard) => guard,
+            Err(_) if !wait => return Ok(()),
+            Err(_) => self.last_fetch.lock().await,
+        };
+        if last_fetch.is_some_and(|at| at.elapsed() < REFETCH_INTERVAL.min(self.keys_max_age)) {
             return Ok(());
         }
         *last_fetch = Some(Instant::now());
-        let keys = parse_jwks(&self.source.fetch_jwks().await?)?;
-        *self.keys.write().await = keys;
+        let by_kid = parse_jwks(&self.source.fetch_jwks().await?)?;
+        *self.keys.write().await = HeldKeys { by_kid, read_at: Some(Instant::now()) };
         Ok(())
     }
 
     async fn key_for(&self, kid: &str) -> Result<Arc<VerificationKey>, ApiError> {
-        if let Some(key) = self.keys.read().await.get(kid) {
-            return Ok(key.clone());
+        let holds_kid = {
+            let held = self.keys.read().await;
+            let fresh = held.read_at.is_some_and(|at| at.elapsed() < self.keys_max_age);
+            match held.by_kid.get(kid) {
+                Some(key) if fresh => return Ok(key.clone()),
+                key => key.is_some(),
+            }
+        };
+        let reread = self.reread_keys(!holds_kid).await;
+        let key = self.keys.read().await.by_kid.get(kid).cloned();
+        match (key, reread) {
+            (Some(key), Ok(())) => Ok(key),
+            (Some(key), Err(error)) => {
+                tracing::warn!(error = %error, "cannot reread the JWKS; verifying with the keys last read");
+                Ok(key)
+            }
+            (None, Ok(())) => Err(unauthenticated("token signed with an unknown key")),
+            (None, Err(error)) => Err(error),
         }
-        self.refresh_keys().await?;
-        self.keys.read().await.get(kid).cloned().ok_or_else(|| unauthenticated("token signed with an unknown key"))
     }
 
     pub async fn verify(&self, token: &str) -> Result<Principal, ApiError> {
@@ -131,6 +192,7 @@ impl JwtVerifier {
         let mut validation = Validation::new(key.algorithm);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
+        // `iat` is required too: `AccessClaims` does not deserialize without it.
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = LEEWAY_SECONDS;
         let data = jsonwebtoken::decode::<AccessClaims>(token, &key.key, &validation)
@@ -138,6 +200,7 @@ impl JwtVerifier {
         if data.claims.token_use != TOKEN_USE_ACCESS {
             return Err(unauthenticated("not an access token"));
         }
+        check_lifetime(&data.claims, chrono::Utc::now().timestamp())?;
         Principal::from_claims(&data.claims)
     }
 }
@@ -351,6 +414,152 @@ mod tests {
         let mut claims = claims();
         claims["exp"] = (chrono::Utc::now().timestamp() - LEEWAY_SECONDS as i64 - 5).into();
         assert!(verifier.verify(&sign(KEY_A_PEM, "a", &claims)).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_token_claiming_a_life_longer_than_the_access_token_ttl_fails() {
+        let verifier = verifier(jwks(&[("a", KEY_A_X)]));
+        let now = chrono::Utc::now().timestamp();
+        let mut two_hours = claims();
+        two_hours["exp"] = (now + 2 * 3600).into();
+        let error = verifier.verify(&sign(KEY_A_PEM, "a", &two_hours)).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::Unauthenticated);
+        let mut just_too_long = claims();
+        just_too_long["exp"] = (now + ACCESS_TOKEN_TTL_SECONDS + LEEWAY_SECONDS as i64 + 1).into();
+        assert!(verifier.verify(&sign(KEY_A_PEM, "a", &just_too_long)).await.is_err());
+        // What identity signs still passes.
+        let mut full_life = claims();
+        full_life["exp"] = (now + ACCESS_TOKEN_TTL_SECONDS).into();
+        verifier.verify(&sign(KEY_A_PEM, "a", &full_life)).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_token_issued_in_the_future_or_without_iat_fails() {
+        let verifier = verifier(jwks(&[("a", KEY_A_X)]));
+        let now = chrono::Utc::now().timestamp();
+        // A short lifetime, so only the issue time is wrong.
+        let mut future = claims();
+        future["iat"] = (now + LEEWAY_SECONDS as i64 + 60).into();
+        future["exp"] = (now + LEEWAY_SECONDS as i64 + 120).into();
+        let error = verifier.verify(&sign(KEY_A_PEM, "a", &future)).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::Unauthenticated);
+        let mut no_iat = claims();
+        no_iat.as_object_mut().unwrap().remove("iat");
+        assert!(verifier.verify(&sign(KEY_A_PEM, "a", &no_iat)).await.is_err());
+        // Clock skew within the leeway is tolerated.
+        let mut skewed = claims();
+        skewed["iat"] = (now + 5).into();
+        verifier.verify(&sign(KEY_A_PEM, "a", &skewed)).await.unwrap();
+    }
+
+    /// A JWKS that tests change (a key removed) or take down (identity unreachable).
+    struct ChangingJwks {
+        jwks: std::sync::Mutex<String>,
+        reachable: std::sync::atomic::AtomicBool,
+    }
+
+    impl ChangingJwks {
+        fn new(jwks: String) -> Arc<Self> {
+            Arc::new(Self { jwks: std::sync::Mutex::new(jwks), reachable: true.into() })
+        }
+
+        fn publish(&self, jwks: String) {
+            *self.jwks.lock().unwrap() = jwks;
+        }
+
+        fn set_reachable(&self, reachable: bool) {
+            self.reachable.store(reachable, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    #[async_trait]
+    impl JwksSource for ChangingJwks {
+        async fn fetch_jwks(&self) -> Result<String, ApiError> {
+            if !self.reachable.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(ApiError::new(ErrorCode::Unavailable, "identity is down"));
+            }
+            Ok(self.jwks.lock().unwrap().clone())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_key_removed_from_the_jwks_stops_verifying_once_the_keys_age_out() {
+        let source = ChangingJwks::new(jwks(&[("a", KEY_A_X), ("b", KEY_B_X)]));
+        // Keys age out at once: every verification rereads (30 s in production).
+        let verifier = JwtVerifier::new(source.clone(), "nds", "nds-api").with_keys_max_age(Duration::ZERO);
+        let leaked = sign(KEY_A_PEM, "a", &claims());
+        verifier.verify(&leaked).await.unwrap();
+        source.publish(jwks(&[("b", KEY_B_X)]));
+        let error = verifier.verify(&leaked).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::Unauthenticated);
+        verifier.verify(&sign(KEY_B_PEM, "b", &claims())).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn held_keys_keep_verifying_while_identity_is_unreachable_but_no_other_kid_passes() {
+        let source = ChangingJwks::new(jwks(&[("a", KEY_A_X)]));
+        let verifier = JwtVerifier::new(source.clone(), "nds", "nds-api").with_keys_max_age(Duration::ZERO);
+        verifier.verify(&sign(KEY_A_PEM, "a", &claims())).await.unwrap();
+        source.set_reachable(false);
+        // Published while identity is unreachable: never read, so never trusted.
+        source.publish(jwks(&[("a", KEY_A_X), ("b", KEY_B_X)]));
+        verifier.verify(&sign(KEY_A_PEM, "a", &claims())).await.unwrap();
+        assert!(verifier.verify(&sign(KEY_B_PEM, "b", &claims())).await.is_err());
+        source.set_reachable(true);
+        verifier.verify(&sign(KEY_B_PEM, "b", &claims())).await.unwrap();
+    }
+
+    /// Identity hanging: once `hang` is set, a JWKS read never finishes.
+    struct HangingJwks {
+        jwks: String,
+        hang: std::sync::atomic::AtomicBool,
+        read_started: tokio::sync::Notify,
+    }
+
+    #[async_trait]
+    impl JwksSource for HangingJwks {
+        async fn fetch_jwks(&self) -> Result<String, ApiError> {
+            if self.hang.load(std::sync::atomic::Ordering::SeqCst) {
+                self.read_started.notify_one();
+                std::future::pending::<()>().await;
+            }
+            Ok(self.jwks.clone())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_held_key_does_not_wait_for_a_hanging_reread() {
+        use futures::FutureExt;
+        let source = Arc::new(HangingJwks {
+            jwks: jwks(&[("a", KEY_A_X)]),
+            hang: false.into(),
+            read_started: tokio::sync::Notify::new(),
+        });
+        let verifier = Arc::new(JwtVerifier::new(source.clone(), "nds", "nds-api").with_keys_max_age(Duration::ZERO));
+        let token = sign(KEY_A_PEM, "a", &claims());
+        verifier.verify(&token).await.unwrap();
+        source.hang.store(true, std::sync::atomic::Ordering::SeqCst);
+        let stuck = tokio::spawn({
+            let (verifier, token) = (verifier.clone(), token.clone());
+            async move { verifier.verify(&token).await }
+        });
+        source.read_started.notified().await;
+        // Polled once: an answer now, not a wait behind the hanging read.
+        let answer = verifier.verify(&token).now_or_never();
+        assert!(matches!(answer, Some(Ok(_))), "a held key waited for identity: {answer:?}");
+        stuck.abort();
+    }
+
+    #[tokio::test]
+    async fn fresh_keys_are_not_reread_for_every_token() {
+        let source = ChangingJwks::new(jwks(&[("a", KEY_A_X)]));
+        let verifier = JwtVerifier::new(source.clone(), "nds", "nds-api");
+        verifier.verify(&sign(KEY_A_PEM, "a", &claims())).await.unwrap();
+        // A reread would drop key a: within the default age it must not happen.
+        source.publish(jwks(&[]));
+        for _ in 0..5 {
+            verifier.verify(&sign(KEY_A_PEM, "a", &claims())).await.unwrap();
+        }
     }
 
     #[tokio::test]

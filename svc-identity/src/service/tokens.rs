@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use nds_common::auth::{AccessClaims, MembershipClaim, TOKEN_TYPE_HEADER, TOKEN_USE_ACCESS};
+use nds_common::auth::{ACCESS_TOKEN_TTL_SECONDS, AccessClaims, MembershipClaim, TOKEN_TYPE_HEADER, TOKEN_USE_ACCESS};
 use ring::signature::{Ed25519KeyPair, KeyPair};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use sha2::{Digest, Sha256};
@@ -27,9 +27,6 @@ use crate::error::{IdentityError, IdentityResult};
 use crate::store::entities::signing_key;
 use crate::store::keys as key_store;
 
-/// Access tokens live ten minutes: short enough that logging out or losing a
-/// role costs little, long enough not to hammer identity with refreshes.
-pub const ACCESS_TOKEN_TTL_SECONDS: i64 = 600;
 /// How long a replica signs with a key it loaded before rereading the database
 /// (so a rotation on one replica reaches the others).
 pub const KEY_CACHE_TTL: Duration = Duration::from_secs(30);
