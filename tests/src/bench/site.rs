@@ -82,9 +82,10 @@ async fn edge_block(
 /// Bytes of `url` as a browser receives it: plain, and gzip-compressed.
 async fn weight(url: &str) -> anyhow::Result<(usize, usize)> {
     let plain = reqwest::Client::new().get(url).send().await?.bytes().await?.len();
-    // reqwest without its gzip feature does not decode: the body is what travels.
-    let compressed =
-        reqwest::Client::new().get(url).header("accept-encoding", "gzip").send().await?.bytes().await?.len();
+    // Another crate in the tree turns on reqwest's gzip feature, which would decode
+    // the body: `no_gzip` keeps it as it travels.
+    let client = reqwest::Client::builder().no_gzip().build()?;
+    let compressed = client.get(url).header("accept-encoding", "gzip").send().await?.bytes().await?.len();
     Ok((plain, compressed))
 }
 
