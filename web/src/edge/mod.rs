@@ -189,6 +189,14 @@ impl EdgeClient {
     }
 }
 
+/// The same input as another operation's generated type (graphql_client makes
+/// one type per operation, all with the schema's fields).
+pub fn reshape<A: serde::Serialize, B: serde::de::DeserializeOwned>(value: A) -> Result<B, crate::error::PageError> {
+    serde_json::to_value(value)
+        .and_then(serde_json::from_value)
+        .map_err(|error| crate::error::PageError::Internal(format!("an operation's input did not convert: {error}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,12 +222,4 @@ mod tests {
         });
         assert_eq!(failure.code, ErrorCode::Unavailable);
     }
-}
-
-/// The same input as another operation's generated type (graphql_client makes
-/// one type per operation, all with the schema's fields).
-pub fn reshape<A: serde::Serialize, B: serde::de::DeserializeOwned>(value: A) -> Result<B, crate::error::PageError> {
-    serde_json::to_value(value)
-        .and_then(serde_json::from_value)
-        .map_err(|error| crate::error::PageError::Internal(format!("an operation's input did not convert: {error}")))
 }
