@@ -191,7 +191,7 @@ pub struct Favourites;
 #[graphql(
     schema_path = "../edge-graphql/schema.graphql",
     query_path = "graphql/site/buyer.graphql",
-    response_derives = "Debug, Clone",
+    response_derives = "Debug, Clone, Serialize",
     variables_derives = "Debug, Clone"
 )]
 pub struct SavedSearches;

@@ -5,9 +5,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
 use super::cards::wire_name;
-use super::search::{PAGE_SIZE, applied_label, search_input};
+use super::search::{PAGE_SIZE, applied_filters, applied_label, search_input};
 use super::search_params::{Applied, SearchParams};
-use crate::edge::{operations, reshape};
+use crate::edge::operations::{self, search_page};
+use crate::edge::reshape;
 use crate::error::PageError;
 use crate::posted::Posted;
 use crate::state::SharedState;
@@ -53,25 +54,11 @@ pub async fn favourites(
     Ok(views::render(&state, &visitor, Page::new(text.account.favourites_title.to_string(), content)))
 }
 
-/// A saved search as the site's URL for it.
-fn saved_params(saved: &operations::saved_searches::SavedSearchesSavedSearches) -> SearchParams {
-    let filters = &saved.filters;
-    let mut applied = Vec::new();
-    applied.extend(filters.makes.iter().cloned().map(Applied::Make));
-    applied.extend(filters.models.iter().cloned().map(Applied::Model));
-    applied.extend(filters.body_types.iter().map(|value| Applied::BodyType(wire_name(value))));
-    applied.extend(filters.transmissions.iter().map(|value| Applied::Transmission(wire_name(value))));
-    applied.extend(filters.fuels.iter().map(|value| Applied::Fuel(wire_name(value))));
-    applied.extend(filters.conditions.iter().map(|value| Applied::Condition(wire_name(value))));
-    applied.extend(filters.colors.iter().cloned().map(Applied::Color));
-    applied.extend(filters.price_min.map(|minor| Applied::PriceMin(minor / 100)));
-    applied.extend(filters.price_max.map(|minor| Applied::PriceMax(minor / 100)));
-    applied.extend(filters.year_min.map(Applied::YearMin));
-    applied.extend(filters.year_max.map(Applied::YearMax));
-    applied.extend(filters.mileage_max.map(Applied::MileageMax));
-    applied.extend(filters.city.clone().map(Applied::City));
-    applied.extend(filters.keywords.iter().cloned().map(Applied::Keyword));
-    SearchParams::explicit(&applied, filters.sort.as_ref().map(wire_name))
+/// A saved search as the site's URL for it. Its filters have the fields of a
+/// search's applied filters, so one reading serves both.
+fn saved_params(saved: &operations::saved_searches::SavedSearchesSavedSearches) -> Result<SearchParams, PageError> {
+    let filters: search_page::SearchPageSearchAppliedFilters = reshape(&saved.filters)?;
+    Ok(SearchParams::explicit(&applied_filters(&filters), filters.sort.as_ref().map(wire_name)))
 }
 
 pub async fn saved_searches(
@@ -87,6 +74,10 @@ pub async fn saved_searches(
         .run::<operations::SavedSearches>(visitor.caller(), operations::saved_searches::Variables {})
         .await?
         .saved_searches;
+    let searches = searches
+        .into_iter()
+        .map(|saved| saved_params(&saved).map(|params| (saved, params)))
+        .collect::<Result<Vec<_>, _>>()?;
     let content = html! {
         h1 { (text.account.saved_title) }
         @if query.saved.is_some() { (notice(text.search.saved, NoticeKind::Success)) }
@@ -95,15 +86,14 @@ pub async fn saved_searches(
             (empty_state(text.account.saved_empty, Some((text.search.heading, "/"))))
         } @else {
             ul.inbox {
-                @for saved in &searches {
-                    @let params = saved_params(saved);
+                @for (saved, params) in &searches {
                     li.saved-row {
                         a href=(params.href()) {
                             span {
                                 strong { (saved.name) }
                                 br;
                                 span.small {
-                                    @let labels: Vec<String> = params_labels(&params, lang);
+                                    @let labels: Vec<String> = params_labels(params, lang);
                                     (labels.join(" · "))
                                 }
                             }

@@ -60,7 +60,7 @@ pub fn search_input(params: &SearchParams, first: i64) -> search_page::SearchInp
 }
 
 /// The applied filters of a response, in chip order.
-fn applied_filters(filters: &search_page::SearchPageSearchAppliedFilters) -> Vec<Applied> {
+pub(super) fn applied_filters(filters: &search_page::SearchPageSearchAppliedFilters) -> Vec<Applied> {
     let mut applied = Vec::new();
     applied.extend(filters.makes.iter().cloned().map(Applied::Make));
     applied.extend(filters.models.iter().cloned().map(Applied::Model));
