@@ -139,6 +139,11 @@ pub struct Config {
     /// Proxies in front of the edge (the ingress): a request from one of these names
     /// its client in `X-Forwarded-For`. Empty trusts no one: the peer is the client.
     pub trusted_proxies: Vec<IpNet>,
+    /// Identity's key-encryption key (base64), which seals the private signing keys at
+    /// rest. `None`: development keeps one in the data directory; production refuses.
+    pub key_encryption_key: Option<Secret<String>>,
+    /// Earlier key-encryption keys that still open what they sealed (while changing it).
+    pub key_encryption_keys_previous: Vec<Secret<String>>,
     /// This process's service account, for calls on its own behalf (jobs, feeds, billing → catalog).
     pub service_credentials: Option<crate::service_token::ServiceCredentialsConfig>,
     /// The two front ends (`web/`): where they listen and how they reach the edge.
@@ -224,6 +229,16 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "service account this process uses for calls on its own behalf",
     ),
     ("NDS_SERVICE_CLIENT_SECRET", "unset", "its secret"),
+    (
+        "NDS_KEY_ENCRYPTION_KEY",
+        "unset (`nds dev`: a file in the data dir)",
+        "identity: 32 random bytes in base64 (`openssl rand -base64 32`) sealing the private signing keys at rest; required in production",
+    ),
+    (
+        "NDS_KEY_ENCRYPTION_KEY_PREVIOUS",
+        "unset",
+        "identity: comma-separated earlier key-encryption keys; keys they sealed are resealed with the current one at start",
+    ),
     ("NDS_SITE_ADDR", "0.0.0.0:8090", "the buyer site's HTTP listener (`nds serve site`)"),
     ("NDS_EDGE_URL", "http://127.0.0.1:8080", "base URL of the GraphQL edge the site and the panel call"),
     ("NDS_PANEL_URL", "http://localhost:8091", "the panel's address as a browser reaches it"),
@@ -411,6 +426,12 @@ impl Config {
             rate_limit_per_client: vars.parse_or("NDS_RATE_LIMIT_PER_CLIENT", 600)?,
             rate_limit_per_user: vars.parse_or("NDS_RATE_LIMIT_PER_USER", 300)?,
             trusted_proxies: vars.networks("NDS_TRUSTED_PROXIES")?,
+            key_encryption_key: vars.get("NDS_KEY_ENCRYPTION_KEY").map(|key| Secret::new(key.to_string())),
+            key_encryption_keys_previous: vars
+                .list("NDS_KEY_ENCRYPTION_KEY_PREVIOUS")
+                .into_iter()
+                .map(Secret::new)
+                .collect(),
             service_credentials: match (vars.get("NDS_SERVICE_CLIENT_ID"), vars.get("NDS_SERVICE_CLIENT_SECRET")) {
                 (Some(client_id), Some(secret)) => Some(crate::service_token::ServiceCredentialsConfig {
                     client_id: client_id.to_string(),

@@ -59,7 +59,8 @@ KNOWN_ENV = set(
     NDS_CORS_ORIGINS NDS_GRAPHQL_INTROSPECTION NDS_GRAPHIQL NDS_APQ_ALLOWLIST
     NDS_SHUTDOWN_DRAIN_SECS NDS_SHUTDOWN_GRACE_SECS NDS_PROMOTION_PRICE NDS_CURRENCY
     NDS_DEFAULT_DEADLINE_MS NDS_SERVICE_CLIENT_ID NDS_SERVICE_CLIENT_SECRET NDS_RATE_LIMIT_PER_CLIENT
-    NDS_RATE_LIMIT_PER_USER NDS_PERSISTED_QUERIES_FILE NDS_TRUSTED_PROXIES""".split()
+    NDS_RATE_LIMIT_PER_USER NDS_PERSISTED_QUERIES_FILE NDS_TRUSTED_PROXIES
+    NDS_KEY_ENCRYPTION_KEY NDS_KEY_ENCRYPTION_KEY_PREVIOUS""".split()
 )
 # The front ends' variables (web/: the buyer site, later the staff panel).
 KNOWN_ENV |= {"NDS_SITE_ADDR", "NDS_PANEL_ADDR", "NDS_EDGE_URL", "NDS_PANEL_URL", "NDS_STRIPE_PUBLISHABLE_KEY"}
@@ -71,7 +72,7 @@ DB_OF = {("serve", s): s for s in SERVICES} | {("migrate", s): s for s in SERVIC
 # Values that must hold secrets: never in the ConfigMap, always from a Secret.
 SECRET_ENV = {f"NDS_{s.upper()}_DATABASE_URL" for s in SERVICES} | {
     "NDS_STRIPE_SECRET_KEY", "NDS_STRIPE_WEBHOOK_SECRETS", "NDS_LLM_API_KEY", "NDS_SMTP_URL",
-    "NDS_SERVICE_CLIENT_SECRET"}
+    "NDS_SERVICE_CLIENT_SECRET", "NDS_KEY_ENCRYPTION_KEY", "NDS_KEY_ENCRYPTION_KEY_PREVIOUS"}
 
 
 class Checker:
@@ -223,6 +224,9 @@ def check_pod(c: Checker, where: str, meta: dict, spec: dict, configmaps: dict, 
         if db:
             c.check(any(e["name"] == f"NDS_{db.upper()}_DATABASE_URL" for e in ctr.get("env") or []),
                     f"{cw}: needs NDS_{db.upper()}_DATABASE_URL (else it would run on SQLite in an emptyDir)")
+        if (ctr.get("args") or [])[:2] == ["serve", "identity"]:
+            c.check(any(e["name"] == "NDS_KEY_ENCRYPTION_KEY" for e in ctr.get("env") or []),
+                    f"{cw}: needs NDS_KEY_ENCRYPTION_KEY (identity refuses to start without it in production)")
         c.check(not ctr.get("command"), f"{cw}: must not override the image ENTRYPOINT (command)")
         for m in ctr.get("volumeMounts") or []:
             c.check(m["name"] in volumes, f"{cw}: volumeMount {m['name']} has no volume")

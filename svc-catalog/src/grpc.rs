@@ -1,21 +1,18 @@
 //! The tonic adapter: authenticate, unwrap, call the service, convert. No rules here.
 
-use std::pin::Pin;
-
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
 use nds_common::Shutdown;
 use nds_common::auth::{Authenticator, Principal};
 use nds_common::error::to_status;
+use nds_common::grpc::{ServerStream, until_authorization_lapses};
 use nds_proto::catalog::v1 as wire;
 use nds_proto::catalog::v1::catalog_service_server::CatalogService as CatalogServiceApi;
-use nds_proto::common::v1::metrics_scope::Scope;
 use tonic::{Request, Response, Status};
 
 use crate::convert::*;
 use crate::domain::lifecycle::Transition;
 use crate::error::CatalogError;
 use crate::service::{CatalogService, MetricsQuery};
-use crate::store::metrics::MetricsScope;
 
 pub use nds_proto::catalog::v1::catalog_service_server::CatalogServiceServer;
 
@@ -58,7 +55,7 @@ fn reply<T>(result: Result<T, CatalogError>) -> Result<Response<T>, Status> {
     result.map(Response::new).map_err(to_status)
 }
 
-type ChangeStream = Pin<Box<dyn Stream<Item = Result<wire::ListingChange, Status>> + Send>>;
+type ChangeStream = ServerStream<wire::ListingChange>;
 
 #[tonic::async_trait]
 impl CatalogServiceApi for CatalogGrpc {
@@ -312,15 +309,17 @@ impl CatalogServiceApi for CatalogGrpc {
         request: Request<wire::StreamChangesRequest>,
     ) -> Result<Response<Self::StreamChangesStream>, Status> {
         let caller = self.caller(&request).await?;
+        // Authorized now; ends when the token expires (a feed consumer reconnects
+        // with a fresh one from where it was) or the caller is suspended.
+        let lapse = self.authenticator.authorization_lapse(request.metadata(), caller.as_ref());
         let message = request.into_inner();
         let stream = self
             .service
             .stream_changes(caller.as_ref(), message.after_sequence, self.shutdown.clone())
             .await
             .map_err(to_status)?;
-        let stream: ChangeStream =
-            Box::pin(stream.map(|item| item.map(|change| change_to_wire(&change)).map_err(to_status)));
-        Ok(Response::new(stream))
+        let stream = stream.map(|item| item.map(|change| change_to_wire(&change)).map_err(to_status));
+        Ok(Response::new(until_authorization_lapses(stream, lapse)))
     }
 
     async fn scan_listings(
@@ -347,12 +346,7 @@ impl CatalogServiceApi for CatalogGrpc {
         let caller = self.caller(&request).await?;
         let message = request.into_inner();
         let result = async {
-            let scope = match message.scope.and_then(|scope| scope.scope) {
-                Some(Scope::Platform(_)) => MetricsScope::Platform,
-                Some(Scope::GroupId(id)) => MetricsScope::Group(parse_id(&id, "scope")?),
-                Some(Scope::AgencyId(id)) => MetricsScope::Agency(parse_id(&id, "scope")?),
-                None => return Err(CatalogError::invalid("scope", "a metrics scope is required")),
-            };
+            let scope = nds_common::convert::metrics_scope_from_wire(message.scope)?;
             let range = message.range.unwrap_or_default();
             // An unset end means "now"; an unset start, the beginning of time.
             let to_unix = if range.to_unix == 0 { crate::service::now_unix() + 1 } else { range.to_unix };

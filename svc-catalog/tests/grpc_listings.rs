@@ -465,3 +465,36 @@ async fn reads_succeed_from_the_database_when_redis_is_down_and_writes_invalidat
     assert_eq!(fresh.into_inner().mileage_km, 99_000);
     catalog.stop().await;
 }
+
+/// Issue 15, item 11: a change stream is authorized when it starts and ends when
+/// the token it was opened with expires (a feed consumer reconnects with a fresh
+/// one from its cursor), saying why.
+#[tokio::test]
+async fn a_change_stream_ends_when_the_token_it_was_opened_with_expires() {
+    use nds_common::testing::tokens::sign_access_token_expiring_in;
+    let database = TestDatabase::postgres().await;
+    let catalog = TestCatalog::start(&database).await;
+    let mut client = catalog.client().await;
+    let manager = manager_token(World::new().own);
+    let expiring =
+        sign_access_token_expiring_in("service", "service:search".into(), vec![], vec!["internal".into()], 3);
+
+    let mut stream = client
+        .stream_changes(request(wire::StreamChangesRequest { after_sequence: 0 }, Some(&expiring)))
+        .await
+        .unwrap()
+        .into_inner();
+    // Alive while the token is: a change made now arrives.
+    let listing = create(&mut client, &manager, "").await;
+    let change = tokio::time::timeout(Duration::from_secs(2), stream.message()).await.unwrap().unwrap().unwrap();
+    assert_eq!(change.listing.unwrap().id, listing.id);
+
+    let ended =
+        tokio::time::timeout(Duration::from_secs(10), stream.message()).await.expect("the stream outlived its token");
+    let status = ended.expect_err("the stream says why it ends");
+    assert_eq!(code_of(&status), ErrorCode::Unauthenticated, "{}", status.message());
+    assert!(status.message().contains("expired"), "{}", status.message());
+    let after = tokio::time::timeout(Duration::from_secs(2), stream.message()).await.unwrap();
+    assert!(matches!(after, Ok(None)), "nothing after the reason: {after:?}");
+    catalog.stop().await;
+}

@@ -1,19 +1,17 @@
 //! The tonic adapter of `nds.chat.v1.ChatService`: authenticate, validate, call
 //! the domain, convert.
 
-use std::pin::Pin;
 use std::sync::Arc;
 
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
 use nds_common::Shutdown;
 use nds_common::auth::{Authenticator, Principal};
 use nds_common::convert::filters_to_wire;
 use nds_common::error::to_status;
-use nds_common::grpc::CallContext;
+use nds_common::grpc::{CallContext, ServerStream, until_authorization_lapses};
 use nds_proto::chat::v1 as wire;
 use nds_proto::chat::v1::chat_service_server::ChatService;
 use nds_proto::chat::v1::{InterpretQueryRequest, InterpretQueryResponse};
-use nds_proto::common::v1::metrics_scope::Scope;
 use nds_proto::common::v1::{PageInfo, PageRequest};
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -23,7 +21,7 @@ use crate::domain::conversation::{ConversationStatus, SenderSide};
 use crate::error::ChatError;
 use crate::interpret::{InterpretationSource, MAX_QUERY_CHARS, QueryInterpreter};
 use crate::realtime::LiveMessage;
-use crate::service::{ConversationView, Conversations, MetricsScope};
+use crate::service::{ConversationView, Conversations};
 use crate::store::entities::message;
 
 /// Page size when the caller does not say, and the most one page holds.
@@ -184,7 +182,7 @@ fn reply<T, U>(result: Result<T, ChatError>, convert: impl FnOnce(&T) -> U) -> R
     result.map(|value| Response::new(convert(&value))).map_err(to_status)
 }
 
-type MessageStream = Pin<Box<dyn Stream<Item = Result<wire::Message, Status>> + Send>>;
+type MessageStream = ServerStream<wire::Message>;
 
 #[tonic::async_trait]
 impl ChatService for ChatGrpc {
@@ -321,6 +319,8 @@ impl ChatService for ChatGrpc {
         request: Request<wire::StreamMessagesRequest>,
     ) -> Result<Response<Self::StreamMessagesStream>, Status> {
         let principal = self.principal(&request).await?;
+        // Authorized now; ends when the token expires or the caller is suspended.
+        let lapse = self.authenticator.authorization_lapse(request.metadata(), Some(&principal));
         let subscription =
             self.conversations.subscribe(&principal, &request.into_inner().conversation_id).await.map_err(to_status)?;
         let conversation_id = subscription.conversation_id;
@@ -344,7 +344,7 @@ impl ChatService for ChatGrpc {
                 let _keep_presence_while_streaming = &presence;
                 item
             });
-        Ok(Response::new(Box::pin(stream)))
+        Ok(Response::new(until_authorization_lapses(stream, lapse)))
     }
 
     async fn get_metrics(
@@ -354,16 +354,9 @@ impl ChatService for ChatGrpc {
         let principal = self.principal(&request).await?;
         let message = request.into_inner();
         let result = async {
-            let invalid_id = |field| ChatError::InvalidInput { field, message: "not an id".to_string() };
-            let scope = match message.scope.and_then(|scope| scope.scope) {
-                None | Some(Scope::Platform(_)) => MetricsScope::Platform,
-                Some(Scope::GroupId(id)) => {
-                    MetricsScope::Group(uuid::Uuid::parse_str(&id).map_err(|_| invalid_id("groupId"))?)
-                }
-                Some(Scope::AgencyId(id)) => {
-                    MetricsScope::Agency(uuid::Uuid::parse_str(&id).map_err(|_| invalid_id("agencyId"))?)
-                }
-            };
+            // Issue 18: a missing scope is an input error, as in every service (it
+            // used to mean the whole platform here).
+            let scope = nds_common::convert::metrics_scope_from_wire(message.scope)?;
             let range = message.range.unwrap_or_default();
             self.conversations.metrics(&principal, scope, range.from_unix, range.to_unix).await
         };

@@ -50,19 +50,15 @@ impl From<crate::domain::throttle::Refusal> for IdentityError {
     }
 }
 
-impl From<ApiError> for IdentityError {
-    fn from(error: ApiError) -> Self {
-        IdentityError::Api(error)
+impl From<crate::domain::key_sealing::SealingError> for IdentityError {
+    fn from(error: crate::domain::key_sealing::SealingError) -> Self {
+        IdentityError::Crypto(error.to_string())
     }
 }
 
-fn database_code(error: &DbErr) -> ErrorCode {
-    // A pool that cannot hand out a connection means the database is down or
-    // overloaded: the caller may retry. Anything else is our bug.
-    if matches!(error, DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) {
-        ErrorCode::Unavailable
-    } else {
-        ErrorCode::Internal
+impl From<ApiError> for IdentityError {
+    fn from(error: ApiError) -> Self {
+        IdentityError::Api(error)
     }
 }
 
@@ -77,7 +73,7 @@ impl HasErrorCode for IdentityError {
             IdentityError::NotFound(_) => ErrorCode::NotFound,
             IdentityError::Conflict(_) => ErrorCode::Conflict,
             IdentityError::Api(error) => error.code,
-            IdentityError::Database(error) => database_code(error),
+            IdentityError::Database(error) => nds_common::db::error_code(error),
             IdentityError::Crypto(_) => ErrorCode::Internal,
         }
     }

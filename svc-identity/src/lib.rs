@@ -40,7 +40,7 @@ pub async fn migrate(database_url: &str) -> Result<(), sea_orm::DbErr> {
 /// The service over its (already migrated) database, with a signing key.
 pub async fn connect_service(runtime: &Runtime) -> Result<IdentityService, IdentityError> {
     let database = nds_common::db::connect(&runtime.database_url(ServiceName::Identity)).await?;
-    let service = IdentityService::new(database, runtime);
+    let service = IdentityService::new(database, runtime)?;
     service.keys.ensure_signing_key().await?;
     Ok(service)
 }

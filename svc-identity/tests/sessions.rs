@@ -333,9 +333,10 @@ async fn forged_expired_unsigned_and_misaddressed_tokens_are_refused() {
         .await
         .unwrap()
         .unwrap();
-    let real_key = EncodingKey::from_ed_der(
-        &base64::engine::general_purpose::STANDARD.decode(&stored_key.private_key_pkcs8).unwrap(),
-    );
+    // The stored key is sealed: opening it takes the key-encryption key too.
+    use svc_identity::domain::key_sealing::{KeyEncryptionKey, KeySealer};
+    let sealer = KeySealer::new(KeyEncryptionKey::from_base64(&identity.key_encryption_key).unwrap(), vec![]);
+    let real_key = EncodingKey::from_ed_der(&sealer.open(&stored_key.kid, &stored_key.private_key_sealed).unwrap());
     let random = ring::rand::SystemRandom::new();
     let foreign_key =
         EncodingKey::from_ed_der(ring::signature::Ed25519KeyPair::generate_pkcs8(&random).unwrap().as_ref());

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use nds_common::auth::principal::SCOPE_INTERNAL;
 use nds_common::auth::{Principal, PrincipalKind};
 use nds_common::cache::MemoryCache;
+use nds_common::clock::now_unix;
 use nds_common::config::Config;
 use nds_common::mail::FileMailer;
 use nds_common::runtime::Runtime;
@@ -17,7 +18,7 @@ use nds_common::{ErrorCode, HasErrorCode, Shutdown};
 use sea_orm::DatabaseConnection;
 use svc_identity::IdentityService;
 use svc_identity::domain::application::{ApplicationDraft, ApplicationInput, Decision};
-use svc_identity::domain::now_unix;
+use svc_identity::domain::key_sealing::KeyEncryptionKey;
 use svc_identity::service::sessions::SignUp;
 use svc_identity::store::invitations::NewInvitation;
 use svc_identity::store::{applications, invitations, keys, orgs, sessions, users};
@@ -30,7 +31,11 @@ async fn migrated(database: &TestDatabase) -> DatabaseConnection {
 }
 
 fn runtime_for(database: &TestDatabase) -> Runtime {
-    let config = Config::from_vars([("NDS_IDENTITY_DATABASE_URL".to_string(), database.url().to_string())]).unwrap();
+    let vars = [
+        ("NDS_IDENTITY_DATABASE_URL".to_string(), database.url().to_string()),
+        ("NDS_KEY_ENCRYPTION_KEY".to_string(), KeyEncryptionKey::generate_base64().unwrap()),
+    ];
+    let config = Config::from_vars(vars).unwrap();
     // These tests send no mail: one shared directory, rather than one left behind per test.
     let mail_dir = std::env::temp_dir().join("nds-identity-storage-mail");
     let mailer = Arc::new(FileMailer::new(mail_dir, "no-reply@nds.test").unwrap());
@@ -44,6 +49,7 @@ fn internal_principal() -> Principal {
         memberships: vec![],
         scopes: vec![SCOPE_INTERNAL.into()],
         token_id: "t".into(),
+        expires_at: i64::MAX,
     }
 }
 

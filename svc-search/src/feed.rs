@@ -108,7 +108,23 @@ impl FeedSource for CatalogFeed {
                 return Err(feed_error(status));
             }
         };
-        Ok(stream.map(|item| item.map_err(feed_error)).boxed())
+        // Catalog ends the stream when the token it was opened with expires: fetch a
+        // new token then, so the reconnect that follows presents a fresh one.
+        let credentials = self.credentials.clone();
+        Ok(stream
+            .then(move |item| {
+                let credentials = credentials.clone();
+                async move {
+                    match item {
+                        Ok(change) => Ok(change),
+                        Err(status) => {
+                            credentials.refused(&status).await;
+                            Err(feed_error(status))
+                        }
+                    }
+                }
+            })
+            .boxed())
     }
 
     async fn scan_published(&self, after: &str, first: u32) -> Result<ScanListingsResponse, SearchError> {

@@ -521,3 +521,42 @@ async fn bad_input_and_foreign_callers_get_clear_errors_and_change_nothing() {
     assert_eq!(refused_at, Some(31), "the 31st message within a minute is refused");
     system.running.as_ref().unwrap().shutdown().trigger();
 }
+
+/// Issue 15, item 11: a message stream over direct gRPC is authorized when it
+/// starts; suspending the person ends it at chat's next re-check (every
+/// `STREAM_RECHECK_INTERVAL`), with UNAUTHENTICATED, instead of at token expiry.
+#[tokio::test]
+async fn suspending_a_buyer_ends_their_open_message_stream_within_the_recheck_interval() {
+    use nds_common::auth::verifier::STREAM_RECHECK_INTERVAL;
+    use nds_proto::identity::v1::{SuspendUserRequest, identity_service_client::IdentityServiceClient};
+    let world = world().await;
+    let system = &world.system;
+    let started = start(&world, &world.published, "Hola, ¿sigue disponible?").await;
+    let conversation_id = data(&started, "startConversation")["id"].as_str().unwrap().to_string();
+
+    let mut chat = ChatServiceClient::connect(system.grpc_url()).await.unwrap();
+    let request = chat::StreamMessagesRequest { conversation_id: conversation_id.clone() };
+    let mut stream = chat.stream_messages(with_token(&world.buyer, request)).await.unwrap().into_inner();
+    // Live before the suspension: the manager's answer arrives.
+    send(system, &world.manager, &conversation_id, "Sí, sigue disponible.").await;
+    let answer = tokio::time::timeout(Duration::from_secs(10), stream.message()).await.unwrap().unwrap().unwrap();
+    assert_eq!(answer.body, "Sí, sigue disponible.");
+
+    let admin = system.admin_token().await;
+    let context = nds_common::grpc::CallContext::new(Duration::from_secs(5)).with_bearer(&admin);
+    let runtime = &system.running.as_ref().unwrap().runtime;
+    let buyer_id = my_id(system, &world.buyer).await;
+    IdentityServiceClient::new(runtime.channels.identity.clone())
+        .suspend_user(context.request(SuspendUserRequest { user_id: buyer_id, suspended: true }))
+        .await
+        .unwrap();
+
+    // The token is still valid for minutes; the suspension ends the stream anyway.
+    let ended = tokio::time::timeout(STREAM_RECHECK_INTERVAL + Duration::from_secs(10), stream.message())
+        .await
+        .expect("the stream outlived the suspension");
+    let status = ended.expect_err("the stream says why it ends");
+    assert_eq!(status.code(), tonic::Code::Unauthenticated, "{}", status.message());
+    assert!(matches!(stream.message().await, Ok(None)), "nothing after the reason");
+    system.running.as_ref().unwrap().shutdown().trigger();
+}

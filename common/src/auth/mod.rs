@@ -11,5 +11,5 @@ pub mod verifier;
 
 pub use agencies::AgencyGroups;
 pub use claims::{ACCESS_TOKEN_TTL_SECONDS, AccessClaims, MembershipClaim, TOKEN_TYPE_HEADER, TOKEN_USE_ACCESS};
-pub use principal::{AgencyAction, AgencyRef, Membership, Principal, PrincipalKind, Role};
+pub use principal::{AgencyAction, AgencyRef, Membership, MetricsScope, Principal, PrincipalKind, Role};
 pub use verifier::{Authenticator, JwksSource, JwtVerifier, SessionCheck, SessionStatus, StaticJwks};

@@ -75,6 +75,18 @@ pub struct Principal {
     pub memberships: Vec<Membership>,
     pub scopes: Vec<String>,
     pub token_id: String,
+    /// When the token this principal came from expires (unix seconds): streams
+    /// authorized by it end then.
+    pub expires_at: i64,
+}
+
+/// Whose numbers a metrics call asks for; the same three scopes in every service
+/// (parsed once, by [`crate::convert::metrics_scope_from_wire`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricsScope {
+    Platform,
+    Group(Uuid),
+    Agency(Uuid),
 }
 
 /// An agency as tenant checks need it: its id and its group's.
@@ -119,6 +131,7 @@ impl Principal {
             memberships,
             scopes: claims.scopes.clone(),
             token_id: claims.jti.clone(),
+            expires_at: claims.exp,
         })
     }
 
@@ -249,6 +262,7 @@ mod tests {
             memberships,
             scopes: vec![],
             token_id: "t".into(),
+            expires_at: i64::MAX,
         }
     }
 
@@ -318,6 +332,7 @@ mod tests {
             memberships: vec![],
             scopes: vec!["read".into()],
             token_id: "t".into(),
+            expires_at: i64::MAX,
         };
         for action in ACTIONS {
             assert!(!buyer.can_on_agency(agency, action));

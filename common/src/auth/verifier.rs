@@ -229,6 +229,7 @@ pub struct Authenticator {
     verifier: Arc<JwtVerifier>,
     session_check: Option<Arc<dyn SessionCheck>>,
     sessions: moka::future::Cache<String, SessionStatus>,
+    stream_recheck_interval: Duration,
 }
 
 impl Authenticator {
@@ -237,7 +238,14 @@ impl Authenticator {
             verifier,
             session_check: None,
             sessions: moka::future::Cache::builder().max_capacity(100_000).time_to_live(SESSION_CHECK_TTL).build(),
+            stream_recheck_interval: STREAM_RECHECK_INTERVAL,
         }
+    }
+
+    /// Re-checks open streams more often than [`STREAM_RECHECK_INTERVAL`] (tests).
+    pub fn with_stream_recheck_interval(mut self, interval: Duration) -> Self {
+        self.stream_recheck_interval = interval;
+        self
     }
 
     pub fn with_session_check(mut self, session_check: Arc<dyn SessionCheck>) -> Self {
@@ -249,7 +257,7 @@ impl Authenticator {
         &self.verifier
     }
 
-    async fn apply_session(&self, token: &str, mut principal: Principal) -> Result<Principal, ApiError> {
+    async fn apply_session(&self, token: &str, principal: Principal) -> Result<Principal, ApiError> {
         let Some(session_check) = &self.session_check else {
             return Ok(principal);
         };
@@ -271,13 +279,7 @@ impl Authenticator {
                 }
             },
         };
-        if !status.active {
-            return Err(unauthenticated("this session is no longer active"));
-        }
-        principal.memberships.retain(|membership| {
-            membership.agency_id.is_none_or(|agency| !status.suspended_agency_ids.contains(&agency))
-        });
-        Ok(principal)
+        apply_status(&status, principal)
     }
 
     pub async fn authenticate_bearer(&self, authorization: Option<&str>) -> Result<Option<Principal>, ApiError> {
@@ -318,7 +320,74 @@ impl Authenticator {
         };
         self.authenticate_bearer(header).await
     }
+
+    /// For a stream authorized once at its start (chat's messages, catalog's
+    /// changes): resolves, with the reason, when that authorization lapses. That is
+    /// at the token's expiry, or at a re-check (every [`STREAM_RECHECK_INTERVAL`],
+    /// asking identity afresh)
+    /// that finds the session ended (user suspended or deleted) or its memberships
+    /// changed (an agency suspended). Never for anonymous callers, whose streams
+    /// show only public data. Identity unreachable at a re-check keeps the stream
+    /// until the token expires, as for requests.
+    pub fn authorization_lapse(
+        &self,
+        metadata: &tonic::metadata::MetadataMap,
+        principal: Option<&Principal>,
+    ) -> futures::future::BoxFuture<'static, ApiError> {
+        let Some(principal) = principal.cloned() else {
+            return Box::pin(std::future::pending());
+        };
+        let token = metadata
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
+            .map(|token| token.trim().to_string());
+        let authenticator = self.clone();
+        Box::pin(async move {
+            let remaining = principal.expires_at.saturating_sub(chrono::Utc::now().timestamp()).max(0);
+            let expiry = tokio::time::sleep(Duration::from_secs(u64::try_from(remaining).unwrap_or(0)));
+            tokio::pin!(expiry);
+            let interval = authenticator.stream_recheck_interval;
+            let mut recheck = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+            loop {
+                tokio::select! {
+                    () = &mut expiry => return unauthenticated("the access token expired; reconnect with a fresh one"),
+                    _ = recheck.tick() => {}
+                }
+                let (Some(token), Some(session_check)) = (&token, &authenticator.session_check) else { continue };
+                if principal.kind == super::principal::PrincipalKind::Service {
+                    continue;
+                }
+                // Asked afresh (a cached answer could be the one from the stream's start),
+                // and shared with requests of the same token through the cache.
+                let Ok(status) = session_check.check(token).await else { continue };
+                authenticator.sessions.insert(principal.token_id.clone(), status.clone()).await;
+                match apply_status(&status, principal.clone()) {
+                    Err(error) => return error,
+                    Ok(current) if current.memberships != principal.memberships => {
+                        return unauthenticated("your access changed; reconnect");
+                    }
+                    Ok(_) => {}
+                }
+            }
+        })
+    }
 }
+
+/// Refuses an ended session; drops memberships in suspended agencies.
+fn apply_status(status: &SessionStatus, mut principal: Principal) -> Result<Principal, ApiError> {
+    if !status.active {
+        return Err(unauthenticated("this session is no longer active"));
+    }
+    principal
+        .memberships
+        .retain(|membership| membership.agency_id.is_none_or(|agency| !status.suspended_agency_ids.contains(&agency)));
+    Ok(principal)
+}
+
+/// How often a long-lived stream asks identity again whether its caller may still
+/// stream: a suspension ends a stream within this interval.
+pub const STREAM_RECHECK_INTERVAL: Duration = Duration::from_secs(10);
 
 #[cfg(test)]
 mod tests {
@@ -641,6 +710,77 @@ mod tests {
             assert_eq!(error.code, ErrorCode::Unauthenticated);
         }
         assert_eq!(check.1.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+
+    /// Identity's answer, changeable mid-test.
+    struct SwitchableSession(std::sync::Mutex<SessionStatus>);
+
+    #[async_trait]
+    impl SessionCheck for SwitchableSession {
+        async fn check(&self, _bearer_token: &str) -> Result<SessionStatus, ApiError> {
+            Ok(self.0.lock().unwrap().clone())
+        }
+    }
+
+    fn metadata_with(token: &str) -> tonic::metadata::MetadataMap {
+        let mut metadata = tonic::metadata::MetadataMap::new();
+        metadata.insert("authorization", format!("Bearer {token}").parse().unwrap());
+        metadata
+    }
+
+    #[tokio::test]
+    async fn a_stream_authorization_lapses_when_its_token_expires() {
+        use futures::FutureExt;
+        let authenticator = Authenticator::new(Arc::new(verifier(jwks(&[("a", KEY_A_X)]))));
+        let mut claims = claims();
+        let now = chrono::Utc::now().timestamp();
+        claims["iat"] = (now - ACCESS_TOKEN_TTL_SECONDS + 2).into();
+        claims["exp"] = (now + 2).into();
+        let token = sign(KEY_A_PEM, "a", &claims);
+        let principal = authenticator.authenticate_bearer(Some(&format!("Bearer {token}"))).await.unwrap();
+        let mut lapse = authenticator.authorization_lapse(&metadata_with(&token), principal.as_ref());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert!((&mut lapse).now_or_never().is_none(), "still valid before its expiry");
+        let error = tokio::time::timeout(Duration::from_secs(10), lapse).await.expect("ends at the expiry");
+        assert_eq!(error.code, ErrorCode::Unauthenticated);
+        assert!(error.message.contains("expired"), "{}", error.message);
+    }
+
+    #[tokio::test]
+    async fn a_stream_authorization_lapses_at_the_recheck_after_a_suspension_but_not_before() {
+        use futures::FutureExt;
+        let agency = uuid::Uuid::new_v4();
+        let mut claims = claims();
+        claims["memberships"] = serde_json::json!([
+            {"role": "SALESPERSON", "agency_id": agency.to_string(), "group_id": uuid::Uuid::new_v4().to_string()}
+        ]);
+        let active = SessionStatus { active: true, suspended_agency_ids: vec![] };
+        let session = Arc::new(SwitchableSession(std::sync::Mutex::new(active.clone())));
+        let interval = Duration::from_millis(100);
+        let authenticator = Authenticator::new(Arc::new(verifier(jwks(&[("a", KEY_A_X)]))))
+            .with_session_check(session.clone())
+            .with_stream_recheck_interval(interval);
+        let token = sign(KEY_A_PEM, "a", &claims);
+        let principal = authenticator.authenticate_bearer(Some(&format!("Bearer {token}"))).await.unwrap();
+
+        // The user is suspended: the next re-check ends the stream.
+        let mut lapse = authenticator.authorization_lapse(&metadata_with(&token), principal.as_ref());
+        tokio::time::sleep(interval * 4).await;
+        assert!((&mut lapse).now_or_never().is_none(), "an active session keeps streaming");
+        *session.0.lock().unwrap() = SessionStatus { active: false, suspended_agency_ids: vec![] };
+        let ended = tokio::time::timeout(interval * 20, lapse).await.expect("ends at the next re-check");
+        assert_eq!(ended.code, ErrorCode::Unauthenticated);
+
+        // The agency is suspended: the membership the stream was opened with is gone.
+        *session.0.lock().unwrap() = active;
+        let lapse = authenticator.authorization_lapse(&metadata_with(&token), principal.as_ref());
+        *session.0.lock().unwrap() = SessionStatus { active: true, suspended_agency_ids: vec![agency] };
+        let error = tokio::time::timeout(interval * 20, lapse).await.expect("ends at the next re-check");
+        assert!(error.message.contains("access changed"), "{}", error.message);
+
+        // Anonymous streams (public data) never lapse.
+        let anonymous = authenticator.authorization_lapse(&tonic::metadata::MetadataMap::new(), None);
+        assert!(tokio::time::timeout(interval * 5, anonymous).await.is_err());
     }
 
     #[tokio::test]

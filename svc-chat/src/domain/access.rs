@@ -64,6 +64,7 @@ mod tests {
             memberships,
             scopes: vec![],
             token_id: "t".into(),
+            expires_at: i64::MAX,
         }
     }
 

@@ -3,13 +3,9 @@
 
 pub mod application;
 pub mod email;
+pub mod key_sealing;
 pub mod password;
 pub mod roles;
 pub mod secrets;
 pub mod text;
 pub mod throttle;
-
-/// Seconds since the epoch, the unit of every stored and wire time.
-pub fn now_unix() -> i64 {
-    chrono::Utc::now().timestamp()
-}

@@ -5,6 +5,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 
 mod m20261125_000001_identity_schema;
 mod m20261206_000001_password_resets;
+mod m20261206_000002_sealed_signing_keys;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_identity_schema::Migration),
             Box::new(m20261206_000001_password_resets::Migration),
+            Box::new(m20261206_000002_sealed_signing_keys::Migration),
         ]
     }
 

@@ -5,6 +5,7 @@ pub mod applications;
 pub mod bootstrap;
 pub mod invitations;
 pub mod jobs;
+pub mod key_encryption;
 pub mod mail;
 pub mod metrics;
 pub mod orgs;
@@ -40,12 +41,14 @@ pub struct IdentityService {
 }
 
 impl IdentityService {
-    pub fn new(database: DatabaseConnection, runtime: &Runtime) -> IdentityService {
-        IdentityService {
+    /// Fails when the key-encryption key is missing (production) or malformed.
+    pub fn new(database: DatabaseConnection, runtime: &Runtime) -> IdentityResult<IdentityService> {
+        Ok(IdentityService {
             keys: std::sync::Arc::new(KeyRing::new(
                 database.clone(),
                 runtime.config.jwt_issuer.clone(),
                 runtime.config.jwt_audience.clone(),
+                key_encryption::sealer_from_config(&runtime.config)?,
             )),
             database,
             throttle: LoginThrottle::new(runtime.cache.clone()),
@@ -53,7 +56,7 @@ impl IdentityService {
             cache: runtime.cache.clone(),
             public_url: runtime.config.public_url.trim_end_matches('/').to_string(),
             password_checks: std::sync::atomic::AtomicU64::new(0),
-        }
+        })
     }
 
     /// How many passwords this service verified since it started.

@@ -5,6 +5,9 @@
 //! parameter choices (RSA's padding and sizes). One algorithm per key, stated in
 //! the JWK, so verifiers never take the algorithm from the token.
 //!
+//! Private keys are stored sealed under the key-encryption key
+//! (`domain::key_sealing`): a database dump alone cannot mint tokens.
+//!
 //! Rotation without logging anyone out: a new key signs from the moment it is
 //! created; the old one stops signing but stays in the JWKS for
 //! [`VERIFY_AFTER_RETIREMENT`], longer than any token it signed can live.
@@ -22,10 +25,11 @@ use sha2::{Digest, Sha256};
 use tokio::sync::RwLock;
 use uuid::Uuid;
 
-use crate::domain::now_unix;
+use crate::domain::key_sealing::{self, KeySealer};
 use crate::error::{IdentityError, IdentityResult};
 use crate::store::entities::signing_key;
 use crate::store::keys as key_store;
+use nds_common::clock::now_unix;
 
 /// How long a replica signs with a key it loaded before rereading the database
 /// (so a rotation on one replica reaches the others).
@@ -45,6 +49,7 @@ pub struct KeyRing {
     database: DatabaseConnection,
     issuer: String,
     audience: String,
+    sealer: KeySealer,
     current: RwLock<Option<Arc<LoadedKey>>>,
 }
 
@@ -52,15 +57,15 @@ fn crypto(error: impl std::fmt::Display) -> IdentityError {
     IdentityError::Crypto(error.to_string())
 }
 
-/// A new Ed25519 key: (kid, base64 PKCS#8, base64url public key).
-fn generate_key() -> IdentityResult<(String, String, String)> {
+/// A new Ed25519 key: (kid, PKCS#8 DER, base64url public key).
+fn generate_key() -> IdentityResult<(String, Vec<u8>, String)> {
     let random = ring::rand::SystemRandom::new();
     let pkcs8 = Ed25519KeyPair::generate_pkcs8(&random).map_err(crypto)?;
     let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(crypto)?;
     let public = pair.public_key().as_ref();
     // The kid is a digest of the public key: stable, unique, reveals nothing.
     let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(public)[..12]);
-    Ok((kid, STANDARD.encode(pkcs8.as_ref()), URL_SAFE_NO_PAD.encode(public)))
+    Ok((kid, pkcs8.as_ref().to_vec(), URL_SAFE_NO_PAD.encode(public)))
 }
 
 /// The JWK of one stored key.
@@ -84,14 +89,40 @@ pub struct TokenSubject {
 }
 
 impl KeyRing {
-    pub fn new(database: DatabaseConnection, issuer: String, audience: String) -> KeyRing {
-        KeyRing { database, issuer, audience, current: RwLock::new(None) }
+    pub fn new(database: DatabaseConnection, issuer: String, audience: String, sealer: KeySealer) -> KeyRing {
+        KeyRing { database, issuer, audience, sealer, current: RwLock::new(None) }
     }
 
-    /// Creates a key if none signs yet (first start).
+    /// At start: seals keys stored before sealing existed, reseals keys of a
+    /// previous key-encryption key, and creates a key if none signs yet. Fails (and
+    /// with it the start) when a stored key does not open with the configured keys.
     pub async fn ensure_signing_key(&self) -> IdentityResult<()> {
-        if key_store::active(&self.database).await?.is_none() {
-            self.rotate().await?;
+        self.seal_stored_keys().await?;
+        match key_store::active(&self.database).await? {
+            None => {
+                self.rotate().await?;
+            }
+            Some(active) => {
+                self.sealer.open(&active.kid, &active.private_key_sealed)?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn seal_stored_keys(&self) -> IdentityResult<()> {
+        for stored in key_store::all(&self.database).await? {
+            let resealed = if key_sealing::is_sealed(&stored.private_key_sealed) {
+                self.sealer.rewrap(&stored.kid, &stored.private_key_sealed)?
+            } else {
+                let der = STANDARD.decode(&stored.private_key_sealed).map_err(crypto)?;
+                Some(self.sealer.seal(&stored.kid, &der)?)
+            };
+            if let Some(resealed) = resealed
+                && key_store::replace_private_key(&self.database, &stored.kid, &stored.private_key_sealed, &resealed)
+                    .await?
+            {
+                tracing::info!(kid = %stored.kid, kek = self.sealer.current_kek_id(), "signing key sealed");
+            }
         }
         Ok(())
     }
@@ -99,9 +130,10 @@ impl KeyRing {
     /// Makes a new key the signing key and retires the others. Returns its kid.
     pub async fn rotate(&self) -> IdentityResult<String> {
         let (kid, pkcs8, public_x) = generate_key()?;
+        let sealed = self.sealer.seal(&kid, &pkcs8)?;
         let now = now_unix();
         let transaction = self.database.begin().await?;
-        key_store::insert(&transaction, &kid, &pkcs8, &public_x, now).await?;
+        key_store::insert(&transaction, &kid, &sealed, &public_x, now).await?;
         key_store::retire_all_but(&transaction, &kid, now).await?;
         transaction.commit().await?;
         *self.current.write().await = None;
@@ -121,7 +153,7 @@ impl KeyRing {
         let stored = key_store::active(&self.database)
             .await?
             .ok_or_else(|| IdentityError::Crypto("no signing key; ensure_signing_key was not called".into()))?;
-        let der = STANDARD.decode(&stored.private_key_pkcs8).map_err(crypto)?;
+        let der = self.sealer.open(&stored.kid, &stored.private_key_sealed)?;
         let loaded = Arc::new(LoadedKey {
             kid: stored.kid,
             encoding: EncodingKey::from_ed_der(&der),

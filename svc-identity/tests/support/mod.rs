@@ -30,6 +30,8 @@ pub struct TestIdentity {
     pub mail_dir: PathBuf,
     pub address: SocketAddr,
     pub db: DatabaseConnection,
+    /// The key-encryption key sealing this identity's signing keys (base64).
+    pub key_encryption_key: String,
     shutdown: Shutdown,
     // Last: dropped after the server stopped using it.
     pub database: TestDatabase,
@@ -52,11 +54,13 @@ pub async fn start_with_cache(cache: SharedCache) -> TestIdentity {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let mail_dir = std::env::temp_dir().join(format!("nds-identity-mail-{}", uuid::Uuid::new_v4()));
+    let key_encryption_key = svc_identity::domain::key_sealing::KeyEncryptionKey::generate_base64().unwrap();
     let vars = [
         ("NDS_IDENTITY_DATABASE_URL", database.url().to_string()),
         ("NDS_PUBLIC_URL", "https://nds.test".to_string()),
         ("NDS_JWT_ISSUER", "nds-test".to_string()),
         ("NDS_JWT_AUDIENCE", "nds-test-api".to_string()),
+        ("NDS_KEY_ENCRYPTION_KEY", key_encryption_key.clone()),
     ];
     let config = Config::from_vars(vars.into_iter().map(|(name, value)| (name.to_string(), value))).unwrap();
     let mailer = Arc::new(FileMailer::new(&mail_dir, "NDS <no-reply@nds.test>").unwrap());
@@ -69,7 +73,7 @@ pub async fn start_with_cache(cache: SharedCache) -> TestIdentity {
     tokio::spawn(serve_grpc(listener, tonic::service::Routes::new(server), &SERVICE_NAMES, options, shutdown.clone()));
     let client = IdentityServiceClient::new(runtime.channels.identity.clone());
     let db = nds_common::db::connect(database.url()).await.unwrap();
-    TestIdentity { runtime, client, mail_dir, address, db, shutdown, database }
+    TestIdentity { runtime, client, mail_dir, address, db, key_encryption_key, shutdown, database }
 }
 
 pub fn authed<T>(message: T, access_token: &str) -> tonic::Request<T> {

@@ -5,8 +5,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub kid: String,
-    /// Base64 PKCS#8 DER of the Ed25519 key pair.
-    pub private_key_pkcs8: String,
+    /// The Ed25519 key pair's PKCS#8 DER, sealed (`domain::key_sealing`). Rows
+    /// written before sealing hold it in base64 until identity's next start.
+    pub private_key_sealed: String,
     /// Base64url public key (the JWK `x`).
     pub public_key_x: String,
     pub created_at: i64,
