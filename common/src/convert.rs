@@ -6,8 +6,27 @@
 
 use nds_proto::common::v1 as wire;
 
+use crate::auth::MetricsScope;
 use crate::error::ApiError;
 use crate::vehicle::{BodyType, Condition, Fuel, SearchFilters, SearchSort, Transmission};
+
+/// An id a caller sent: a UUID, else BAD_USER_INPUT naming the field (the GraphQL
+/// argument's name, as clients know it).
+pub fn parse_id(raw: &str, field: &str) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::parse_str(raw.trim()).map_err(|_| ApiError::invalid(field, format!("{field} is not a valid id")))
+}
+
+/// The scope of a metrics call. A missing scope is an input error everywhere, never
+/// "the whole platform" by default; a malformed id names the field `scope`.
+pub fn metrics_scope_from_wire(scope: Option<wire::MetricsScope>) -> Result<MetricsScope, ApiError> {
+    use wire::metrics_scope::Scope;
+    match scope.and_then(|scope| scope.scope) {
+        Some(Scope::Platform(_)) => Ok(MetricsScope::Platform),
+        Some(Scope::GroupId(id)) => parse_id(&id, "scope").map(MetricsScope::Group),
+        Some(Scope::AgencyId(id)) => parse_id(&id, "scope").map(MetricsScope::Agency),
+        None => Err(ApiError::invalid("scope", "a metrics scope is required")),
+    }
+}
 
 pub fn body_type_to_wire(value: BodyType) -> wire::BodyType {
     match value {
@@ -167,6 +186,24 @@ pub fn filters_from_wire(filters: &wire::SearchFilters) -> Result<SearchFilters,
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+
+    #[test]
+    fn a_metrics_scope_is_required_and_its_id_must_be_one() {
+        use wire::metrics_scope::Scope;
+        let scope = |scope| Some(wire::MetricsScope { scope: Some(scope) });
+        let agency = uuid::Uuid::new_v4();
+        assert_eq!(metrics_scope_from_wire(scope(Scope::Platform(true))).unwrap(), MetricsScope::Platform);
+        assert_eq!(
+            metrics_scope_from_wire(scope(Scope::AgencyId(agency.to_string()))).unwrap(),
+            MetricsScope::Agency(agency)
+        );
+        for missing in [None, Some(wire::MetricsScope { scope: None })] {
+            let error = metrics_scope_from_wire(missing).unwrap_err();
+            assert_eq!((error.code, error.field.as_deref()), (ErrorCode::BadUserInput, Some("scope")));
+        }
+        let error = metrics_scope_from_wire(scope(Scope::GroupId("nope".into()))).unwrap_err();
+        assert_eq!((error.code, error.field.as_deref()), (ErrorCode::BadUserInput, Some("scope")));
+    }
 
     #[test]
     fn every_vocabulary_value_round_trips_through_the_wire() {

@@ -7,6 +7,8 @@ use std::time::Duration;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 use sea_orm_migration::MigratorTrait;
 
+use crate::error::ErrorCode;
+
 pub use sea_orm;
 
 /// How long a request waits for a pooled connection before failing.
@@ -55,6 +57,38 @@ fn sqlite_file_path(url: &str) -> Option<String> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);
     (!path.is_empty() && path != ":memory:").then(|| path.to_string())
+}
+
+/// The contract's code for a database failure, the same in every service: a
+/// database that cannot be reached (down, restarting, connection lost, pool
+/// exhausted) is UNAVAILABLE, which clients may retry; anything else is our bug,
+/// INTERNAL.
+pub fn error_code(error: &DbErr) -> ErrorCode {
+    use sea_orm::sqlx::Error as SqlxError;
+    let runtime = match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return ErrorCode::Unavailable,
+        DbErr::Exec(runtime) | DbErr::Query(runtime) => runtime,
+        _ => return ErrorCode::Internal,
+    };
+    let sea_orm::RuntimeErr::SqlxError(error) = runtime else {
+        return ErrorCode::Internal;
+    };
+    match error.as_ref() {
+        SqlxError::Io(_)
+        | SqlxError::Tls(_)
+        | SqlxError::PoolTimedOut
+        | SqlxError::PoolClosed
+        | SqlxError::WorkerCrashed => ErrorCode::Unavailable,
+        // PostgreSQL's connection exceptions (08…), operator intervention such as a
+        // shutdown or a restart in progress (57P…), and too many connections.
+        SqlxError::Database(database) => match database.code().as_deref() {
+            Some(code) if code.starts_with("08") || code.starts_with("57P") || code == "53300" => {
+                ErrorCode::Unavailable
+            }
+            _ => ErrorCode::Internal,
+        },
+        _ => ErrorCode::Internal,
+    }
 }
 
 pub fn is_postgres(connection: &DatabaseConnection) -> bool {
@@ -125,5 +159,22 @@ mod tests {
         );
         assert_eq!(sqlite_file_path("sqlite::memory:"), None);
         assert_eq!(sqlite_file_path("postgres://localhost/x"), None);
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_database_is_unavailable_and_a_bad_statement_internal() {
+        // Nothing listens on port 1: the connection is refused.
+        let refused = connect("postgres://nds@127.0.0.1:1/nds").await.unwrap_err();
+        assert_eq!(error_code(&refused), ErrorCode::Unavailable, "{refused}");
+
+        let database = crate::testing::TestDatabase::postgres().await;
+        let connection = connect(database.url()).await.unwrap();
+        let statement = Statement::from_string(DbBackend::Postgres, "SELEC 1");
+        let bad = connection.execute_raw(statement).await.unwrap_err();
+        assert_eq!(error_code(&bad), ErrorCode::Internal, "{bad}");
+        // The server ending the session (as on a restart) is retryable.
+        let terminate = Statement::from_string(DbBackend::Postgres, "SELECT pg_terminate_backend(pg_backend_pid())");
+        let terminated = connection.execute_raw(terminate).await.unwrap_err();
+        assert_eq!(error_code(&terminated), ErrorCode::Unavailable, "{terminated}");
     }
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod breaker;
 pub mod cache;
 pub mod client_address;
+pub mod clock;
 pub mod config;
 pub mod convert;
 pub mod db;

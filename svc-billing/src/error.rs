@@ -44,7 +44,7 @@ impl HasErrorCode for BillingError {
             BillingError::Unavailable(_) => ErrorCode::Unavailable,
             // Stripe refused or failed: the caller may retry later; details stay in logs.
             BillingError::Stripe(_) => ErrorCode::Unavailable,
-            BillingError::Database(_) => ErrorCode::Internal,
+            BillingError::Database(error) => nds_common::db::error_code(error),
             BillingError::Internal(_) => ErrorCode::Internal,
         }
     }

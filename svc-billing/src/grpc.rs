@@ -6,14 +6,13 @@ use nds_common::grpc::CallContext;
 use nds_common::runtime::Runtime;
 use nds_proto::billing::v1::billing_service_server::BillingService;
 use nds_proto::billing::v1::*;
-use nds_proto::common::v1::{Metric, Money, PageInfo, metrics_scope};
+use nds_proto::common::v1::{Metric, Money, PageInfo};
 use tonic::{Request, Response, Status};
 
 use crate::domain::status::SubscriptionState;
 use crate::error::BillingError;
 use crate::service::Billing;
 use crate::service::payments::{CheckoutView, OnboardingView};
-use crate::service::queries::MetricsScopeInput;
 
 pub struct BillingGrpc {
     billing: Billing,
@@ -165,12 +164,7 @@ impl BillingService for BillingGrpc {
     async fn get_metrics(&self, request: Request<GetMetricsRequest>) -> Result<Response<GetMetricsResponse>, Status> {
         let principal = self.principal(&request).await?;
         let message = request.into_inner();
-        let scope = match message.scope.and_then(|scope| scope.scope) {
-            Some(metrics_scope::Scope::Platform(_)) => MetricsScopeInput::Platform,
-            Some(metrics_scope::Scope::GroupId(group_id)) => MetricsScopeInput::Group(group_id),
-            Some(metrics_scope::Scope::AgencyId(agency_id)) => MetricsScopeInput::Agency(agency_id),
-            None => return Err(to_status(BillingError::invalid("scope", "scope is required"))),
-        };
+        let scope = nds_common::convert::metrics_scope_from_wire(message.scope)?;
         let range = message.range.unwrap_or_default();
         reply(self.billing.metrics(&principal, scope, range.from_unix, range.to_unix).await, |metrics| {
             GetMetricsResponse {

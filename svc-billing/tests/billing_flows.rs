@@ -229,7 +229,7 @@ async fn tenants_cannot_promote_or_read_each_others_billing_and_bad_input_change
         .promote_listing(authorized(PromoteListingRequest { listing_id: "nope".into() }, &other))
         .await
         .unwrap_err();
-    assert_eq!(ApiError::from_status(&bad).field.as_deref(), Some("listing_id"));
+    assert_eq!(ApiError::from_status(&bad).field.as_deref(), Some("listingId"));
     let denied = client
         .get_billing_status(authorized(GetBillingStatusRequest { agency_id: agency.agency_id.to_string() }, &other))
         .await

@@ -14,8 +14,9 @@ use crate::domain::validation::{ListingInput, ListingPatch};
 use crate::domain::{ChangeKind, Listing, ListingChange, ListingStatus, Money, PricePoint};
 use crate::error::CatalogError;
 
+/// Ids from callers are parsed by the one parser every service uses.
 pub fn parse_id(raw: &str, field: &'static str) -> Result<Uuid, CatalogError> {
-    Uuid::parse_str(raw.trim()).map_err(|_| CatalogError::invalid(field, format!("{field} must be a UUID")))
+    Ok(nds_common::convert::parse_id(raw, field)?)
 }
 
 pub fn parse_optional_id(raw: &str, field: &'static str) -> Result<Option<Uuid>, CatalogError> {

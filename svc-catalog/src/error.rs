@@ -51,14 +51,6 @@ impl CatalogError {
     }
 }
 
-/// A database that cannot be reached is UNAVAILABLE (retryable), anything else INTERNAL.
-fn database_code(error: &DbErr) -> ErrorCode {
-    match error {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => ErrorCode::Unavailable,
-        _ => ErrorCode::Internal,
-    }
-}
-
 impl HasErrorCode for CatalogError {
     fn error_code(&self) -> ErrorCode {
         match self {
@@ -70,7 +62,7 @@ impl HasErrorCode for CatalogError {
             | CatalogError::InvalidTransition { .. }
             | CatalogError::NotEditable(_)
             | CatalogError::DuplicateLiveVin => ErrorCode::Conflict,
-            CatalogError::Database(error) => database_code(error),
+            CatalogError::Database(error) => nds_common::db::error_code(error),
             CatalogError::Corrupt(_) => ErrorCode::Internal,
             CatalogError::Unavailable(_) => ErrorCode::Unavailable,
         }

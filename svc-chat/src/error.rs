@@ -38,7 +38,8 @@ impl HasErrorCode for ChatError {
     fn error_code(&self) -> ErrorCode {
         match self {
             ChatError::InvalidInput { .. } => ErrorCode::BadUserInput,
-            ChatError::LanguageModelSetup(_) | ChatError::Database(_) | ChatError::Redis(_) => ErrorCode::Internal,
+            ChatError::Database(error) => nds_common::db::error_code(error),
+            ChatError::LanguageModelSetup(_) | ChatError::Redis(_) => ErrorCode::Internal,
             ChatError::Unauthenticated => ErrorCode::Unauthenticated,
             ChatError::NotFound(_) => ErrorCode::NotFound,
             ChatError::Forbidden(_) => ErrorCode::Forbidden,

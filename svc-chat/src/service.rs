@@ -75,11 +75,7 @@ pub struct Metrics {
     pub median_first_response_seconds: i64,
 }
 
-pub enum MetricsScope {
-    Platform,
-    Group(Uuid),
-    Agency(Uuid),
-}
+pub use nds_common::auth::MetricsScope;
 
 #[derive(Clone)]
 pub struct Conversations {

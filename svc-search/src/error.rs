@@ -45,7 +45,7 @@ impl HasErrorCode for SearchError {
             SearchError::Unavailable(_) => ErrorCode::Unavailable,
             SearchError::Feed(_) => ErrorCode::Unavailable,
             SearchError::Index(_) => ErrorCode::Internal,
-            SearchError::Database(_) => ErrorCode::Internal,
+            SearchError::Database(error) => nds_common::db::error_code(error),
             SearchError::MalformedListing { .. } => ErrorCode::Internal,
         }
     }

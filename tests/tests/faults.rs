@@ -403,6 +403,46 @@ fn assert_clear_failure(response: &Value, field: &str, what: &str) {
     );
 }
 
+/// One call per service that needs its database, straight over gRPC, each
+/// expected to be refused with UNAVAILABLE: a database outage is retryable
+/// whichever service meets it (issue 18: billing, search and chat said INTERNAL).
+async fn every_service_answers_unavailable(system: &TestSystem, admin: &str, manager: &str, agency_id: &str) {
+    use nds_proto::billing::v1::{GetBillingStatusRequest, billing_service_client::BillingServiceClient};
+    use nds_proto::catalog::v1::{GetListingsRequest, catalog_service_client::CatalogServiceClient};
+    use nds_proto::chat::v1::{ListConversationsRequest, chat_service_client::ChatServiceClient};
+    use nds_proto::identity::v1::{GetMeRequest, identity_service_client::IdentityServiceClient};
+    use nds_proto::search::v1::{GetIndexStatusRequest, search_service_client::SearchServiceClient};
+    let channel = tonic::transport::Endpoint::from_shared(system.grpc_url()).unwrap().connect().await.unwrap();
+    let call = |token: &str| nds_common::grpc::CallContext::new(Duration::from_secs(10)).with_bearer(token);
+    let mut answers = Vec::new();
+    let identity =
+        IdentityServiceClient::new(channel.clone()).get_me(call(manager).request(GetMeRequest {})).await.map(|_| ());
+    answers.push(("identity", identity));
+    let listings = GetListingsRequest { ids: vec![uuid::Uuid::new_v4().to_string()] };
+    let catalog =
+        CatalogServiceClient::new(channel.clone()).get_listings(call(manager).request(listings)).await.map(|_| ());
+    answers.push(("catalog", catalog));
+    let status = GetBillingStatusRequest { agency_id: agency_id.to_string() };
+    let billing =
+        BillingServiceClient::new(channel.clone()).get_billing_status(call(admin).request(status)).await.map(|_| ());
+    answers.push(("billing", billing));
+    let search = SearchServiceClient::new(channel.clone())
+        .get_index_status(call(admin).request(GetIndexStatusRequest {}))
+        .await
+        .map(|_| ());
+    answers.push(("search", search));
+    let chat = ChatServiceClient::new(channel)
+        .list_conversations(call(manager).request(ListConversationsRequest { page: None }))
+        .await
+        .map(|_| ());
+    answers.push(("chat", chat));
+    for (service, answer) in answers {
+        let status = answer.expect_err(&format!("{service} answered with its database down"));
+        assert_eq!(status.code(), tonic::Code::Unavailable, "{service}: {status:?}");
+        assert!(!status.message().trim().is_empty(), "{service}: an error without a message");
+    }
+}
+
 /// Redis dies under a running NDS and comes back empty on the same port.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_going_away_keeps_public_reads_answering_and_is_used_again_when_back() {
@@ -519,7 +559,12 @@ async fn postgres_restarting_fails_writes_clearly_and_nds_recovers_without_losin
     let listing_before = data(&listing_before, "listing").clone();
     assert_eq!(listing_before["description"], "Creado antes de la caída");
 
+    let admin = system.admin_token().await;
+
     postgres.stop().await;
+
+    // While it is down, every service answers UNAVAILABLE (retryable), not INTERNAL.
+    every_service_answers_unavailable(&system, &admin, &manager, &agency.id).await;
 
     // While it is down, writes fail with a clear error, promptly (not a hang).
     let bound = Duration::from_secs(15);

@@ -116,7 +116,7 @@ impl GrpcCatalog {
         let mut client = CatalogServiceClient::new(self.channel.clone());
         // A stream lives long: no deadline, only the token.
         let mut request = tonic::Request::new(StreamChangesRequest { after_sequence });
-        if let Some(token) = self.credentials.token()
+        if let Some(token) = self.credentials.token_or_fetch().await
             && let Ok(value) = format!("Bearer {}", token.expose()).parse()
         {
             request.metadata_mut().insert("authorization", value);

@@ -27,6 +27,15 @@ impl ServiceCredentials {
         self.tokens.as_ref().and_then(|tokens| tokens.current())
     }
 
+    /// The current token, fetched now if none arrived yet: for the feed, which
+    /// starts with billing, before the background refresher's first token.
+    pub async fn token_or_fetch(&self) -> Option<Secret<String>> {
+        match &self.tokens {
+            Some(tokens) => tokens.token().await,
+            None => None,
+        }
+    }
+
     pub fn context(&self, budget: Duration) -> CallContext {
         let context = CallContext::new(budget);
         match self.token() {

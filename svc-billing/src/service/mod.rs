@@ -66,6 +66,7 @@ impl Billing {
     }
 }
 
-pub fn parse_id(field: &str, raw: &str) -> Result<Uuid, BillingError> {
-    Uuid::parse_str(raw.trim()).map_err(|_| BillingError::invalid(field, format!("{field} must be a UUID")))
+/// Ids from callers are parsed by the one parser every service uses.
+pub fn parse_id(raw: &str, field: &str) -> Result<Uuid, BillingError> {
+    Ok(nds_common::convert::parse_id(raw, field)?)
 }

@@ -54,7 +54,7 @@ impl Billing {
         context: &CallContext,
         listing_id: &str,
     ) -> Result<CheckoutView, BillingError> {
-        let listing_id = parse_id("listing_id", listing_id)?;
+        let listing_id = parse_id(listing_id, "listingId")?;
         let listing = self.catalog.get_listing(context, listing_id).await?;
         let agency = nds_common::auth::AgencyRef { agency_id: listing.agency_id, group_id: listing.group_id };
         principal.require_on_agency(agency, AgencyAction::ManageBilling)?;
@@ -106,7 +106,7 @@ impl Billing {
     }
 
     pub async fn subscribe_agency(&self, principal: &Principal, agency_id: &str) -> Result<CheckoutView, BillingError> {
-        let agency_id = parse_id("agency_id", agency_id)?;
+        let agency_id = parse_id(agency_id, "agencyId")?;
         let agency = self.require_on_agency(principal, agency_id, AgencyAction::ManageBilling).await?;
         if !self.stripe.is_configured() {
             return Err(BillingError::PaymentNotConfigured);
@@ -199,7 +199,7 @@ impl Billing {
         principal: &Principal,
         agency_id: &str,
     ) -> Result<OnboardingView, BillingError> {
-        let agency_id = parse_id("agency_id", agency_id)?;
+        let agency_id = parse_id(agency_id, "agencyId")?;
         let agency = self.require_on_agency(principal, agency_id, AgencyAction::ManageBilling).await?;
         if !self.stripe.is_configured() {
             return Err(BillingError::PaymentNotConfigured);
@@ -236,7 +236,7 @@ impl Billing {
         currency: &str,
     ) -> Result<CheckoutView, BillingError> {
         let buyer_id = principal.require_user_id()?;
-        let listing_id = parse_id("listing_id", listing_id)?;
+        let listing_id = parse_id(listing_id, "listingId")?;
         let amount = DepositAmount::parse(amount_minor, currency, &self.settings.currency).map_err(money_error)?;
         // Catalog hides unpublished listings from buyers (NOT_FOUND): a draft the
         // caller cannot see and one they can see answer alike, without revealing
@@ -313,11 +313,11 @@ impl Billing {
         principal: &Principal,
         deposit_id: &str,
     ) -> Result<deposits::Model, BillingError> {
-        let deposit_uuid = parse_id("deposit_id", deposit_id)?;
+        let deposit_uuid = parse_id(deposit_id, "depositId")?;
         let deposit = deposits::by_id(&self.database, &deposit_uuid.to_string())
             .await?
             .ok_or_else(|| BillingError::NotFound("deposit".into()))?;
-        let agency_id = parse_id("deposit_id", &deposit.agency_id)?;
+        let agency_id = parse_id(&deposit.agency_id, "depositId")?;
         let agency = self.agency_ref(principal, agency_id).await?;
         if !principal.can_on_agency(agency, AgencyAction::ManageBilling) {
             // Not found rather than forbidden: other agencies' deposits are not revealed.

@@ -29,20 +29,14 @@ pub struct LedgerPage {
     pub total_count: u64,
 }
 
-/// The scope of a metrics question, as the request gives it.
-#[derive(Clone, Debug)]
-pub enum MetricsScopeInput {
-    Platform,
-    Group(String),
-    Agency(String),
-}
+pub use nds_common::auth::MetricsScope;
 
 pub const MAX_PAGE: u32 = 100;
 pub const DEFAULT_PAGE: u32 = 20;
 
 impl Billing {
     pub async fn billing_status(&self, principal: &Principal, agency_id: &str) -> Result<StatusView, BillingError> {
-        let agency_id = parse_id("agency_id", agency_id)?;
+        let agency_id = parse_id(agency_id, "agencyId")?;
         self.require_on_agency(principal, agency_id, AgencyAction::ReadPrivate).await?;
         let agency_key = agency_id.to_string();
         let account = store::accounts::get(&self.database, &agency_key).await?;
@@ -74,7 +68,7 @@ impl Billing {
             principal.require_platform_admin()?;
             LedgerScope::Platform
         } else {
-            let agency_id = parse_id("agency_id", agency_id)?;
+            let agency_id = parse_id(agency_id, "agencyId")?;
             self.require_on_agency(principal, agency_id, AgencyAction::ManageBilling).await?;
             LedgerScope::Agency(agency_id.to_string())
         };
@@ -87,7 +81,7 @@ impl Billing {
         };
         let after = match after.trim() {
             "" => None,
-            cursor => Some(parse_id("page.after", cursor)?.to_string()),
+            cursor => Some(parse_id(cursor, "after")?.to_string()),
         };
         let mut entries = ledger::page(&self.database, &scope, after.as_deref(), u64::from(first) + 1).await?;
         let has_next_page = entries.len() > first as usize;
@@ -102,24 +96,22 @@ impl Billing {
     pub async fn metrics(
         &self,
         principal: &Principal,
-        scope: MetricsScopeInput,
+        scope: MetricsScope,
         from: i64,
         to: i64,
     ) -> Result<Vec<(String, f64, String)>, BillingError> {
         let scope = match scope {
-            MetricsScopeInput::Platform => {
+            MetricsScope::Platform => {
                 principal.require_platform_admin()?;
                 LedgerScope::Platform
             }
-            MetricsScopeInput::Group(group_id) => {
-                let group_id = parse_id("scope.group_id", &group_id)?;
+            MetricsScope::Group(group_id) => {
                 if !principal.can_read_group(group_id) {
                     return Err(BillingError::Forbidden("not allowed for this group".into()));
                 }
                 LedgerScope::Group(group_id.to_string())
             }
-            MetricsScopeInput::Agency(agency_id) => {
-                let agency_id = parse_id("scope.agency_id", &agency_id)?;
+            MetricsScope::Agency(agency_id) => {
                 self.require_on_agency(principal, agency_id, AgencyAction::ReadMetrics).await?;
                 LedgerScope::Agency(agency_id.to_string())
             }

@@ -8,6 +8,4 @@ pub mod ledger;
 pub mod promotions;
 pub mod usage;
 
-pub fn now_unix() -> i64 {
-    chrono::Utc::now().timestamp()
-}
+pub use nds_common::clock::now_unix;

@@ -43,9 +43,7 @@ impl CatalogService {
     }
 }
 
-pub(crate) fn now_unix() -> i64 {
-    chrono::Utc::now().timestamp()
-}
+pub(crate) use nds_common::clock::now_unix;
 
 pub(crate) fn current_year() -> i32 {
     chrono::Utc::now().year()

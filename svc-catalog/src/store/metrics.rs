@@ -2,26 +2,18 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
-use uuid::Uuid;
 
 use super::CatalogStore;
 use super::entities::listing;
 use crate::error::CatalogError;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MetricsScope {
-    Platform,
-    Group(Uuid),
-    Agency(Uuid),
-}
+pub use nds_common::auth::MetricsScope;
 
-impl MetricsScope {
-    fn condition(self) -> Condition {
-        match self {
-            MetricsScope::Platform => Condition::all(),
-            MetricsScope::Group(group_id) => Condition::all().add(listing::Column::GroupId.eq(group_id)),
-            MetricsScope::Agency(agency_id) => Condition::all().add(listing::Column::AgencyId.eq(agency_id)),
-        }
+fn condition(scope: MetricsScope) -> Condition {
+    match scope {
+        MetricsScope::Platform => Condition::all(),
+        MetricsScope::Group(group_id) => Condition::all().add(listing::Column::GroupId.eq(group_id)),
+        MetricsScope::Agency(agency_id) => Condition::all().add(listing::Column::AgencyId.eq(agency_id)),
     }
 }
 
@@ -46,14 +38,14 @@ impl CatalogStore {
             .select_only()
             .column(listing::Column::Status)
             .column_as(Expr::cust("COUNT(*)"), "n")
-            .filter(scope.condition())
+            .filter(condition(scope))
             .group_by(listing::Column::Status)
             .into_tuple()
             .all(self.database())
             .await?;
         by_status.sort();
         let created_in_range = listing::Entity::find()
-            .filter(scope.condition())
+            .filter(condition(scope))
             .filter(listing::Column::CreatedAt.gte(from))
             .filter(listing::Column::CreatedAt.lt(to))
             .count(self.database())
@@ -62,7 +54,7 @@ impl CatalogStore {
         let views: Option<i64> = listing::Entity::find()
             .select_only()
             .column_as(Expr::cust("CAST(COALESCE(SUM(view_count), 0) AS BIGINT)"), "views")
-            .filter(scope.condition())
+            .filter(condition(scope))
             .into_tuple()
             .one(self.database())
             .await?;

@@ -4,9 +4,7 @@
 pub mod conversations;
 pub mod entities;
 
-pub fn now_unix() -> i64 {
-    chrono::Utc::now().timestamp()
-}
+pub use nds_common::clock::now_unix;
 
 /// Whether a write failed on a unique index (a concurrent duplicate).
 pub fn is_unique_violation(error: &sea_orm::DbErr) -> bool {

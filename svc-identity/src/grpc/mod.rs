@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use nds_common::auth::{Authenticator, Principal};
 use nds_common::error::to_status;
-use nds_proto::common::v1::{PageInfo, metrics_scope};
+use nds_proto::common::v1::PageInfo;
 use nds_proto::identity::v1 as proto;
 use nds_proto::identity::v1::identity_service_server::IdentityService as IdentityApi;
 use tonic::{Request, Response, Status};
@@ -14,7 +14,6 @@ use tonic::{Request, Response, Status};
 use crate::domain::application::{ApplicationInput, Decision};
 use crate::service::IdentityService;
 use crate::service::invitations::AcceptInvitation;
-use crate::service::metrics::MetricsScope;
 use crate::service::orgs::{parse_id, parse_ids};
 use crate::service::passwords::ChangePassword;
 use crate::service::sessions::{LogIn, SignUp};
@@ -277,16 +276,7 @@ impl IdentityApi for IdentityGrpc {
     async fn get_metrics(&self, request: Request<proto::GetMetricsRequest>) -> Answer<proto::GetMetricsResponse> {
         let caller = self.caller(&request).await?;
         let message = request.into_inner();
-        let scope = match message.scope.and_then(|scope| scope.scope) {
-            Some(metrics_scope::Scope::Platform(_)) => MetricsScope::Platform,
-            Some(metrics_scope::Scope::GroupId(id)) => MetricsScope::Group(parse_id(&id, "scope").map_err(to_status)?),
-            Some(metrics_scope::Scope::AgencyId(id)) => {
-                MetricsScope::Agency(parse_id(&id, "scope").map_err(to_status)?)
-            }
-            None => {
-                return Err(to_status(crate::error::IdentityError::invalid("scope", "a metrics scope is required")));
-            }
-        };
+        let scope = nds_common::convert::metrics_scope_from_wire(message.scope)?;
         let range = message.range.unwrap_or_default();
         let metrics =
             self.service.get_metrics(caller, scope, range.from_unix, range.to_unix).await.map_err(to_status)?;

@@ -11,7 +11,6 @@ use uuid::Uuid;
 use super::{IdentityService, actor_of, require_caller};
 use crate::domain::application::{ApplicationDraft, ApplicationInput, Decision, GroupChoice};
 use crate::domain::email::Email;
-use crate::domain::now_unix;
 use crate::error::{IdentityError, IdentityResult};
 use crate::store::applications::{
     self as application_store, Review, STATUS_APPROVED, STATUS_PENDING, STATUS_REJECTED, Visibility,
@@ -19,6 +18,7 @@ use crate::store::applications::{
 use crate::store::audit::{self, AuditEvent};
 use crate::store::entities::application;
 use crate::store::orgs as org_store;
+use nds_common::clock::now_unix;
 
 pub const DEFAULT_PAGE: u64 = 20;
 pub const MAX_PAGE: u64 = 100;

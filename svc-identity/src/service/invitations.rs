@@ -11,12 +11,13 @@ use crate::domain::email::Email;
 use crate::domain::password::NewPassword;
 use crate::domain::roles::{parse_role, require_invitable};
 use crate::domain::throttle::AttemptKeys;
-use crate::domain::{now_unix, secrets, text};
+use crate::domain::{secrets, text};
 use crate::error::{IdentityError, IdentityResult};
 use crate::store::audit::{self, AuditEvent};
 use crate::store::entities::{agency, invitation};
 use crate::store::invitations::{self as invitation_store, NewInvitation};
 use crate::store::users as user_store;
+use nds_common::clock::now_unix;
 
 pub const INVITATION_TTL_SECONDS: i64 = 7 * 24 * 3600;
 

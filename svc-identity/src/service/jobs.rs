@@ -4,9 +4,9 @@ use nds_common::job_lock::{JobRun, run_exclusively};
 
 use super::IdentityService;
 use super::sessions::REFRESH_TOKEN_TTL_SECONDS;
-use crate::domain::now_unix;
 use crate::error::{IdentityError, IdentityResult};
 use crate::store::{keys as key_store, sessions as session_store};
+use nds_common::clock::now_unix;
 
 /// Rotates the signing key when it is older than this.
 pub const KEY_ROTATION_AGE_SECONDS: i64 = 30 * 24 * 3600;

@@ -3,20 +3,14 @@
 //! totals; applications and new users count inside the time range.
 
 use nds_common::auth::{AgencyAction, Principal, Role};
-use uuid::Uuid;
 
 use super::{IdentityService, require_caller};
-use crate::domain::now_unix;
 use crate::error::{IdentityError, IdentityResult};
 use crate::store::applications::{STATUS_APPROVED, STATUS_PENDING, STATUS_REJECTED};
 use crate::store::metrics::{self as metric_store, Scope};
+use nds_common::clock::now_unix;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MetricsScope {
-    Platform,
-    Group(Uuid),
-    Agency(Uuid),
-}
+pub use nds_common::auth::MetricsScope;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct MetricValue {

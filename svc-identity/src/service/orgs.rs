@@ -8,11 +8,11 @@ use uuid::Uuid;
 
 use super::views::UserView;
 use super::{IdentityService, actor_of, require_caller, suspended_agencies, user_view};
-use crate::domain::now_unix;
 use crate::error::{IdentityError, IdentityResult};
 use crate::store::audit::{self, AuditEvent};
 use crate::store::entities::{agency, group, membership};
 use crate::store::{orgs as org_store, sessions as session_store, users as user_store};
+use nds_common::clock::now_unix;
 
 /// Batch reads are for DataLoaders: a page of ids, not a dump.
 pub const MAX_BATCH: usize = 200;
@@ -35,8 +35,9 @@ pub fn parse_ids(raw: &[String], field: &'static str) -> IdentityResult<Vec<Uuid
         .collect()
 }
 
+/// Ids from callers are parsed by the one parser every service uses.
 pub fn parse_id(raw: &str, field: &'static str) -> IdentityResult<Uuid> {
-    Uuid::parse_str(raw.trim()).map_err(|_| IdentityError::invalid(field, "not a valid id"))
+    Ok(nds_common::convert::parse_id(raw, field)?)
 }
 
 /// May `viewer` see `target`'s account (email, memberships)? Themselves; platform

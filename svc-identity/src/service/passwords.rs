@@ -9,12 +9,13 @@ use uuid::Uuid;
 use super::views::SessionTokens;
 use super::{IdentityService, blocking, require_caller};
 use crate::domain::password::{self, NewPassword};
+use crate::domain::secrets;
 use crate::domain::throttle::AttemptKeys;
-use crate::domain::{now_unix, secrets};
 use crate::error::{IdentityError, IdentityResult};
 use crate::store::audit::{self, AuditEvent};
 use crate::store::entities::user;
 use crate::store::{password_resets as reset_store, sessions as session_store, users as user_store};
+use nds_common::clock::now_unix;
 
 /// A reset link works for an hour.
 pub const RESET_TTL_SECONDS: i64 = 3600;

@@ -10,10 +10,11 @@ use super::{IdentityService, active_memberships, blocking, user_view};
 use crate::domain::email::Email;
 use crate::domain::password::{self, MAX_PASSWORD_BYTES, NewPassword};
 use crate::domain::throttle::AttemptKeys;
-use crate::domain::{now_unix, secrets, text};
+use crate::domain::{secrets, text};
 use crate::error::{IdentityError, IdentityResult};
 use crate::store::entities::{membership, user};
 use crate::store::{service_accounts as account_store, sessions as session_store, users as user_store};
+use nds_common::clock::now_unix;
 
 /// A log-in lasts 30 days of inactivity at most: each refresh starts a new window.
 pub const REFRESH_TOKEN_TTL_SECONDS: i64 = 30 * 24 * 3600;

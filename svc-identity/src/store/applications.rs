@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::entities::application;
 use crate::domain::application::{ApplicationDraft, GroupChoice};
-use crate::domain::now_unix;
+use nds_common::clock::now_unix;
 
 pub const STATUS_PENDING: &str = "PENDING";
 pub const STATUS_APPROVED: &str = "APPROVED";

@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 use uuid::Uuid;
 
 use super::entities::audit_entry;
-use crate::domain::now_unix;
+use nds_common::clock::now_unix;
 
 pub struct AuditEvent<'a> {
     pub actor: &'a str,

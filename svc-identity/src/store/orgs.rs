@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use super::conflict_on_unique;
 use super::entities::{agency, group};
-use crate::domain::now_unix;
 use crate::error::IdentityError;
+use nds_common::clock::now_unix;
 
 pub async fn insert_group<C: ConnectionTrait>(connection: &C, name: &str) -> Result<group::Model, IdentityError> {
     group::ActiveModel { id: Set(Uuid::now_v7()), name: Set(name.to_string()), created_at: Set(now_unix()) }

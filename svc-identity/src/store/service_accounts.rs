@@ -5,7 +5,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 use uuid::Uuid;
 
 use super::entities::service_account;
-use crate::domain::now_unix;
+use nds_common::clock::now_unix;
 
 pub async fn find<C: ConnectionTrait>(
     connection: &C,

@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use super::conflict_on_unique;
 use super::entities::{membership, user};
-use crate::domain::now_unix;
 use crate::error::IdentityError;
+use nds_common::clock::now_unix;
 
 pub async fn find_by_email<C: ConnectionTrait>(connection: &C, email: &str) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find().filter(user::Column::Email.eq(email)).one(connection).await

@@ -157,13 +157,7 @@ fn refresh_lock_key(session_id: &str) -> String {
     format!("{}:refreshing", storage_key(session_id))
 }
 
-fn now_unix() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-fn now_unix_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
+use nds_common::clock::{now_unix, now_unix_ms};
 
 #[derive(Clone)]
 pub struct SessionStore {
