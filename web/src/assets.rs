@@ -1,6 +1,8 @@
 //! The static files of both apps, compiled into the binary and served with
 //! their content hash in the URL, so browsers keep them for a year and a new
 //! release is fetched at once. htmx is vendored (pinned, with its licence).
+//! Each file is gzipped once, at start, at the best level: a request costs a
+//! copy, not a compression (the pages' layer skips bodies already encoded).
 
 use std::collections::HashMap;
 
@@ -13,6 +15,8 @@ use crate::state::SharedState;
 
 struct Asset {
     bytes: &'static [u8],
+    /// The bytes gzipped, when that makes them smaller.
+    gzipped: Option<axum::body::Bytes>,
     content_type: &'static str,
     /// First 16 hex digits of the SHA-256 of the bytes.
     version: String,
@@ -36,7 +40,7 @@ impl Assets {
             .iter()
             .map(|(name, bytes, content_type)| {
                 let version = hex::encode(&Sha256::digest(bytes)[..8]);
-                (*name, Asset { bytes, content_type, version })
+                (*name, Asset { bytes, gzipped: gzip(bytes), content_type, version })
             })
             .collect();
         Assets { files }
@@ -53,6 +57,28 @@ impl Assets {
     pub fn size(&self, name: &str) -> Option<usize> {
         self.files.get(name).map(|asset| asset.bytes.len())
     }
+}
+
+fn gzip(bytes: &[u8]) -> Option<axum::body::Bytes> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).ok()?;
+    let compressed = encoder.finish().ok()?;
+    (compressed.len() < bytes.len()).then(|| axum::body::Bytes::from(compressed))
+}
+
+/// Whether the request's `Accept-Encoding` takes gzip (and does not refuse it with q=0).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|value| value.to_str().ok()).any(|value| {
+        value.split(',').any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|parameter| {
+                parameter.strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()).is_some_and(|q| q == 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -79,12 +105,57 @@ pub async fn serve_static(
     } else {
         "public, max-age=300"
     };
-    let mut response = asset.bytes.into_response();
+    let gzipped = asset.gzipped.as_ref().filter(|_| accepts_gzip(&headers));
+    let mut response = match gzipped {
+        Some(gzipped) => gzipped.clone().into_response(),
+        None => asset.bytes.into_response(),
+    };
     let response_headers = response.headers_mut();
+    if gzipped.is_some() {
+        response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    if asset.gzipped.is_some() {
+        response_headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
     response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
     response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
     if let Ok(value) = HeaderValue::from_str(&etag) {
         response_headers.insert(header::ETAG, value);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn gzip_is_sent_only_to_who_takes_it() {
+        assert!(accepts_gzip(&accept("gzip, deflate, br, zstd")));
+        assert!(accepts_gzip(&accept("br;q=1.0, gzip;q=0.8")));
+        assert!(accepts_gzip(&accept("*")));
+        assert!(!accepts_gzip(&accept("gzip;q=0, br")));
+        assert!(!accepts_gzip(&accept("identity")));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn every_text_asset_is_stored_gzipped_and_decompresses_to_itself() {
+        use std::io::Read;
+        let assets = Assets::load();
+        for name in ["site.css", "site.js", "htmx.min.js"] {
+            let asset = &assets.files[name];
+            let gzipped = asset.gzipped.as_ref().expect("text compresses");
+            assert!(gzipped.len() * 2 < asset.bytes.len(), "{name}: {} of {} bytes", gzipped.len(), asset.bytes.len());
+            let mut plain = Vec::new();
+            flate2::read::GzDecoder::new(&gzipped[..]).read_to_end(&mut plain).unwrap();
+            assert_eq!(plain, asset.bytes, "{name}");
+        }
+    }
 }
