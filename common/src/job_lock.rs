@@ -1,15 +1,18 @@
-//! Scheduled jobs may run twice or overlap (a CronJob retry, a manual run): each
-//! takes a lock named after itself and skips when another run holds it.
+//! Named advisory locks: one process at a time runs a scheduled job (a CronJob
+//! retry or a manual run may overlap) or holds a lease (search's single indexer).
 //!
-//! PostgreSQL: a transaction-scoped advisory lock, released by commit, rollback or
-//! a dropped connection, so a killed job never leaves it stuck. SQLite is the
-//! single-process embedded mode: an in-process lock is enough there.
+//! PostgreSQL: a transaction-scoped advisory lock held by an open transaction,
+//! released by commit, rollback or a dropped connection, so a killed process never
+//! leaves it stuck. SQLite is the single-process embedded mode: an in-process lock
+//! is enough there.
 
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::{LazyLock, Mutex};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement, TransactionTrait,
+};
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum JobRun<T> {
@@ -18,9 +21,10 @@ pub enum JobRun<T> {
     Skipped,
 }
 
+/// Names held in this process (the SQLite mode).
 static LOCAL_LOCKS: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
 
-/// A stable 64-bit key for a job name (FNV-1a: advisory locks take a bigint).
+/// A stable 64-bit key for a lock name (FNV-1a: advisory locks take a bigint).
 fn lock_key(name: &str) -> i64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in name.bytes() {
@@ -30,19 +34,66 @@ fn lock_key(name: &str) -> i64 {
     hash as i64
 }
 
-struct LocalLockGuard(String);
+/// A held lock: released by [`release`](AdvisoryLock::release) or on drop.
+pub struct AdvisoryLock {
+    name: String,
+    /// PostgreSQL: the transaction holding the lock. `None`: held in this process.
+    transaction: Option<DatabaseTransaction>,
+}
 
-impl Drop for LocalLockGuard {
-    fn drop(&mut self) {
-        if let Ok(mut held) = LOCAL_LOCKS.lock() {
-            held.remove(&self.0);
+impl AdvisoryLock {
+    /// The lock of `name`, or `None` when another holder has it.
+    pub async fn try_acquire(database: &DatabaseConnection, name: &str) -> Result<Option<AdvisoryLock>, DbErr> {
+        if database.get_database_backend() != DbBackend::Postgres {
+            let mut held = LOCAL_LOCKS.lock().map_err(|_| DbErr::Custom("lock registry poisoned".into()))?;
+            if !held.insert(name.to_string()) {
+                return Ok(None);
+            }
+            return Ok(Some(AdvisoryLock { name: name.to_string(), transaction: None }));
+        }
+        let transaction = database.begin().await?;
+        let row = transaction
+            .query_one_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_try_advisory_xact_lock($1) AS locked",
+                [lock_key(name).into()],
+            ))
+            .await?;
+        let locked = row.map(|row| row.try_get::<bool>("", "locked")).transpose()?.unwrap_or(false);
+        if !locked {
+            transaction.rollback().await?;
+            return Ok(None);
+        }
+        Ok(Some(AdvisoryLock { name: name.to_string(), transaction: Some(transaction) }))
+    }
+
+    /// False once the connection holding the lock is gone (a long holder checks this).
+    pub async fn is_held(&self) -> bool {
+        match &self.transaction {
+            None => true,
+            Some(transaction) => {
+                transaction.execute_raw(Statement::from_string(DbBackend::Postgres, "SELECT 1")).await.is_ok()
+            }
+        }
+    }
+
+    pub async fn release(mut self) {
+        if let Some(transaction) = self.transaction.take() {
+            // Commit or roll back, the lock goes with the transaction.
+            transaction.rollback().await.ok();
         }
     }
 }
 
-fn try_local_lock(name: &str) -> Option<LocalLockGuard> {
-    let mut held = LOCAL_LOCKS.lock().ok()?;
-    held.insert(name.to_string()).then(|| LocalLockGuard(name.to_string()))
+impl Drop for AdvisoryLock {
+    fn drop(&mut self) {
+        if self.transaction.is_none()
+            && let Ok(mut held) = LOCAL_LOCKS.lock()
+        {
+            held.remove(&self.name);
+        }
+        // A PostgreSQL transaction dropped without commit rolls back, releasing the lock.
+    }
 }
 
 /// Runs `job` only if no other run of `name` holds the lock.
@@ -52,30 +103,12 @@ where
     Fut: Future<Output = Result<T, E>>,
     E: From<DbErr>,
 {
-    if database.get_database_backend() != DbBackend::Postgres {
-        let Some(_guard) = try_local_lock(name) else {
-            tracing::info!(job = name, "another run holds the lock; skipping");
-            return Ok(JobRun::Skipped);
-        };
-        return job().await.map(JobRun::Ran);
-    }
-    let transaction = database.begin().await?;
-    let row = transaction
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT pg_try_advisory_xact_lock($1) AS locked",
-            [lock_key(name).into()],
-        ))
-        .await?;
-    let locked = row.map(|row| row.try_get::<bool>("", "locked")).transpose()?.unwrap_or(false);
-    if !locked {
-        transaction.rollback().await?;
+    let Some(lock) = AdvisoryLock::try_acquire(database, name).await? else {
         tracing::info!(job = name, "another run holds the lock; skipping");
         return Ok(JobRun::Skipped);
-    }
+    };
     let result = job().await;
-    // Commit or roll back, the lock goes with the transaction.
-    transaction.rollback().await?;
+    lock.release().await;
     result.map(JobRun::Ran)
 }
 

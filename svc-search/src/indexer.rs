@@ -23,8 +23,8 @@ use crate::domain::{IndexChange, ListingDoc};
 use crate::error::SearchError;
 use crate::feed::FeedSource;
 use crate::index::SharedIndex;
-use crate::lease::Lease;
 use crate::store::feed_cursor::{self, FeedPosition};
+use nds_common::job_lock::AdvisoryLock;
 
 /// The cache counter every commit bumps, so cached results of older index states miss.
 pub const GENERATION_CACHE_KEY: &str = "search:index-generation";
@@ -100,7 +100,7 @@ impl Indexer {
     pub async fn run(self, shutdown: Shutdown) {
         let mut backoff = Backoff::new(self.settings.max_backoff);
         while !shutdown.is_triggered() {
-            let lease = match Lease::try_acquire(&self.database, &self.lease_name()).await {
+            let lease = match AdvisoryLock::try_acquire(&self.database, &self.lease_name()).await {
                 Ok(Some(lease)) => lease,
                 Ok(None) => {
                     tracing::debug!(lease = %self.lease_name(), "another indexer holds the lease; waiting");
@@ -138,7 +138,7 @@ impl Indexer {
     async fn follow(
         &self,
         shutdown: &Shutdown,
-        lease: &Lease,
+        lease: &AdvisoryLock,
         foreign_since: &mut Option<Instant>,
     ) -> Result<FollowEnd, SearchError> {
         let consumer = self.index.consumer_name();

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nds_common::Shutdown;
+use nds_common::job_lock::AdvisoryLock;
 use nds_common::testing::TestDatabase;
 use nds_common::vehicle::{SearchFilters, SearchSort};
 use nds_proto::catalog::v1::ListingStatus;
@@ -22,7 +23,6 @@ use svc_search::domain::{IndexQuery, ListingDoc};
 use svc_search::index::tantivy::TantivyIndex;
 use svc_search::index::{SearchIndex, SharedIndex};
 use svc_search::indexer::{Indexer, IndexerSettings};
-use svc_search::lease::Lease;
 use svc_search::store::feed_cursor::{self, FeedPosition};
 use uuid::Uuid;
 
@@ -335,13 +335,13 @@ async fn the_cursor_only_advances_forward_and_only_for_its_physical_index(databa
 async fn only_one_indexer_holds_the_lease(database: &TestDatabase) {
     let connection = migrated(database).await;
     let name = format!("indexer:test-{}", Uuid::new_v4());
-    let first = Lease::try_acquire(&connection, &name).await.unwrap().unwrap();
+    let first = AdvisoryLock::try_acquire(&connection, &name).await.unwrap().unwrap();
     assert!(first.is_held().await);
-    assert!(Lease::try_acquire(&connection, &name).await.unwrap().is_none());
-    let other = Lease::try_acquire(&connection, &format!("{name}-other")).await.unwrap();
+    assert!(AdvisoryLock::try_acquire(&connection, &name).await.unwrap().is_none());
+    let other = AdvisoryLock::try_acquire(&connection, &format!("{name}-other")).await.unwrap();
     assert!(other.is_some());
     first.release().await;
-    let again = Lease::try_acquire(&connection, &name).await.unwrap();
+    let again = AdvisoryLock::try_acquire(&connection, &name).await.unwrap();
     assert!(again.is_some(), "released leases can be taken again");
 }
 
