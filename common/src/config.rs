@@ -85,6 +85,15 @@ pub struct LanguageModelSettings {
     pub timeout: Duration,
 }
 
+/// TLS trust and credentials for Elasticsearch, beside its URL.
+#[derive(Clone, Debug, Default)]
+pub struct ElasticsearchAccess {
+    /// PEM CA bundle to trust (ECK's `<name>-es-http-certs-public`), on top of the system's roots.
+    pub ca_file: Option<PathBuf>,
+    /// Basic-auth user and password (ECK's `<name>-es-elastic-user`).
+    pub credentials: Option<(String, Secret<String>)>,
+}
+
 #[derive(Clone, Debug)]
 pub struct StripeSettings {
     pub secret_key: Option<Secret<String>>,
@@ -113,6 +122,8 @@ pub struct Config {
     pub redis_url: Option<Secret<String>>,
     pub search_backend: SearchBackendKind,
     pub elasticsearch_url: Option<String>,
+    /// How search reaches a TLS-protected, password-protected cluster (ECK's defaults).
+    pub elasticsearch_access: ElasticsearchAccess,
     /// gRPC endpoints of the other services; `None` means "in this process".
     pub service_urls: HashMap<ServiceName, String>,
     pub jwt_issuer: String,
@@ -184,6 +195,13 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("NDS_REDIS_URL", "in-process cache", "Redis URL for cache, rate limits and chat fan-out"),
     ("NDS_SEARCH_BACKEND", "tantivy", "`tantivy` or `elasticsearch`"),
     ("NDS_ELASTICSEARCH_URL", "", "Elasticsearch base URL when the backend is elasticsearch"),
+    (
+        "NDS_ELASTICSEARCH_CA_FILE",
+        "system roots only",
+        "PEM file of a CA to trust for Elasticsearch's TLS (ECK: `ca.crt` of `<name>-es-http-certs-public`)",
+    ),
+    ("NDS_ELASTICSEARCH_USERNAME", "unset", "Elasticsearch basic-auth user (ECK: `elastic`)"),
+    ("NDS_ELASTICSEARCH_PASSWORD", "unset", "its password (ECK: the `<name>-es-elastic-user` Secret)"),
     ("NDS_<SERVICE>_URL", "this process", "gRPC endpoint of another service, e.g. `http://nds-catalog:50051`"),
     ("NDS_JWT_ISSUER", "nds", "`iss` of access tokens"),
     ("NDS_JWT_AUDIENCE", "nds-api", "`aud` of access tokens"),
@@ -341,6 +359,19 @@ impl Config {
             }
         };
         let elasticsearch_url = vars.get("NDS_ELASTICSEARCH_URL").map(str::to_string);
+        let elasticsearch_access = ElasticsearchAccess {
+            ca_file: vars.get("NDS_ELASTICSEARCH_CA_FILE").map(PathBuf::from),
+            credentials: match (vars.get("NDS_ELASTICSEARCH_USERNAME"), vars.get("NDS_ELASTICSEARCH_PASSWORD")) {
+                (Some(user), Some(password)) => Some((user.to_string(), Secret::new(password.to_string()))),
+                (None, None) => None,
+                _ => {
+                    return Err(ConfigError::Missing {
+                        name: "NDS_ELASTICSEARCH_USERNAME and NDS_ELASTICSEARCH_PASSWORD".into(),
+                        context: "together".into(),
+                    });
+                }
+            },
+        };
         if search_backend == SearchBackendKind::Elasticsearch && elasticsearch_url.is_none() {
             return Err(ConfigError::Missing {
                 name: "NDS_ELASTICSEARCH_URL".into(),
@@ -400,6 +431,7 @@ impl Config {
             redis_url: vars.get("NDS_REDIS_URL").map(|url| Secret::new(url.to_string())),
             search_backend,
             elasticsearch_url,
+            elasticsearch_access,
             service_urls,
             jwt_issuer: vars.string_or("NDS_JWT_ISSUER", "nds"),
             jwt_audience: vars.string_or("NDS_JWT_AUDIENCE", "nds-api"),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import json
 import os
 import re
 import subprocess
@@ -30,6 +31,7 @@ from urllib.parse import urlparse
 from typing import Any, Callable
 
 import helm_python as helm
+import jsonschema
 import kubernetes_validate
 import yaml
 
@@ -47,6 +49,9 @@ HEALTH = {s: f"nds.{s}.v1.{s.capitalize()}Service" for s in SERVICES}
 PORTS = {"grpc": 50051, "http": 8080, "webhook": 8081, "metrics": 9090, "site": 8090}
 # Kinds without a Kubernetes JSON schema that may appear (checked structurally).
 CRDS_SKIPPED = {("monitoring.coreos.com/v1", "ServiceMonitor")}
+# Custom resources validated against their published schema (helm/ci/schemas/, with origins).
+CRD_SCHEMAS = {("elasticsearch.k8s.elastic.co/v1", "Elasticsearch"): "elasticsearch.k8s.elastic.co-v1.json"}
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 # Every environment variable the `nds` config struct reads.
 KNOWN_ENV = set(
     """NDS_ENV NDS_LOG NDS_LOG_FORMAT NDS_DATA_DIR NDS_GRPC_ADDR NDS_HTTP_ADDR
@@ -60,7 +65,8 @@ KNOWN_ENV = set(
     NDS_SHUTDOWN_DRAIN_SECS NDS_SHUTDOWN_GRACE_SECS NDS_PROMOTION_PRICE NDS_CURRENCY
     NDS_DEFAULT_DEADLINE_MS NDS_SERVICE_CLIENT_ID NDS_SERVICE_CLIENT_SECRET NDS_RATE_LIMIT_PER_CLIENT
     NDS_RATE_LIMIT_PER_USER NDS_PERSISTED_QUERIES_FILE NDS_TRUSTED_PROXIES
-    NDS_KEY_ENCRYPTION_KEY NDS_KEY_ENCRYPTION_KEY_PREVIOUS""".split()
+    NDS_KEY_ENCRYPTION_KEY NDS_KEY_ENCRYPTION_KEY_PREVIOUS NDS_ELASTICSEARCH_CA_FILE
+    NDS_ELASTICSEARCH_USERNAME NDS_ELASTICSEARCH_PASSWORD""".split()
 )
 # The front ends' variables (web/: the buyer site, later the staff panel).
 KNOWN_ENV |= {"NDS_SITE_ADDR", "NDS_PANEL_ADDR", "NDS_EDGE_URL", "NDS_PANEL_URL", "NDS_STRIPE_PUBLISHABLE_KEY"}
@@ -72,7 +78,8 @@ DB_OF = {("serve", s): s for s in SERVICES} | {("migrate", s): s for s in SERVIC
 # Values that must hold secrets: never in the ConfigMap, always from a Secret.
 SECRET_ENV = {f"NDS_{s.upper()}_DATABASE_URL" for s in SERVICES} | {
     "NDS_STRIPE_SECRET_KEY", "NDS_STRIPE_WEBHOOK_SECRETS", "NDS_LLM_API_KEY", "NDS_SMTP_URL",
-    "NDS_SERVICE_CLIENT_SECRET", "NDS_KEY_ENCRYPTION_KEY", "NDS_KEY_ENCRYPTION_KEY_PREVIOUS"}
+    "NDS_SERVICE_CLIENT_SECRET", "NDS_KEY_ENCRYPTION_KEY", "NDS_KEY_ENCRYPTION_KEY_PREVIOUS",
+    "NDS_ELASTICSEARCH_PASSWORD"}
 
 
 class Checker:
@@ -173,11 +180,43 @@ def schema_validate(c: Checker, label: str, docs: list[tuple[str, dict]], kube: 
             path = ".".join(str(p) for p in e.path)
             c.check(False, f"{where}: schema (k8s {kube}): {path}: {e.message}")
         except kubernetes_validate.SchemaNotFoundError:
-            if (doc.get("apiVersion"), doc.get("kind")) in CRDS_SKIPPED:
+            crd = CRD_SCHEMAS.get((doc.get("apiVersion"), doc.get("kind")))
+            if crd is not None:
+                problems = crd_problems(doc, json.loads((SCHEMA_DIR / crd).read_text()))
+                for problem in problems:
+                    c.check(False, f"{where}: schema ({crd}): {problem}")
+                if not problems:
+                    valid += 1
+                    c.check(True, where)
+            elif (doc.get("apiVersion"), doc.get("kind")) in CRDS_SKIPPED:
                 skipped += 1
             else:
                 c.check(False, f"{where}: no Kubernetes {kube} schema for {doc.get('apiVersion')} {doc.get('kind')}")
     return valid, skipped
+
+
+def unknown_fields(value: Any, schema: dict, path: str) -> list[str]:
+    """Fields the schema does not declare (the API server would prune them silently)."""
+    found: list[str] = []
+    if isinstance(value, dict) and isinstance(schema.get("properties"), dict):
+        open_ended = schema.get("x-kubernetes-preserve-unknown-fields") or schema.get("additionalProperties")
+        for key, item in value.items():
+            if key in schema["properties"]:
+                found += unknown_fields(item, schema["properties"][key], f"{path}.{key}")
+            elif not open_ended:
+                found.append(f"{path}.{key}: not a field of the schema")
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            found += unknown_fields(item, schema["items"], f"{path}[{i}]")
+    return found
+
+
+def crd_problems(doc: dict, schema: dict) -> list[str]:
+    """A custom resource against its CRD's OpenAPI v3 schema: types and required
+    fields (jsonschema), then no field the schema does not know (strict)."""
+    validator = jsonschema.Draft7Validator(schema)
+    problems = [f"{'.'.join(str(p) for p in e.path)}: {e.message}" for e in validator.iter_errors(doc)]
+    return problems + unknown_fields(doc, schema, "")
 
 
 # --------------------------------------------------------------------------- structure
@@ -229,8 +268,12 @@ def check_pod(c: Checker, where: str, meta: dict, spec: dict, configmaps: dict, 
                     f"{cw}: needs NDS_KEY_ENCRYPTION_KEY (identity refuses to start without it in production)")
         c.check(not ctr.get("command"), f"{cw}: must not override the image ENTRYPOINT (command)")
         for m in ctr.get("volumeMounts") or []:
-            c.check(m["name"] in volumes, f"{cw}: volumeMount {m['name']} has no volume")
-            c.check("emptyDir" in volumes.get(m["name"], {}), f"{cw}: writable mount {m['mountPath']} should be an emptyDir")
+            c.check(m["name"] in volumes, f"{cw}: volumeMount {m['mountPath']} has no volume")
+            volume = volumes.get(m["name"], {})
+            if m.get("readOnly"):
+                c.check("secret" in volume, f"{cw}: read-only mount {m['mountPath']} should be a Secret (ECK's CA)")
+            else:
+                c.check("emptyDir" in volume, f"{cw}: writable mount {m['mountPath']} should be an emptyDir")
         for env in ctr.get("env") or []:
             n = env["name"]
             c.check(n in KNOWN_ENV, f"{cw}: env {n} is not a known NDS_* variable")
@@ -690,8 +733,75 @@ GUARDS: list[tuple[str, dict, str]] = [
     ("unknown secret entry", {"services": {"edge": {"secrets": ["nope"]}}}, "unknown secret entry"),
     ("migrations without a database Secret", {"secrets": {"chatDatabaseUrl": {"name": ""}}}, "chatDatabaseUrl"),
     ("TLS without a Secret name", {"ingress": {"tls": {"enabled": True}}}, "ingress.tls.secretName"),
+    ("ECK with the tantivy backend", {"elasticsearch": {"eck": {"enabled": True}}}, "config.searchBackend=elasticsearch"),
+    ("ECK and an Elasticsearch URL Secret",
+     {"config": {"searchBackend": "elasticsearch"}, "elasticsearch": {"eck": {"enabled": True}},
+      "secrets": {"elasticsearchUrl": {"name": "es", "key": "url"}}}, "secrets.elasticsearchUrl.name"),
+    ("ECK with no node", {"config": {"searchBackend": "elasticsearch", "elasticsearchUrl": "http://x:9200"},
+                          "elasticsearch": {"eck": {"enabled": True, "count": 0}}}, "elasticsearch.eck.count"),
     ("a trusted proxy that is no network", {"config": {"trustedProxies": ["ingress-nginx"]}}, "config.trustedProxies"),
 ]
+
+
+def check_eck(c: Checker, docs: list[tuple[str, dict]], merged: dict) -> None:
+    """Elasticsearch through ECK: the resource as the issue asks, and NDS wired to
+    ECK's own Service, user Secret and CA, reachable from search and reindex only."""
+    L = "[eck]"
+    e = merged["elasticsearch"]["eck"]
+    name = e["name"]
+    clusters = [d for _, d in docs if d["kind"] == "Elasticsearch"]
+    if not c.check(len(clusters) == 1, f"{L} expected one Elasticsearch resource, got {len(clusters)}"):
+        return
+    spec = clusters[0]["spec"]
+    c.check(not (((spec.get("http") or {}).get("tls") or {}).get("selfSignedCertificate") or {}).get("disabled"),
+            f"{L} TLS must stay on")
+    c.check("podDisruptionBudget" not in spec, f"{L} the PodDisruptionBudget is left to ECK")
+    node_sets = spec.get("nodeSets") or []
+    c.check(sum(n.get("count", 0) for n in node_sets) == 3, f"{L} a production cluster has 3 nodes")
+    for n in node_sets:
+        claims = n.get("volumeClaimTemplates") or []
+        c.check(any(t["metadata"]["name"] == "elasticsearch-data" and t["spec"]["resources"]["requests"].get("storage")
+                    for t in claims), f"{L} node set {n['name']}: data on a PersistentVolumeClaim")
+        ctr = next((x for x in n["podTemplate"]["spec"]["containers"] if x["name"] == "elasticsearch"), {})
+        heap = next((v["value"] for v in ctr.get("env") or [] if v["name"] == "ES_JAVA_OPTS"), "")
+        c.check(f"-Xms{e['heap']}" in heap and f"-Xmx{e['heap']}" in heap, f"{L} heap set in ES_JAVA_OPTS: {heap!r}")
+        c.check(bool((ctr.get("resources") or {}).get("limits", {}).get("memory")), f"{L} a memory limit on the nodes")
+
+    cm = next(d.get("data") or {} for _, d in docs if d["kind"] == "ConfigMap")
+    c.check(cm.get("NDS_ELASTICSEARCH_URL") == f"https://{name}-es-http.{NAMESPACE}.svc:9200",
+            f"{L} NDS_ELASTICSEARCH_URL is ECK's HTTPS Service: {cm.get('NDS_ELASTICSEARCH_URL')}")
+    wired = set()
+    for _, d in docs:
+        for _, pod in pod_specs(d):
+            component = ((d.get("metadata") or {}).get("labels") or {}).get("app.kubernetes.io/component", "")
+            for ctr in pod["containers"]:
+                env = {v["name"]: v for v in ctr.get("env") or []}
+                if "NDS_ELASTICSEARCH_PASSWORD" not in env:
+                    continue
+                wired.add(component)
+                ref = env["NDS_ELASTICSEARCH_PASSWORD"].get("valueFrom", {}).get("secretKeyRef", {})
+                c.check(ref == {"name": f"{name}-es-elastic-user", "key": "elastic"},
+                        f"{L} {name_of(d)}: the password comes from ECK's user Secret: {ref}")
+                ca = env.get("NDS_ELASTICSEARCH_CA_FILE", {}).get("value", "")
+                mount = next((m for m in ctr.get("volumeMounts") or [] if ca.startswith(m["mountPath"] + "/")), None)
+                volume = next((v for v in pod.get("volumes") or [] if mount and v["name"] == mount["name"]), {})
+                c.check((volume.get("secret") or {}).get("secretName") == f"{name}-es-http-certs-public",
+                        f"{L} {name_of(d)}: NDS_ELASTICSEARCH_CA_FILE {ca!r} is ECK's public CA, mounted")
+    expected = {"search"} | ({"job-reindex"} if merged["jobs"]["cronJobs"]["reindex"]["enabled"] else set())
+    c.check(wired == expected, f"{L} Elasticsearch credentials go to {sorted(expected)} only, got {sorted(wired)}")
+
+    policies = [d for _, d in docs if d["kind"] == "NetworkPolicy"
+                and d["spec"]["podSelector"].get("matchLabels", {}).get("elasticsearch.k8s.elastic.co/cluster-name") == name]
+    if c.check(len(policies) == 1, f"{L} one NetworkPolicy guards the cluster's pods"):
+        allowed_components = set()
+        for rule in policies[0]["spec"].get("ingress") or []:
+            for peer in rule.get("from") or []:
+                for expr in (peer.get("podSelector") or {}).get("matchExpressions") or []:
+                    if expr["key"] == "app.kubernetes.io/component":
+                        allowed_components |= set(expr["values"])
+                c.check("podSelector" in peer or "namespaceSelector" in peer, f"{L} no open peer in the cluster's policy")
+        c.check(allowed_components == {"search", "job-reindex"},
+                f"{L} of NDS, only search and the reindex job reach the cluster: {sorted(allowed_components)}")
 
 
 def check_guards(c: Checker, chart_dir: str) -> int:
@@ -752,7 +862,10 @@ def main() -> int:
     c = Checker()
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    value_sets = {"default": {}, "production": yaml.safe_load(Path(a.production_values).read_text()) or {}}
+    production = yaml.safe_load(Path(a.production_values).read_text()) or {}
+    # The production shape with Elasticsearch run by ECK in the cluster.
+    eck = {**production, "elasticsearch": {"eck": {"enabled": True}}}
+    value_sets = {"default": {}, "production": production, "eck": eck}
 
     # 1. lint
     for label, values in value_sets.items():
@@ -779,7 +892,9 @@ def main() -> int:
         v, s = schema_validate(c, label, docs, a.kube_version)
         n_valid += v
         n_skipped += s
-        check_structure(c, label, docs, merged, production=(label == "production"))
+        check_structure(c, label, docs, merged, production=(label != "default"))
+        if label == "eck":
+            check_eck(c, docs, merged)
 
     # 5. guards
     n_guards = check_guards(c, a.chart)
@@ -795,8 +910,8 @@ def main() -> int:
     for f in c.failures:
         print(f"FAIL {f}")
     status = "OK" if not c.failures else f"FAILED ({len(c.failures)} failures)"
-    print(f"helm validate: {status} - lint 2 value sets, {len(all_docs)} manifests rendered, "
-          f"{n_valid} schema-valid (k8s {a.kube_version}, strict), {n_skipped} CRD skipped (ServiceMonitor), "
+    print(f"helm validate: {status} - lint {len(value_sets)} value sets, {len(all_docs)} manifests rendered, "
+          f"{n_valid} schema-valid (k8s {a.kube_version} and ECK, strict), {n_skipped} CRD skipped (ServiceMonitor), "
           f"{c.count} checks, {n_guards} guards, {bin_note}")
     return 0 if not c.failures else 1
 

@@ -17,7 +17,6 @@ pub mod grpc;
 pub mod index;
 pub mod indexer;
 pub mod interpret;
-pub mod lease;
 pub mod migration;
 pub mod service;
 pub mod store;
@@ -69,20 +68,43 @@ pub fn open_index(config: &Config) -> Result<SharedIndex, SearchError> {
                 .elasticsearch_url
                 .as_deref()
                 .ok_or_else(|| SearchError::Index("NDS_ELASTICSEARCH_URL is not set".into()))?;
-            Ok(Arc::new(ElasticsearchIndex::connect(url, DEFAULT_ALIAS)?))
+            Ok(Arc::new(ElasticsearchIndex::connect_with(url, &config.elasticsearch_access, DEFAULT_ALIAS)?))
         }
     }
 }
+
+/// How long search's start and the reindex job wait for Elasticsearch to answer:
+/// in the cluster it may start with (or after) NDS, as when the chart creates it
+/// through ECK. The chart's startup probe of search allows this much.
+pub const ELASTICSEARCH_START_WAIT: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Elasticsearch needs its template and alias before the first write or query.
 async fn prepare_index(config: &Config) -> Result<SharedIndex, SearchError> {
     if config.search_backend == SearchBackendKind::Elasticsearch {
         let url = config.elasticsearch_url.as_deref().unwrap_or_default();
-        let index = ElasticsearchIndex::connect(url, DEFAULT_ALIAS)?;
-        index.ensure_ready().await?;
+        let index = ElasticsearchIndex::connect_with(url, &config.elasticsearch_access, DEFAULT_ALIAS)?;
+        wait_until_ready(&index, ELASTICSEARCH_START_WAIT).await?;
         return Ok(Arc::new(index));
     }
     open_index(config)
+}
+
+/// Retries `ensure_ready` while the cluster is unreachable, up to `patience`;
+/// any other failure (a refused mapping, bad credentials) ends the wait at once.
+pub async fn wait_until_ready(index: &ElasticsearchIndex, patience: std::time::Duration) -> Result<(), SearchError> {
+    let started = std::time::Instant::now();
+    let mut delay = std::time::Duration::from_millis(500);
+    loop {
+        match index.ensure_ready().await {
+            Ok(()) => return Ok(()),
+            Err(SearchError::Unavailable(reason)) if started.elapsed() + delay < patience => {
+                tracing::info!(reason = %reason, retry_in_ms = delay.as_millis() as u64, "waiting for Elasticsearch");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(10));
+            }
+            Err(error) => return Err(error),
+        }
+    }
 }
 
 /// Search's identity towards catalog: the process's service token when configured.

@@ -267,3 +267,44 @@ matchExpressions:
     matchLabels:
       kubernetes.io/metadata.name: {{ .Values.networkPolicy.metricsNamespace | quote }}
 {{- end -}}
+
+{{/* Elasticsearch's URL: ECK's `<name>-es-http` Service (TLS), or config.elasticsearchUrl. */}}
+{{- define "nds.elasticsearchUrl" -}}
+{{- if .Values.elasticsearch.eck.enabled -}}
+{{- printf "https://%s-es-http.%s.svc:9200" .Values.elasticsearch.eck.name .Release.Namespace -}}
+{{- else -}}
+{{- .Values.config.elasticsearchUrl -}}
+{{- end -}}
+{{- end -}}
+
+{{/* True for the workloads that talk to Elasticsearch under ECK: search and the reindex job. */}}
+{{- define "nds.usesEck" -}}
+{{- if and .root.Values.elasticsearch.eck.enabled (has .component (list "search" "job-reindex")) -}}true{{- end -}}
+{{- end -}}
+
+{{/* With ECK: the cluster's CA, user and password (ECK's own Secrets). */}}
+{{- define "nds.eckEnv" -}}
+- name: NDS_ELASTICSEARCH_CA_FILE
+  value: /etc/nds/elasticsearch/ca.crt
+- name: NDS_ELASTICSEARCH_USERNAME
+  value: elastic
+- name: NDS_ELASTICSEARCH_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ printf "%s-es-elastic-user" .Values.elasticsearch.eck.name | quote }}
+      key: elastic
+{{- end -}}
+
+{{- define "nds.eckVolumeMount" -}}
+- name: elasticsearch-ca
+  mountPath: /etc/nds/elasticsearch
+  readOnly: true
+{{- end -}}
+
+{{- define "nds.eckVolume" -}}
+- name: elasticsearch-ca
+  secret:
+    secretName: {{ printf "%s-es-http-certs-public" .Values.elasticsearch.eck.name | quote }}
+    items:
+      - {key: ca.crt, path: ca.crt}
+{{- end -}}

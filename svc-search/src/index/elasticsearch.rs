@@ -20,9 +20,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use elasticsearch::Elasticsearch;
+use elasticsearch::auth::Credentials;
+use elasticsearch::cert::{Certificate, CertificateValidation};
 use elasticsearch::http::Method;
 use elasticsearch::http::headers::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use elasticsearch::http::transport::{SingleNodeConnectionPool, TransportBuilder};
+use nds_common::config::ElasticsearchAccess;
 use nds_common::vehicle::{SearchSort, fold};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -51,11 +54,32 @@ struct Reply {
 
 impl ElasticsearchIndex {
     pub fn connect(url: &str, alias: &str) -> Result<ElasticsearchIndex, SearchError> {
+        ElasticsearchIndex::connect_with(url, &ElasticsearchAccess::default(), alias)
+    }
+
+    /// With the cluster's CA trusted and its credentials (ECK serves TLS from its own
+    /// CA and requires a user).
+    pub fn connect_with(
+        url: &str,
+        access: &ElasticsearchAccess,
+        alias: &str,
+    ) -> Result<ElasticsearchIndex, SearchError> {
         let url = elasticsearch::http::Url::parse(url)
             .map_err(|error| SearchError::Index(format!("invalid Elasticsearch URL: {error}")))?;
-        let transport = TransportBuilder::new(SingleNodeConnectionPool::new(url))
-            .disable_proxy()
-            .timeout(REQUEST_TIMEOUT)
+        let mut builder =
+            TransportBuilder::new(SingleNodeConnectionPool::new(url)).disable_proxy().timeout(REQUEST_TIMEOUT);
+        if let Some(path) = &access.ca_file {
+            let unusable =
+                |reason: String| SearchError::Index(format!("NDS_ELASTICSEARCH_CA_FILE {}: {reason}", path.display()));
+            let pem = std::fs::read(path).map_err(|error| unusable(error.to_string()))?;
+            let certificate =
+                Certificate::from_pem(&pem).map_err(|error| unusable(format!("not a PEM certificate ({error})")))?;
+            builder = builder.cert_validation(CertificateValidation::Full(certificate));
+        }
+        if let Some((user, password)) = &access.credentials {
+            builder = builder.auth(Credentials::Basic(user.clone(), password.expose().clone()));
+        }
+        let transport = builder
             .build()
             .map_err(|error| SearchError::Index(format!("cannot build the Elasticsearch client: {error}")))?;
         Ok(ElasticsearchIndex {
@@ -83,7 +107,7 @@ impl ElasticsearchIndex {
             .client
             .send::<String, [(&str, &str)]>(method, path, headers, None, payload, None)
             .await
-            .map_err(|error| SearchError::Unavailable(format!("Elasticsearch {path}: {error}")))?;
+            .map_err(|error| transport_error(path, &error))?;
         let status = response.status_code().as_u16();
         let text = response.text().await.map_err(|error| SearchError::Unavailable(error.to_string()))?;
         let body = if text.trim().is_empty() {
@@ -163,6 +187,24 @@ impl ElasticsearchIndex {
 enum Body {
     Json(Value),
     NdJson(String),
+}
+
+/// A request that got no answer: the cluster is unavailable (retryable), except when
+/// its certificate was refused, which waiting will not fix: that names the setting.
+fn transport_error(path: &str, error: &elasticsearch::Error) -> SearchError {
+    let mut chain = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if chain.to_ascii_lowercase().contains("certificate") {
+        return SearchError::Index(format!(
+            "Elasticsearch {path}: its TLS certificate is not trusted ({chain}); set NDS_ELASTICSEARCH_CA_FILE to the cluster's CA"
+        ));
+    }
+    SearchError::Unavailable(format!("Elasticsearch {path}: {chain}"))
 }
 
 fn new_physical_name(alias: &str) -> String {
