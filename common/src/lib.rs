@@ -3,6 +3,7 @@
 //! gRPC server and client plumbing, job locks, and test support.
 
 pub mod auth;
+pub mod backoff;
 pub mod breaker;
 pub mod cache;
 pub mod client_address;

@@ -2,6 +2,8 @@
 //! Meters), Connect deposits with the platform's fee, the ledger, and the Stripe
 //! webhook. See `service` for the use cases and `webhook` for the HTTP side.
 
+/// The benchmark harness's side (webhook ingest at volume): not in production builds.
+#[cfg(feature = "bench")]
 pub mod bench_support;
 pub mod clients;
 pub mod domain;

@@ -10,7 +10,6 @@ mod demo;
 pub mod domain;
 pub mod error;
 pub mod grpc;
-mod jobs;
 pub mod migration;
 pub mod service;
 pub mod store;
@@ -26,7 +25,7 @@ use sea_orm::DbErr;
 pub use demo::{DemoAgencyRef, seed_demo};
 pub use error::CatalogError;
 pub use grpc::{CatalogGrpc, CatalogServiceServer};
-pub use jobs::{FLUSH_VIEW_COUNTERS, JOB_NAMES, run_job};
+pub use service::jobs::{FLUSH_VIEW_COUNTERS, JOB_NAMES, run_job};
 
 use crate::service::{CatalogService, FeedNotifier};
 use crate::store::CatalogStore;
@@ -65,6 +64,6 @@ pub async fn build(runtime: &Runtime) -> Result<CatalogServiceServer<CatalogGrpc
             runtime.shutdown.clone(),
         );
     }
-    jobs::spawn_periodic_view_flush(service.clone(), runtime.shutdown.clone(), VIEW_FLUSH_INTERVAL);
+    service::jobs::spawn_periodic_view_flush(service.clone(), runtime.shutdown.clone(), VIEW_FLUSH_INTERVAL);
     Ok(CatalogGrpc::new(service, runtime.authenticator.clone(), runtime.shutdown.clone()).into_server())
 }

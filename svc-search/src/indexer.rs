@@ -24,6 +24,7 @@ use crate::error::SearchError;
 use crate::feed::FeedSource;
 use crate::index::SharedIndex;
 use crate::store::feed_cursor::{self, FeedPosition};
+use nds_common::backoff::Backoff;
 use nds_common::job_lock::AdvisoryLock;
 
 /// The cache counter every commit bumps, so cached results of older index states miss.
@@ -332,31 +333,5 @@ async fn sleep_or_stop(shutdown: &Shutdown, delay: Duration) {
     tokio::select! {
         _ = shutdown.wait() => {}
         _ = tokio::time::sleep(delay) => {}
-    }
-}
-
-/// Exponential backoff from 100 ms with ±25 % jitter, capped.
-struct Backoff {
-    next: Duration,
-    max: Duration,
-}
-
-impl Backoff {
-    fn new(max: Duration) -> Self {
-        Self { next: Duration::from_millis(100), max }
-    }
-
-    fn reset(&mut self) {
-        self.next = Duration::from_millis(100);
-    }
-
-    fn next_delay(&mut self) -> Duration {
-        let base = self.next;
-        self.next = (self.next * 2).min(self.max);
-        // Jitter from the clock's nanoseconds: enough to spread replicas apart.
-        let nanos =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |now| now.subsec_nanos());
-        let factor = 0.75 + f64::from(nanos % 500) / 1000.0;
-        base.mul_f64(factor)
     }
 }

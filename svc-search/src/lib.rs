@@ -8,6 +8,8 @@
 //! - [`service`]: the search use case; [`interpret`]: chat with a local fallback.
 //! - [`grpc`]: the tonic adapter.
 
+/// The benchmark harness's side (synthetic listings, timed query mixes): not in production builds.
+#[cfg(feature = "bench")]
 pub mod bench_support;
 pub mod convert;
 pub mod domain;

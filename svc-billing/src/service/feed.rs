@@ -123,20 +123,31 @@ pub async fn queue_month_usage<C: sea_orm::ConnectionTrait>(
     Ok(queued)
 }
 
-/// The feed consumer task: reconnects with a pause after any failure.
+/// Ceiling of the feed consumer's reconnect backoff (the same as search's indexer).
+pub const FEED_MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// The feed consumer task: reconnects after any failure with jittered exponential
+/// backoff (`nds_common::backoff`, as search's indexer), from where it stopped.
 pub async fn run_feed_consumer(billing: Billing, shutdown: nds_common::Shutdown) {
+    let mut backoff = nds_common::backoff::Backoff::new(FEED_MAX_BACKOFF);
     loop {
-        tokio::select! {
+        let delay = tokio::select! {
             _ = shutdown.wait() => return,
-            result = billing.follow_feed_once() => {
-                if let Err(error) = result {
-                    tracing::warn!(error = %error, "catalog feed interrupted; reconnecting");
+            result = billing.follow_feed_once() => match result {
+                Ok(_) => {
+                    backoff.reset();
+                    backoff.next_delay()
+                }
+                Err(error) => {
+                    let delay = backoff.next_delay();
+                    tracing::warn!(error = %error, delay_ms = delay.as_millis() as u64, "catalog feed interrupted; reconnecting");
+                    delay
                 }
             }
-        }
+        };
         tokio::select! {
             _ = shutdown.wait() => return,
-            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = tokio::time::sleep(delay) => {}
         }
     }
 }

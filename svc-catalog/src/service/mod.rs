@@ -6,6 +6,7 @@
 mod buyers;
 mod cache;
 pub mod feed;
+pub(crate) mod jobs;
 mod listings;
 mod metrics;
 mod sitemap;
