@@ -165,6 +165,7 @@ pub struct Config {
 #[derive(Clone, Debug)]
 pub struct WebSettings {
     pub site_addr: SocketAddr,
+    pub panel_addr: SocketAddr,
     /// Base URL of the GraphQL edge (`/graphql` is appended).
     pub edge_url: String,
     /// Where the panel is reached from a browser (links from the site, e.g. after an invitation).
@@ -258,6 +259,7 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "identity: comma-separated earlier key-encryption keys; keys they sealed are resealed with the current one at start",
     ),
     ("NDS_SITE_ADDR", "0.0.0.0:8090", "the buyer site's HTTP listener (`nds serve site`)"),
+    ("NDS_PANEL_ADDR", "0.0.0.0:8091", "the staff panel's HTTP listener (`nds serve panel`)"),
     ("NDS_EDGE_URL", "http://127.0.0.1:8080", "base URL of the GraphQL edge the site and the panel call"),
     ("NDS_PANEL_URL", "http://localhost:8091", "the panel's address as a browser reaches it"),
     ("NDS_STRIPE_PUBLISHABLE_KEY", "unset", "Stripe.js key for the Payment Element on the site and the panel"),
@@ -480,6 +482,7 @@ impl Config {
             },
             web: WebSettings {
                 site_addr: vars.parse_or("NDS_SITE_ADDR", SocketAddr::from(([0, 0, 0, 0], 8090)))?,
+                panel_addr: vars.parse_or("NDS_PANEL_ADDR", SocketAddr::from(([0, 0, 0, 0], 8091)))?,
                 edge_url: vars.string_or("NDS_EDGE_URL", "http://127.0.0.1:8080").trim_end_matches('/').to_string(),
                 panel_url: vars.string_or("NDS_PANEL_URL", "http://localhost:8091").trim_end_matches('/').to_string(),
                 stripe_publishable_key: vars.get("NDS_STRIPE_PUBLISHABLE_KEY").map(str::to_string),

@@ -39,14 +39,14 @@ RELEASE = "nds"
 NAMESPACE = "nds"
 SERVICES = ["identity", "catalog", "search", "billing", "chat"]
 # HTTP front ends: `nds serve <name>` on ports.<name>, /healthz, clients of the edge only
-# (the staff panel joins later as "panel" on 8091).
-FRONT_ENDS = ["site"]
+# (the buyer site and the staff panel).
+FRONT_ENDS = ["site", "panel"]
 COMPONENTS = SERVICES + ["edge"] + FRONT_ENDS
 JOBS = ["expire-promotions", "start-usage-new-month", "flush-view-counters", "reindex"]
 REQUIRED_JOBS = ["expire-promotions", "start-usage-new-month", "flush-view-counters"]
 SUBCOMMANDS = ["dev", "serve", "migrate", "job"]
 HEALTH = {s: f"nds.{s}.v1.{s.capitalize()}Service" for s in SERVICES}
-PORTS = {"grpc": 50051, "http": 8080, "webhook": 8081, "metrics": 9090, "site": 8090}
+PORTS = {"grpc": 50051, "http": 8080, "webhook": 8081, "metrics": 9090, "site": 8090, "panel": 8091}
 # Kinds without a Kubernetes JSON schema that may appear (checked structurally).
 CRDS_SKIPPED = {("monitoring.coreos.com/v1", "ServiceMonitor")}
 # Custom resources validated against their published schema (helm/ci/schemas/, with origins).
@@ -286,6 +286,25 @@ def check_pod(c: Checker, where: str, meta: dict, spec: dict, configmaps: dict, 
             if "configMapRef" in ef:
                 c.check(ef["configMapRef"]["name"] in configmaps, f"{cw}: envFrom ConfigMap {ef['configMapRef']['name']} is not rendered")
             c.check("secretRef" not in ef, f"{cw}: envFrom secretRef would leak every key; use secretKeyRef per variable")
+
+
+def check_panel_rule(c: Checker, L: str, rules: list[dict], cm: dict, services: dict, deployments: dict) -> None:
+    """The panel's host: everything to the panel's HTTP port, and the host NDS_PANEL_URL names."""
+    if not c.check(len(rules) == 1, f"{L} one Ingress rule for the panel's host, got {len(rules)}"):
+        return
+    paths = rules[0]["http"]["paths"]
+    c.check([(p["path"], p.get("pathType")) for p in paths] == [("/", "Prefix")], f"{L} the panel's host routes / (Prefix) only")
+    panel_url_host = urlparse(cm.get("NDS_PANEL_URL", "")).hostname
+    c.check(rules[0]["host"] == panel_url_host,
+            f"{L} Ingress host {rules[0]['host']!r} serves the panel, but NDS_PANEL_URL names {panel_url_host!r}")
+    backend = paths[0]["backend"]["service"]
+    svc = services.get(backend["name"])
+    panel = deployments.get("panel")
+    ok = svc is not None and panel is not None and selector_matches(
+        {"matchLabels": svc["spec"]["selector"]}, panel["spec"]["template"]["metadata"]["labels"])
+    sp = next((x for x in (svc or {"spec": {"ports": []}})["spec"]["ports"] if x["name"] == backend["port"].get("name")), None)
+    ok = ok and sp is not None and container_port(panel["spec"]["template"]["spec"], sp["targetPort"]) == PORTS["panel"]
+    c.check(ok, f"{L} the panel's host must reach the panel container port {PORTS['panel']}")
 
 
 def container_port(spec: dict, ref: Any) -> int | None:
@@ -618,9 +637,14 @@ def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged
     expected_paths = {"/graphql": ("edge", PORTS["http"]), "/.well-known/jwks.json": ("edge", PORTS["http"]),
                       "/webhooks/stripe": ("billing", PORTS["webhook"]), "/": ("site", PORTS["site"])}
     expected_types = {"/graphql": "Prefix", "/.well-known/jwks.json": "Exact", "/webhooks/stripe": "Exact", "/": "Prefix"}
+    panel_host = merged["ingress"].get("panelHost") or ""
     if c.check(len(ings) == 1, f"{L} expected one Ingress, got {len(ings)}"):
+        site_rules = [r for r in ings[0]["spec"]["rules"] if not panel_host or r.get("host") != panel_host]
+        panel_rules = [r for r in ings[0]["spec"]["rules"] if panel_host and r.get("host") == panel_host]
+        if panel_host:
+            check_panel_rule(c, L, panel_rules, cm, services, deployments)
         seen, types = {}, {}
-        for rule in ings[0]["spec"]["rules"]:
+        for rule in site_rules:
             for p in rule["http"]["paths"]:
                 seen[p["path"]] = p["backend"]["service"]
                 types[p["path"]] = p.get("pathType")
@@ -629,7 +653,7 @@ def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged
             c.check(types.get(path, want) == want, f"{L} Ingress {path} must be pathType {want}, got {types.get(path)}")
         # Links in mail, Stripe's return URLs and canonical URLs are built on NDS_PUBLIC_URL: the site's address.
         public_host = urlparse(cm.get("NDS_PUBLIC_URL", "")).hostname
-        for rule in ings[0]["spec"]["rules"]:
+        for rule in site_rules:
             if rule.get("host"):
                 c.check(rule["host"] == public_host,
                         f"{L} Ingress host {rule['host']!r} serves the site, but NDS_PUBLIC_URL names {public_host!r}")

@@ -10,7 +10,7 @@ use nds_common::config::ServiceName;
     about = "NDS: the backend of an online car marketplace",
     long_about = "NDS: the backend of an online car marketplace.\n\n\
         Subcommands: dev (everything in one process, embedded defaults, demo data), \
-        serve <identity|catalog|search|billing|chat|edge|site> (one service, what Kubernetes runs), \
+        serve <identity|catalog|search|billing|chat|edge|site|panel> (one service, what Kubernetes runs), \
         migrate [identity|catalog|search|billing|chat] (apply database migrations), \
         job <expire-promotions|start-usage-new-month|flush-view-counters|reindex> (one scheduled job, once).\n\n\
         Configuration comes from NDS_* environment variables (see the README)."
@@ -32,8 +32,9 @@ pub enum Command {
         #[arg(long)]
         no_demo: bool,
     },
-    /// Run one service (gRPC on NDS_GRPC_ADDR), the edge (HTTP on NDS_HTTP_ADDR) or the buyer
-    /// site (HTTP on NDS_SITE_ADDR, calling the edge at NDS_EDGE_URL).
+    /// Run one service (gRPC on NDS_GRPC_ADDR), the edge (HTTP on NDS_HTTP_ADDR), the buyer
+    /// site (HTTP on NDS_SITE_ADDR) or the staff panel (HTTP on NDS_PANEL_ADDR); the two
+    /// front ends call the edge at NDS_EDGE_URL.
     Serve {
         #[arg(value_enum)]
         target: ServeTarget,
@@ -75,6 +76,7 @@ pub enum ServeTarget {
     Chat,
     Edge,
     Site,
+    Panel,
 }
 
 impl ServeTarget {
@@ -85,7 +87,7 @@ impl ServeTarget {
             ServeTarget::Search => Some(ServiceName::Search),
             ServeTarget::Billing => Some(ServiceName::Billing),
             ServeTarget::Chat => Some(ServiceName::Chat),
-            ServeTarget::Edge | ServeTarget::Site => None,
+            ServeTarget::Edge | ServeTarget::Site | ServeTarget::Panel => None,
         }
     }
 }

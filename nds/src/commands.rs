@@ -51,6 +51,9 @@ async fn dev(mut config: Config, data_dir: Option<std::path::PathBuf>, no_demo: 
     if let Some(address) = running.site_addr {
         println!("Site (buyers): http://localhost:{}/", address.port());
     }
+    if let Some(address) = running.panel_addr {
+        println!("Panel (staff): http://localhost:{}/", address.port());
+    }
     if let Some(address) = running.http_addr {
         println!("GraphQL (GraphiQL): http://localhost:{}/graphql", address.port());
     }
@@ -62,9 +65,10 @@ async fn dev(mut config: Config, data_dir: Option<std::path::PathBuf>, no_demo: 
 
 async fn serve(config: Config, target: ServeTarget) -> anyhow::Result<()> {
     let options = match (target, target.service()) {
-        (_, Some(service)) => SystemOptions { services: vec![service], edge: false, site: false, migrate: false },
-        (ServeTarget::Site, None) => SystemOptions { services: Vec::new(), edge: false, site: true, migrate: false },
-        (_, None) => SystemOptions { services: Vec::new(), edge: true, site: false, migrate: false },
+        (_, Some(service)) => SystemOptions { services: vec![service], ..SystemOptions::nothing() },
+        (ServeTarget::Site, None) => SystemOptions { site: true, ..SystemOptions::nothing() },
+        (ServeTarget::Panel, None) => SystemOptions { panel: true, ..SystemOptions::nothing() },
+        (_, None) => SystemOptions { edge: true, ..SystemOptions::nothing() },
     };
     let metrics_addr = config.metrics_addr;
     let running = system::start(config, options).await?;

@@ -24,13 +24,20 @@ pub struct SystemOptions {
     pub edge: bool,
     /// The buyer site (`web/`), a client of the edge over HTTP.
     pub site: bool,
+    /// The staff panel (`web/`), likewise.
+    pub panel: bool,
     /// Apply migrations before starting (`nds dev`; production runs `nds migrate` as a hook).
     pub migrate: bool,
 }
 
 impl SystemOptions {
     pub fn everything() -> Self {
-        Self { services: ServiceName::ALL.to_vec(), edge: true, site: true, migrate: true }
+        Self { services: ServiceName::ALL.to_vec(), edge: true, site: true, panel: true, migrate: true }
+    }
+
+    /// Runs nothing: the base that `nds serve <one thing>` adds its one thing to.
+    pub fn nothing() -> Self {
+        Self { services: Vec::new(), edge: false, site: false, panel: false, migrate: false }
     }
 }
 
@@ -42,6 +49,8 @@ pub struct RunningSystem {
     pub webhook_addr: Option<SocketAddr>,
     /// The buyer site's listener.
     pub site_addr: Option<SocketAddr>,
+    /// The staff panel's listener.
+    pub panel_addr: Option<SocketAddr>,
     tasks: JoinSet<anyhow::Result<()>>,
 }
 
@@ -290,29 +299,37 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
         });
     }
 
-    let mut site_addr = None;
-    if options.site {
-        let listener = TcpListener::bind(config.web.site_addr)
-            .await
-            .with_context(|| format!("binding the site on {}", config.web.site_addr))?;
-        site_addr = Some(listener.local_addr()?);
-        // In one process the site calls this process's edge, wherever it is bound.
-        let mut web_config = (*config).clone();
-        if let Some(edge) = http_addr {
-            web_config.web.edge_url = format!("http://127.0.0.1:{}", edge.port());
+    // The front ends: in one process they call this process's edge, wherever it is bound.
+    let mut web_config = (*config).clone();
+    if let Some(edge) = http_addr {
+        web_config.web.edge_url = format!("http://127.0.0.1:{}", edge.port());
+    }
+    type Router = fn(nds_web::SharedState) -> axum::Router;
+    let front_ends: [(bool, nds_web::App, &'static str, SocketAddr, Router); 2] = [
+        (options.site, nds_web::App::Site, "site", config.web.site_addr, nds_web::site_router),
+        (options.panel, nds_web::App::Panel, "panel", config.web.panel_addr, nds_web::panel_router),
+    ];
+    let mut front_end_addrs = Vec::new();
+    for (wanted, app, name, address, router) in front_ends {
+        if !wanted {
+            front_end_addrs.push(None);
+            continue;
         }
-        let state = nds_web::WebState::new(&web_config, runtime.cache.clone(), shutdown.clone())
-            .context("building the site")?;
-        let router = nds_web::site_router(state);
+        let listener = TcpListener::bind(address).await.with_context(|| format!("binding the {name} on {address}"))?;
+        front_end_addrs.push(Some(listener.local_addr()?));
+        let state = nds_web::WebState::for_app(app, &web_config, runtime.cache.clone(), shutdown.clone())
+            .with_context(|| format!("building the {name}"))?;
+        let router = router(state);
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
-            tracing::info!(address = ?listener.local_addr().ok(), "site serving");
+            tracing::info!(address = ?listener.local_addr().ok(), "{name} serving");
             axum::serve(listener.tap_io(set_nodelay), router.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async move { shutdown.wait().await })
                 .await
-                .context("site HTTP server")
+                .with_context(|| format!("{name} HTTP server"))
         });
     }
+    let (site_addr, panel_addr) = (front_end_addrs[0], front_end_addrs[1]);
 
-    Ok(RunningSystem { runtime, grpc_addr, http_addr, webhook_addr, site_addr, tasks })
+    Ok(RunningSystem { runtime, grpc_addr, http_addr, webhook_addr, site_addr, panel_addr, tasks })
 }

@@ -25,6 +25,7 @@ pub struct TestSystem {
     pub grpc_addr: SocketAddr,
     pub http_addr: SocketAddr,
     pub site_addr: SocketAddr,
+    pub panel_addr: SocketAddr,
     pub data_dir: PathBuf,
     http: reqwest::Client,
 }
@@ -34,7 +35,11 @@ impl TestSystem {
     pub async fn start(extra: &[(&str, &str)]) -> anyhow::Result<TestSystem> {
         let data_dir = std::env::temp_dir().join(format!("nds-e2e-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&data_dir)?;
+        // The site links to the panel (NDS_PANEL_URL), so the panel's port is chosen first.
+        let panel_port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let mut vars = vec![
+            ("NDS_PANEL_ADDR".to_string(), format!("127.0.0.1:{panel_port}")),
+            ("NDS_PANEL_URL".to_string(), format!("http://127.0.0.1:{panel_port}")),
             ("NDS_DATA_DIR".to_string(), data_dir.display().to_string()),
             ("NDS_GRPC_ADDR".to_string(), "127.0.0.1:0".to_string()),
             ("NDS_HTTP_ADDR".to_string(), "127.0.0.1:0".to_string()),
@@ -48,11 +53,13 @@ impl TestSystem {
         let grpc_addr = running.grpc_addr.ok_or_else(|| anyhow::anyhow!("no gRPC listener"))?;
         let http_addr = running.http_addr.ok_or_else(|| anyhow::anyhow!("no HTTP listener"))?;
         let site_addr = running.site_addr.ok_or_else(|| anyhow::anyhow!("no site listener"))?;
+        let panel_addr = running.panel_addr.ok_or_else(|| anyhow::anyhow!("no panel listener"))?;
         Ok(TestSystem {
             running: Some(running),
             grpc_addr,
             http_addr,
             site_addr,
+            panel_addr,
             data_dir,
             http: reqwest::Client::new(),
         })
@@ -60,6 +67,11 @@ impl TestSystem {
 
     pub fn grpc_url(&self) -> String {
         format!("http://{}", self.grpc_addr)
+    }
+
+    /// The staff panel, as a browser reaches it.
+    pub fn panel_url(&self, path: &str) -> String {
+        format!("http://{}{}", self.panel_addr, path)
     }
 
     /// The buyer site, as a browser reaches it.

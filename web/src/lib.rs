@@ -13,6 +13,7 @@ pub mod edge;
 pub mod error;
 pub mod i18n;
 pub mod names;
+pub mod panel;
 pub mod posted;
 pub mod session;
 pub mod site;
@@ -21,5 +22,6 @@ pub mod validate;
 pub mod views;
 pub mod visitor;
 
+pub use panel::panel_router;
 pub use site::site_router;
-pub use state::{SharedState, WebState};
+pub use state::{App, SharedState, WebState};

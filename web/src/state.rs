@@ -35,7 +35,15 @@ impl WebSettings {
     }
 }
 
+/// Which front end a process serves: the layout and a few links differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum App {
+    Site,
+    Panel,
+}
+
 pub struct WebState {
+    pub app: App,
     pub edge: EdgeClient,
     pub sessions: SessionStore,
     /// Rendered fragments of public pages, for a few seconds.
@@ -52,13 +60,24 @@ pub struct WebState {
 pub type SharedState = Arc<WebState>;
 
 impl WebState {
+    /// The buyer site's state.
     pub fn new(
+        config: &Config,
+        cache: SharedCache,
+        shutdown: nds_common::Shutdown,
+    ) -> Result<SharedState, reqwest::Error> {
+        WebState::for_app(App::Site, config, cache, shutdown)
+    }
+
+    pub fn for_app(
+        app: App,
         config: &Config,
         cache: SharedCache,
         shutdown: nds_common::Shutdown,
     ) -> Result<SharedState, reqwest::Error> {
         let edge = EdgeClient::new(&config.web.edge_url)?;
         Ok(Arc::new(WebState {
+            app,
             sessions: SessionStore::new(cache.clone(), edge.clone()),
             edge,
             cache,

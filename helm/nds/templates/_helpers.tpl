@@ -71,12 +71,11 @@ app.kubernetes.io/component: {{ .component }}
 {{/*
 HTTP front ends: server-rendered sites, clients of the edge's GraphQL only.
 Each runs `nds serve <name>`, listens on .Values.ports.<name>
-(NDS_<NAME>_ADDR), answers /healthz and serves no /metrics. The staff panel
-joins by adding "panel" here, ports.panel, services.panel and its path or
-host on the Ingress.
+(NDS_<NAME>_ADDR), answers /healthz and serves no /metrics: the buyer site
+and the staff panel.
 */}}
 {{- define "nds.frontEnds" -}}
-{{- list "site" | toJson -}}
+{{- list "site" "panel" | toJson -}}
 {{- end -}}
 
 {{/* Every Deployment: the gRPC services, the edge and the front ends. */}}

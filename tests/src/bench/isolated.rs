@@ -92,7 +92,7 @@ pub async fn start_edge(
     }
     vars.extend(extra.iter().map(|(name, value)| (name.to_string(), value.to_string())));
     let config = Config::from_vars(vars)?;
-    let options = SystemOptions { services: Vec::new(), edge: true, site: false, migrate: false };
+    let options = SystemOptions { edge: true, ..SystemOptions::nothing() };
     let running = runtime.run(system::start(config, options)).await??;
     let http_addr = running.http_addr.ok_or_else(|| anyhow::anyhow!("the edge has no HTTP listener"))?;
     Ok((running, http_addr))

@@ -74,7 +74,9 @@ fn log_in_form(state: &SharedState, visitor: &Visitor, form: &LogInForm, errors:
                 button type="submit" { (text.account.log_in_button) }
             }
             p { a href="/password/forgot" { (text.account.forgot_link) } }
-            p { a href=(format!("/signup?next={}", url_escape(&next))) { (text.account.no_account) } }
+            @if state.app == crate::state::App::Site {
+                p { a href=(format!("/signup?next={}", url_escape(&next))) { (text.account.no_account) } }
+            }
         }
     };
     let status = if errors.is_empty() { http::StatusCode::OK } else { http::StatusCode::UNPROCESSABLE_ENTITY };

@@ -1,14 +1,14 @@
 //! The buyer site's routes.
 
-mod account;
+pub(crate) mod account;
 mod buyer;
 mod cards;
 mod conversations;
 mod deposit;
 mod invitations;
 mod listing;
-mod misc;
-mod password;
+pub(crate) mod misc;
+pub(crate) mod password;
 mod retired;
 pub mod search;
 pub mod search_params;

@@ -73,6 +73,7 @@ pub fn render(state: &SharedState, visitor: &Visitor, page: Page) -> Response {
     let text = visitor.text();
     let layout = &text.layout;
     let assets = &state.assets;
+    let panel = state.app == crate::state::App::Panel;
     let title = if page.title.is_empty() {
         text.site_name.to_string()
     } else {
@@ -103,8 +104,8 @@ pub fn render(state: &SharedState, visitor: &Visitor, page: Page) -> Response {
                 a.skip href="#main" { (layout.skip_to_content) }
                 header.site-header {
                     div.bar {
-                        a.brand href="/" { (PreEscaped(components::LOGO)) span { (text.site_name) } }
-                        @if page.header_search {
+                        a.brand href="/" { (PreEscaped(components::LOGO)) span { (if panel { text.panel.name } else { text.site_name }) } }
+                        @if page.header_search && !panel {
                         form.header-search role="search" method="get" action="/" {
                             label.visually-hidden for="header-q" { (layout.search_label) }
                             input #header-q type="search" name="q" value=(page.search_text)
@@ -114,7 +115,25 @@ pub fn render(state: &SharedState, visitor: &Visitor, page: Page) -> Response {
                         }
                         nav aria-label=(layout.main_navigation) {
                             ul {
-                                @if let Some(session) = &visitor.session {
+                                @if panel {
+                                    @if let Some(session) = &visitor.session {
+                                        li { a href="/" { (text.panel.home_title) } }
+                                        @if crate::panel::is_platform_admin(visitor) {
+                                            li { a href="/applications" { (text.panel.applications) } }
+                                        }
+                                        li { a href=(format!("{}/", state.settings.public_url)) { (text.panel.to_site) } }
+                                        li { span title=(session.data.user.email) { (session.data.user.name) } }
+                                        li {
+                                            form.inline method="post" action="/logout" {
+                                                input type="hidden" name="csrf" value=(visitor.csrf);
+                                                button.link type="submit" { (layout.log_out) }
+                                            }
+                                        }
+                                    } @else {
+                                        li { a href=(format!("{}/", state.settings.public_url)) { (text.panel.to_site) } }
+                                        li { a href=(format!("/login?next={}", crate::error::url_escape(&visitor.here))) { (layout.log_in) } }
+                                    }
+                                } @else if let Some(session) = &visitor.session {
                                     li { a href="/favourites" { (layout.favourites) } }
                                     li { a href="/conversations" { (layout.messages) } }
                                     li { a href="/account" title=(session.data.user.email) { (layout.account) } }
@@ -140,7 +159,11 @@ pub fn render(state: &SharedState, visitor: &Visitor, page: Page) -> Response {
                 }
                 main #main { (page.content) }
                 footer.site-footer {
-                    p { a href="/sell" { (layout.sell) } " · " (text.tagline) }
+                    @if panel {
+                        p { a href=(format!("{}/", state.settings.public_url)) { (text.site_name) } " · " (text.tagline) }
+                    } @else {
+                        p { a href="/sell" { (layout.sell) } " · " (text.tagline) }
+                    }
                     p.small { (layout.footer_note) }
                 }
                 @if page.scripts.enhance {
