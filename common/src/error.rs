@@ -197,9 +197,37 @@ pub fn to_status<E: HasErrorCode>(error: E) -> tonic::Status {
     ApiError::from_error(&error).into_status()
 }
 
+/// The name a GraphQL client knows a field by. Some services name fields in
+/// snake_case (`agency_id`, `input.price_minor`); the contract's arguments are
+/// camelCase (`agencyId`, `input.priceMinor`). The edge reports every
+/// `extensions.field` this way, so clients see one convention.
+pub fn graphql_field_name(field: &str) -> String {
+    let mut name = String::with_capacity(field.len());
+    let mut upper_next = false;
+    for character in field.chars() {
+        if character == '_' {
+            upper_next = true;
+        } else if upper_next {
+            name.extend(character.to_uppercase());
+            upper_next = false;
+        } else {
+            name.push(character);
+        }
+    }
+    name
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_names_become_the_graphql_arguments() {
+        assert_eq!(graphql_field_name("agency_id"), "agencyId");
+        assert_eq!(graphql_field_name("listingId"), "listingId");
+        assert_eq!(graphql_field_name("input.price_minor"), "input.priceMinor");
+        assert_eq!(graphql_field_name("current_password"), "currentPassword");
+    }
 
     #[test]
     fn every_code_survives_a_round_trip_through_grpc_status() {

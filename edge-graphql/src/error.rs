@@ -9,7 +9,8 @@ pub fn graphql_error(error: ApiError) -> async_graphql::Error {
     async_graphql::Error::new(error.message).extend_with(|_, extensions| {
         extensions.set("code", error.code.as_str());
         if let Some(field) = field {
-            extensions.set("field", field);
+            // One convention for clients, whichever service named the field.
+            extensions.set("field", nds_common::error::graphql_field_name(&field));
         }
     })
 }
@@ -34,5 +35,18 @@ pub trait GrpcResultExt<T> {
 impl<T> GrpcResultExt<T> for Result<tonic::Response<T>, tonic::Status> {
     fn or_graphql(self) -> Result<T, async_graphql::Error> {
         self.map(tonic::Response::into_inner).map_err(status_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_see_every_field_by_its_graphql_argument_name() {
+        let error = graphql_error(ApiError::invalid("tax_id", "tax id (RFC) is not well formed"));
+        let extensions = error.extensions.expect("extensions");
+        assert_eq!(extensions.get("field"), Some(&async_graphql::Value::from("taxId")));
+        assert_eq!(extensions.get("code"), Some(&async_graphql::Value::from("BAD_USER_INPUT")));
     }
 }

@@ -68,23 +68,6 @@ impl EdgeError {
     }
 }
 
-/// Turns `agency_id`-style field names into the GraphQL argument's `agencyId`.
-fn argument_name(field: &str) -> String {
-    let mut name = String::with_capacity(field.len());
-    let mut upper_next = false;
-    for character in field.chars() {
-        if character == '_' {
-            upper_next = true;
-        } else if upper_next {
-            name.extend(character.to_uppercase());
-            upper_next = false;
-        } else {
-            name.push(character);
-        }
-    }
-    name
-}
-
 #[derive(Deserialize)]
 struct WireResponse<Data> {
     data: Option<Data>,
@@ -114,7 +97,9 @@ impl From<WireError> for ApiFailure {
             .and_then(ErrorCode::parse)
             // A GraphQL validation error (no code) means our document or variables were wrong.
             .unwrap_or(ErrorCode::BadUserInput);
-        let field = extensions.and_then(|extensions| extensions.field).map(|field| argument_name(&field));
+        let field = extensions
+            .and_then(|extensions| extensions.field)
+            .map(|field| nds_common::error::graphql_field_name(&field));
         ApiFailure { code, message: error.message, field }
     }
 }
@@ -200,13 +185,6 @@ pub fn reshape<A: serde::Serialize, B: serde::de::DeserializeOwned>(value: A) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn service_field_names_become_graphql_argument_names() {
-        assert_eq!(argument_name("agency_id"), "agencyId");
-        assert_eq!(argument_name("listingId"), "listingId");
-        assert_eq!(argument_name("input.price_minor"), "input.priceMinor");
-    }
 
     #[test]
     fn an_error_without_a_known_code_is_bad_input_and_keeps_its_field() {
