@@ -186,6 +186,42 @@ pub async fn job_runtime(config: Config) -> anyhow::Result<Runtime> {
 }
 
 /// Binds the listeners, builds the runtime and starts every requested part.
+/// What starting a front end (the site or the panel) needs from the process.
+struct FrontEndContext<'a> {
+    config: &'a Config,
+    runtime: &'a Runtime,
+    shutdown: &'a Shutdown,
+}
+
+impl FrontEndContext<'_> {
+    /// Binds `address`, serves the app there until shutdown; returns the bound address.
+    async fn start(
+        &self,
+        tasks: &mut JoinSet<anyhow::Result<()>>,
+        app: nds_web::App,
+        address: SocketAddr,
+    ) -> anyhow::Result<SocketAddr> {
+        let (name, router): (&'static str, fn(nds_web::SharedState) -> axum::Router) = match app {
+            nds_web::App::Site => ("site", nds_web::site_router),
+            nds_web::App::Panel => ("panel", nds_web::panel_router),
+        };
+        let listener = TcpListener::bind(address).await.with_context(|| format!("binding the {name} on {address}"))?;
+        let bound = listener.local_addr()?;
+        let state = nds_web::WebState::for_app(app, self.config, self.runtime.cache.clone(), self.shutdown.clone())
+            .with_context(|| format!("building the {name}"))?;
+        let router = router(state);
+        let shutdown = self.shutdown.clone();
+        tasks.spawn(async move {
+            tracing::info!(address = ?listener.local_addr().ok(), "{name} serving");
+            axum::serve(listener.tap_io(set_nodelay), router.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async move { shutdown.wait().await })
+                .await
+                .with_context(|| format!("{name} HTTP server"))
+        });
+        Ok(bound)
+    }
+}
+
 pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<RunningSystem> {
     for service in &options.services {
         config.require_database_url(*service)?;
@@ -304,32 +340,17 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
     if let Some(edge) = http_addr {
         web_config.web.edge_url = format!("http://127.0.0.1:{}", edge.port());
     }
-    type Router = fn(nds_web::SharedState) -> axum::Router;
-    let front_ends: [(bool, nds_web::App, &'static str, SocketAddr, Router); 2] = [
-        (options.site, nds_web::App::Site, "site", config.web.site_addr, nds_web::site_router),
-        (options.panel, nds_web::App::Panel, "panel", config.web.panel_addr, nds_web::panel_router),
-    ];
-    let mut front_end_addrs = Vec::new();
-    for (wanted, app, name, address, router) in front_ends {
-        if !wanted {
-            front_end_addrs.push(None);
-            continue;
-        }
-        let listener = TcpListener::bind(address).await.with_context(|| format!("binding the {name} on {address}"))?;
-        front_end_addrs.push(Some(listener.local_addr()?));
-        let state = nds_web::WebState::for_app(app, &web_config, runtime.cache.clone(), shutdown.clone())
-            .with_context(|| format!("building the {name}"))?;
-        let router = router(state);
-        let shutdown = shutdown.clone();
-        tasks.spawn(async move {
-            tracing::info!(address = ?listener.local_addr().ok(), "{name} serving");
-            axum::serve(listener.tap_io(set_nodelay), router.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async move { shutdown.wait().await })
-                .await
-                .with_context(|| format!("{name} HTTP server"))
-        });
-    }
-    let (site_addr, panel_addr) = (front_end_addrs[0], front_end_addrs[1]);
+    let front_end = FrontEndContext { config: &web_config, runtime: &runtime, shutdown: &shutdown };
+    let site_addr = if options.site {
+        Some(front_end.start(&mut tasks, nds_web::App::Site, config.web.site_addr).await?)
+    } else {
+        None
+    };
+    let panel_addr = if options.panel {
+        Some(front_end.start(&mut tasks, nds_web::App::Panel, config.web.panel_addr).await?)
+    } else {
+        None
+    };
 
     Ok(RunningSystem { runtime, grpc_addr, http_addr, webhook_addr, site_addr, panel_addr, tasks })
 }

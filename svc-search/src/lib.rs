@@ -95,14 +95,14 @@ async fn prepare_index(config: &Config) -> Result<SharedIndex, SearchError> {
 /// any other failure (a refused mapping, bad credentials) ends the wait at once.
 pub async fn wait_until_ready(index: &ElasticsearchIndex, patience: std::time::Duration) -> Result<(), SearchError> {
     let started = std::time::Instant::now();
-    let mut delay = std::time::Duration::from_millis(500);
+    let mut backoff = nds_common::backoff::Backoff::new(std::time::Duration::from_secs(10));
     loop {
+        let delay = backoff.next_delay();
         match index.ensure_ready().await {
             Ok(()) => return Ok(()),
             Err(SearchError::Unavailable(reason)) if started.elapsed() + delay < patience => {
                 tracing::info!(reason = %reason, retry_in_ms = delay.as_millis() as u64, "waiting for Elasticsearch");
                 tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(std::time::Duration::from_secs(10));
             }
             Err(error) => return Err(error),
         }

@@ -216,21 +216,7 @@ pub fn parse_answer(content: &str, max_year: i32) -> Result<SearchFilters, Langu
 /// The field under its snake_case name, or the camelCase one of the GraphQL
 /// contract, which models tend to copy.
 fn field<'a>(fields: &'a Map<String, Value>, snake_case: &str) -> Option<&'a Value> {
-    fields.get(snake_case).or_else(|| {
-        let mut camel_case = String::with_capacity(snake_case.len());
-        let mut upper = false;
-        for character in snake_case.chars() {
-            if character == '_' {
-                upper = true;
-            } else if upper {
-                camel_case.push(character.to_ascii_uppercase());
-                upper = false;
-            } else {
-                camel_case.push(character);
-            }
-        }
-        fields.get(&camel_case)
-    })
+    fields.get(snake_case).or_else(|| fields.get(&nds_common::error::graphql_field_name(snake_case)))
 }
 
 /// A string or an array of strings; anything else is ignored.

@@ -97,9 +97,8 @@ impl From<WireError> for ApiFailure {
             .and_then(ErrorCode::parse)
             // A GraphQL validation error (no code) means our document or variables were wrong.
             .unwrap_or(ErrorCode::BadUserInput);
-        let field = extensions
-            .and_then(|extensions| extensions.field)
-            .map(|field| nds_common::error::graphql_field_name(&field));
+        // The edge names every field as the contract does (`graphql_field_name`).
+        let field = extensions.and_then(|extensions| extensions.field);
         ApiFailure { code, message: error.message, field }
     }
 }

@@ -17,7 +17,7 @@ pub async fn home_page(State(state): State<SharedState>, visitor: Visitor) -> Re
     let content = html! {
         div.panel-home {
             h1 { (text.home_title) }
-            p { (( text.signed_in_as)(&user.name)) }
+            p { ((text.signed_in_as)(&user.name)) }
             @if user.is_staff() {
                 h2 { (text.your_roles) }
                 ul {
