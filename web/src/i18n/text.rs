@@ -33,6 +33,8 @@ pub struct PanelText {
     pub status_pending: &'static str,
     pub status_approved: &'static str,
     pub status_rejected: &'static str,
+    /// One application's status, on its badge (the filters above name groups).
+    pub badge: fn(&str) -> &'static str,
     pub none_found: &'static str,
     pub count: fn(i64) -> String,
     pub next_page: &'static str,
@@ -607,6 +609,11 @@ pub static ES: Text = Text {
         status_pending: "Pendientes",
         status_approved: "Aprobadas",
         status_rejected: "Rechazadas",
+        badge: |status| match status {
+            "APPROVED" => "Aprobada",
+            "REJECTED" => "Rechazada",
+            _ => "Pendiente",
+        },
         none_found: "No hay solicitudes con este estado.",
         count: |count| if count == 1 { "1 solicitud".to_string() } else { format!("{count} solicitudes") },
         next_page: "Siguientes",
@@ -932,6 +939,11 @@ pub static EN: Text = Text {
         status_pending: "Pending",
         status_approved: "Approved",
         status_rejected: "Rejected",
+        badge: |status| match status {
+            "APPROVED" => "Approved",
+            "REJECTED" => "Rejected",
+            _ => "Pending",
+        },
         none_found: "No applications with this status.",
         count: |count| if count == 1 { "1 application".to_string() } else { format!("{count} applications") },
         next_page: "Next",

@@ -130,12 +130,12 @@ async fn render_queue(
 }
 
 fn status_label(visitor: &Visitor, status: &ApplicationStatus) -> &'static str {
-    let text = &visitor.text().panel;
-    match status {
-        ApplicationStatus::APPROVED => text.status_approved,
-        ApplicationStatus::REJECTED => text.status_rejected,
-        _ => text.status_pending,
-    }
+    let wire = match status {
+        ApplicationStatus::APPROVED => "APPROVED",
+        ApplicationStatus::REJECTED => "REJECTED",
+        _ => "PENDING",
+    };
+    (visitor.text().panel.badge)(wire)
 }
 
 fn application_card(
