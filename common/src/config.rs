@@ -94,6 +94,35 @@ pub struct ElasticsearchAccess {
     pub credentials: Option<(String, Secret<String>)>,
 }
 
+/// Where listing photos are kept (catalog owns them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MediaStorage {
+    /// Files under `data_dir/media`: `nds dev` and tests.
+    Local,
+    /// Any S3-compatible store: AWS S3, GCS's XML API, MinIO.
+    S3(S3Settings),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// Unset for AWS itself; the store's URL for MinIO or GCS.
+    pub endpoint: Option<String>,
+    pub region: String,
+    /// Unset: the SDK's usual sources (instance role, web identity).
+    pub credentials: Option<(String, Secret<String>)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct MediaSettings {
+    pub storage: MediaStorage,
+    /// Where browsers reach catalog's media routes (uploads and photos).
+    pub public_url: String,
+    /// False when `public_url` is the default: a process serving the media routes on
+    /// its own edge then names its real address.
+    pub public_url_configured: bool,
+}
+
 #[derive(Clone, Debug)]
 pub struct StripeSettings {
     pub secret_key: Option<Secret<String>>,
@@ -159,6 +188,7 @@ pub struct Config {
     pub service_credentials: Option<crate::service_token::ServiceCredentialsConfig>,
     /// The two front ends (`web/`): where they listen and how they reach the edge.
     pub web: WebSettings,
+    pub media: MediaSettings,
 }
 
 /// The buyer site and the staff panel: HTML servers whose only backend is the edge.
@@ -186,7 +216,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("NDS_DATA_DIR", "./.nds", "embedded databases, tantivy index and `.eml` mail of `nds dev`"),
     ("NDS_GRPC_ADDR", "0.0.0.0:50051", "gRPC listener (all services in `nds dev`)"),
     ("NDS_HTTP_ADDR", "0.0.0.0:8080", "the edge's HTTP listener (GraphQL, JWKS, health)"),
-    ("NDS_WEBHOOK_ADDR", "0.0.0.0:8081", "billing's Stripe webhook listener in `nds serve billing`"),
+    (
+        "NDS_WEBHOOK_ADDR",
+        "0.0.0.0:8081",
+        "a service's own HTTP listener in `nds serve billing` (Stripe's webhook) and `nds serve catalog` (photo uploads and photos under `/media`)",
+    ),
     ("NDS_METRICS_ADDR", "0.0.0.0:9090", "Prometheus `/metrics` of a served service"),
     (
         "NDS_<SERVICE>_DATABASE_URL",
@@ -258,6 +292,17 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
         "unset",
         "identity: comma-separated earlier key-encryption keys; keys they sealed are resealed with the current one at start",
     ),
+    ("NDS_MEDIA_STORE", "local", "listing photos: `local` (under the data dir) or `s3` (any S3-compatible store)"),
+    ("NDS_MEDIA_BUCKET", "unset", "the bucket when NDS_MEDIA_STORE=s3"),
+    ("NDS_MEDIA_ENDPOINT", "AWS", "S3-compatible endpoint URL (MinIO, `https://storage.googleapis.com` for GCS)"),
+    ("NDS_MEDIA_REGION", "us-east-1", "the bucket's region"),
+    ("NDS_MEDIA_ACCESS_KEY_ID", "unset (instance role)", "S3 access key id"),
+    ("NDS_MEDIA_SECRET_ACCESS_KEY", "unset", "its secret"),
+    (
+        "NDS_MEDIA_PUBLIC_URL",
+        "the edge's `/media`",
+        "where browsers reach catalog's media routes (photo uploads and photos), e.g. `https://api.example.com/media`",
+    ),
     ("NDS_SITE_ADDR", "0.0.0.0:8090", "the buyer site's HTTP listener (`nds serve site`)"),
     ("NDS_PANEL_ADDR", "0.0.0.0:8091", "the staff panel's HTTP listener (`nds serve panel`)"),
     ("NDS_EDGE_URL", "http://127.0.0.1:8080", "base URL of the GraphQL edge the site and the panel call"),
@@ -319,6 +364,51 @@ impl Vars {
             })
             .collect()
     }
+}
+
+/// Where browsers reach the media routes when nothing says: `nds dev`'s edge.
+pub const DEFAULT_MEDIA_PUBLIC_URL: &str = "http://127.0.0.1:8080/media";
+
+fn media_settings(vars: &Vars) -> Result<MediaSettings, ConfigError> {
+    let storage = match vars.string_or("NDS_MEDIA_STORE", "local").to_ascii_lowercase().as_str() {
+        "local" => MediaStorage::Local,
+        "s3" => MediaStorage::S3(S3Settings {
+            bucket: vars
+                .get("NDS_MEDIA_BUCKET")
+                .ok_or_else(|| ConfigError::Missing {
+                    name: "NDS_MEDIA_BUCKET".into(),
+                    context: "when NDS_MEDIA_STORE=s3".into(),
+                })?
+                .to_string(),
+            endpoint: vars.get("NDS_MEDIA_ENDPOINT").map(|url| url.trim_end_matches('/').to_string()),
+            region: vars.string_or("NDS_MEDIA_REGION", "us-east-1"),
+            credentials: match (vars.get("NDS_MEDIA_ACCESS_KEY_ID"), vars.get("NDS_MEDIA_SECRET_ACCESS_KEY")) {
+                (Some(id), Some(secret)) => Some((id.to_string(), Secret::new(secret.to_string()))),
+                (None, None) => None,
+                _ => {
+                    return Err(ConfigError::Missing {
+                        name: "NDS_MEDIA_ACCESS_KEY_ID and NDS_MEDIA_SECRET_ACCESS_KEY".into(),
+                        context: "together".into(),
+                    });
+                }
+            },
+        }),
+        other => {
+            return Err(ConfigError::Invalid {
+                name: "NDS_MEDIA_STORE".into(),
+                reason: format!("expected local or s3, got {other:?}"),
+            });
+        }
+    };
+    let configured = vars.get("NDS_MEDIA_PUBLIC_URL");
+    let public_url = configured.unwrap_or(DEFAULT_MEDIA_PUBLIC_URL).trim_end_matches('/').to_string();
+    if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+        return Err(ConfigError::Invalid {
+            name: "NDS_MEDIA_PUBLIC_URL".into(),
+            reason: format!("expected an http(s) URL, got {public_url:?}"),
+        });
+    }
+    Ok(MediaSettings { storage, public_url, public_url_configured: configured.is_some() })
 }
 
 impl Config {
@@ -415,6 +505,8 @@ impl Config {
             return Err(ConfigError::Invalid { name: "NDS_PROMOTION_PRICE".into(), reason: "must be positive".into() });
         }
 
+        let media = media_settings(&vars)?;
+
         let cors_origins = match vars.list("NDS_CORS_ORIGINS") {
             origins if origins.is_empty() && development => vec!["*".to_string()],
             origins => origins,
@@ -487,6 +579,7 @@ impl Config {
                 panel_url: vars.string_or("NDS_PANEL_URL", "http://localhost:8091").trim_end_matches('/').to_string(),
                 stripe_publishable_key: vars.get("NDS_STRIPE_PUBLISHABLE_KEY").map(str::to_string),
             },
+            media,
         })
     }
 
@@ -509,6 +602,15 @@ impl Config {
                 name: format!("{}_DATABASE_URL", service.env_prefix()),
                 context: "in production".into(),
             });
+        }
+        Ok(())
+    }
+
+    /// In production photos must go to an object store: files inside a container
+    /// vanish with it.
+    pub fn require_media_store(&self) -> Result<(), ConfigError> {
+        if self.is_production() && self.media.storage == MediaStorage::Local {
+            return Err(ConfigError::Missing { name: "NDS_MEDIA_STORE=s3".into(), context: "in production".into() });
         }
         Ok(())
     }
@@ -549,6 +651,41 @@ mod tests {
         assert!(config.graphiql && config.graphql_introspection);
         assert!(config.database_url(ServiceName::Catalog).starts_with("sqlite://"));
         assert_eq!(config.stripe.currency, "MXN");
+    }
+
+    #[test]
+    fn photos_go_to_an_s3_bucket_when_told_and_never_to_local_files_in_production() {
+        let development = Config::from_vars(vars(&[])).unwrap();
+        assert_eq!(development.media.storage, MediaStorage::Local);
+        assert!(!development.media.public_url_configured);
+        assert!(development.require_media_store().is_ok());
+
+        let production = Config::from_vars(vars(&[("NDS_ENV", "production")])).unwrap();
+        assert!(production.require_media_store().is_err(), "local files in a container vanish with it");
+
+        let missing_bucket = Config::from_vars(vars(&[("NDS_MEDIA_STORE", "s3")])).unwrap_err();
+        assert!(matches!(missing_bucket, ConfigError::Missing { ref name, .. } if name == "NDS_MEDIA_BUCKET"));
+        let half_credentials = Config::from_vars(vars(&[
+            ("NDS_MEDIA_STORE", "s3"),
+            ("NDS_MEDIA_BUCKET", "photos"),
+            ("NDS_MEDIA_ACCESS_KEY_ID", "minio"),
+        ]));
+        assert!(half_credentials.is_err(), "a key id without its secret is refused");
+
+        let s3 = Config::from_vars(vars(&[
+            ("NDS_ENV", "production"),
+            ("NDS_MEDIA_STORE", "S3"),
+            ("NDS_MEDIA_BUCKET", "photos"),
+            ("NDS_MEDIA_ENDPOINT", "http://minio:9000/"),
+            ("NDS_MEDIA_PUBLIC_URL", "https://api.example.com/media/"),
+        ]))
+        .unwrap();
+        assert!(s3.require_media_store().is_ok());
+        let MediaStorage::S3(settings) = &s3.media.storage else { panic!("s3 expected") };
+        assert_eq!((settings.bucket.as_str(), settings.endpoint.as_deref()), ("photos", Some("http://minio:9000")));
+        assert_eq!(s3.media.public_url, "https://api.example.com/media");
+        assert!(s3.media.public_url_configured);
+        assert!(Config::from_vars(vars(&[("NDS_MEDIA_PUBLIC_URL", "ftp://x")])).is_err());
     }
 
     #[test]

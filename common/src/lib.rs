@@ -15,6 +15,7 @@ pub mod error;
 pub mod grpc;
 pub mod job_lock;
 pub mod mail;
+pub mod opaque_secret;
 pub mod runtime;
 pub mod secret;
 pub mod service_token;

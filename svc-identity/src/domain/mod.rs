@@ -6,6 +6,7 @@ pub mod email;
 pub mod key_sealing;
 pub mod password;
 pub mod roles;
-pub mod secrets;
+/// Opaque tokens are shared with the catalog's upload links.
+pub use nds_common::opaque_secret as secrets;
 pub mod text;
 pub mod throttle;

@@ -1,7 +1,7 @@
-//! Opaque secrets (refresh tokens, invitation tokens, service-account secrets):
-//! 32 random bytes, base64url on the wire, only their SHA-256 stored. They carry
-//! high entropy, so a fast hash is enough (no password-style stretching), and a
-//! database leak does not yield usable tokens.
+//! Opaque secrets (refresh tokens, invitation tokens, service-account secrets,
+//! upload tokens): 32 random bytes, base64url on the wire, only their SHA-256 stored.
+//! They carry high entropy, so a fast hash is enough (no password-style stretching),
+//! and a database leak does not yield usable tokens.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
