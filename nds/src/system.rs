@@ -1,6 +1,7 @@
 //! Assembles NDS in one process: the runtime, the services' gRPC server, the edge,
-//! billing's webhook. `nds dev` runs all of it; `nds serve <service>` one part;
-//! tests start it on random ports with their own data directory.
+//! the services' HTTP routes (billing's webhook, catalog's media). `nds dev` runs
+//! all of it; `nds serve <service>` one part; tests start it on random ports with
+//! their own data directory.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,7 +46,8 @@ pub struct RunningSystem {
     pub runtime: Runtime,
     pub grpc_addr: Option<SocketAddr>,
     pub http_addr: Option<SocketAddr>,
-    /// Billing's own webhook listener, when billing runs without the edge.
+    /// The services' own HTTP listener (billing's webhook, catalog's media routes),
+    /// when they run without the edge.
     pub webhook_addr: Option<SocketAddr>,
     /// The buyer site's listener.
     pub site_addr: Option<SocketAddr>,
@@ -109,8 +111,8 @@ pub fn billing_options(runtime: &Runtime) -> svc_billing::BillingOptions {
 /// What a service brings besides its gRPC routes.
 #[derive(Default)]
 struct ServiceExtras {
-    /// An HTTP router it owns (billing's webhook).
-    webhook: Option<axum::Router>,
+    /// HTTP routes it owns (billing's webhook, catalog's media).
+    http: Option<axum::Router>,
     /// Background parts whose death health must report (billing's workers).
     health_signal: Option<nds_common::grpc::HealthSignal>,
 }
@@ -126,7 +128,9 @@ async fn add_service(
             routes.add_service(svc_identity::build(runtime).await.context("starting identity")?);
         }
         ServiceName::Catalog => {
-            routes.add_service(svc_catalog::build(runtime).await.context("starting catalog")?);
+            let parts = svc_catalog::build(runtime).await.context("starting catalog")?;
+            routes.add_service(parts.grpc);
+            return Ok(ServiceExtras { http: Some(parts.media), health_signal: None });
         }
         ServiceName::Search => {
             routes.add_service(svc_search::build(runtime).await.context("starting search")?);
@@ -135,7 +139,7 @@ async fn add_service(
             let parts = svc_billing::build_with(runtime, billing_options(runtime)).await.context("starting billing")?;
             routes.add_service(parts.grpc);
             return Ok(ServiceExtras {
-                webhook: Some(parts.webhook),
+                http: Some(parts.webhook),
                 health_signal: Some(parts.workers.health_signal(service_health_name(service))),
             });
         }
@@ -185,7 +189,27 @@ pub async fn job_runtime(config: Config) -> anyhow::Result<Runtime> {
     Ok(runtime)
 }
 
-/// Binds the listeners, builds the runtime and starts every requested part.
+/// The edge's view of the runtime: when the media routes are mounted on this very
+/// edge and nobody named their public address, photo URLs point at this listener
+/// (tests bind port 0, so only the bound address is right).
+fn edge_runtime(runtime: &Runtime, edge_address: SocketAddr, serves_media: bool) -> Runtime {
+    let mut config = (*runtime.config).clone();
+    if !with_local_media(&mut config, edge_address, serves_media) {
+        return runtime.clone();
+    }
+    Runtime { config: Arc::new(config), ..runtime.clone() }
+}
+
+/// Points the media URL at this edge when it serves the media routes and nobody
+/// named their public address; true when it changed anything.
+fn with_local_media(config: &mut Config, edge_address: SocketAddr, serves_media: bool) -> bool {
+    if !serves_media || config.media.public_url_configured {
+        return false;
+    }
+    config.media.public_url = format!("http://127.0.0.1:{}/media", edge_address.port());
+    true
+}
+
 /// What starting a front end (the site or the panel) needs from the process.
 struct FrontEndContext<'a> {
     config: &'a Config,
@@ -222,6 +246,7 @@ impl FrontEndContext<'_> {
     }
 }
 
+/// Binds the listeners, builds the runtime and starts every requested part.
 pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<RunningSystem> {
     for service in &options.services {
         config.require_database_url(*service)?;
@@ -272,13 +297,19 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
     }
 
     let mut tasks = JoinSet::new();
-    let mut webhook = None;
+    // The services' own HTTP routes, merged: they live under distinct paths.
+    let mut service_http: Option<axum::Router> = None;
     if let Some(listener) = grpc_listener {
         let mut routes = RoutesBuilder::default();
         let mut health_signals = Vec::new();
         for service in &options.services {
             let extras = add_service(&mut routes, &runtime, *service).await?;
-            webhook = extras.webhook.or(webhook);
+            if let Some(routes) = extras.http {
+                service_http = Some(match service_http.take() {
+                    Some(merged) => merged.merge(routes),
+                    None => routes,
+                });
+            }
             health_signals.extend(extras.health_signal);
         }
         let names: Vec<&'static str> = options.services.iter().map(|service| service_health_name(*service)).collect();
@@ -298,32 +329,36 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
         tokens.spawn_refresher(shutdown.clone());
     }
 
-    // Billing's webhook: on the edge's port when the edge runs here (`nds dev`), else its own.
+    // The services' HTTP routes (billing's webhook, catalog's media): on the edge's
+    // port when the edge runs here (`nds dev`), else on their own.
     let mut webhook_addr = None;
-    if let Some(webhook) = webhook.clone().filter(|_| !options.edge) {
+    if let Some(routes) = service_http.clone().filter(|_| !options.edge) {
         let listener = TcpListener::bind(config.webhook_addr)
             .await
-            .with_context(|| format!("binding the webhook on {}", config.webhook_addr))?;
+            .with_context(|| format!("binding the service HTTP listener on {}", config.webhook_addr))?;
         webhook_addr = Some(listener.local_addr()?);
-        let router = webhook.route("/healthz", axum::routing::get(|| async { "ok" }));
+        let router = routes.route("/healthz", axum::routing::get(|| async { "ok" }));
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
             axum::serve(listener.tap_io(set_nodelay), router)
                 .with_graceful_shutdown(async move { shutdown.wait().await })
                 .await
-                .context("webhook HTTP server")
+                .context("service HTTP server")
         });
     }
 
+    let serves_media = service_http.is_some();
     let mut http_addr = None;
     if options.edge {
         let listener = TcpListener::bind(config.http_addr)
             .await
             .with_context(|| format!("binding HTTP on {}", config.http_addr))?;
         http_addr = Some(listener.local_addr()?);
-        let mut router = edge_graphql::router(&runtime).context("building the GraphQL schema")?;
-        if let Some(webhook) = webhook {
-            router = router.merge(webhook);
+        let edge_address = listener.local_addr()?;
+        let mut router = edge_graphql::router(&edge_runtime(&runtime, edge_address, serves_media))
+            .context("building the GraphQL schema")?;
+        if let Some(routes) = service_http {
+            router = router.merge(routes);
         }
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
@@ -339,6 +374,7 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
     let mut web_config = (*config).clone();
     if let Some(edge) = http_addr {
         web_config.web.edge_url = format!("http://127.0.0.1:{}", edge.port());
+        with_local_media(&mut web_config, edge, serves_media);
     }
     let front_end = FrontEndContext { config: &web_config, runtime: &runtime, shutdown: &shutdown };
     let site_addr = if options.site {

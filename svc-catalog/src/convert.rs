@@ -8,11 +8,14 @@ use nds_proto::common::v1 as common;
 use uuid::Uuid;
 
 use crate::domain::paging::{Page, PageOf, page};
+use crate::domain::photos::PhotoFormat;
+use crate::domain::photos::gallery::{Photo, PhotoStatus};
 use crate::domain::saved_search::SavedSearch;
 use crate::domain::sitemap::{SitemapPage, sitemap_page};
 use crate::domain::validation::{ListingInput, ListingPatch};
 use crate::domain::{ChangeKind, Listing, ListingChange, ListingStatus, Money, PricePoint};
 use crate::error::CatalogError;
+use crate::service::photos::{ListingGallery, UploadReservation};
 
 /// Ids from callers are parsed by the one parser every service uses.
 pub fn parse_id(raw: &str, field: &'static str) -> Result<Uuid, CatalogError> {
@@ -229,6 +232,66 @@ pub fn saved_search_to_wire(search: &SavedSearch) -> wire::SavedSearch {
         text: search.text.clone(),
         filters: Some(search_filters_to_wire(&search.filters)),
         created_at_unix: search.created_at_unix,
+    }
+}
+
+fn photo_status_to_wire(status: PhotoStatus) -> i32 {
+    match status {
+        PhotoStatus::Processing => wire::PhotoStatus::Processing as i32,
+        PhotoStatus::Ready => wire::PhotoStatus::Ready as i32,
+        PhotoStatus::Failed => wire::PhotoStatus::Failed as i32,
+    }
+}
+
+fn photo_to_wire(photo: &Photo, cover: bool) -> wire::ListingPhoto {
+    let failure = photo.failure.clone().unwrap_or_default();
+    wire::ListingPhoto {
+        id: photo.id.to_string(),
+        listing_id: photo.listing_id.to_string(),
+        position: photo.position,
+        cover,
+        status: photo_status_to_wire(photo.status),
+        failure_code: failure.code,
+        failure_reason: failure.reason,
+        width: photo.width,
+        height: photo.height,
+        placeholder: photo.placeholder.clone(),
+        variants: photo
+            .variants
+            .iter()
+            .map(|variant| wire::PhotoVariant {
+                width: variant.width,
+                height: variant.height,
+                format: variant.format.as_str().to_string(),
+                path: variant.key.clone(),
+                bytes: variant.bytes,
+            })
+            .collect(),
+    }
+}
+
+/// The cover is the first ready photo in the order.
+pub fn gallery_to_wire(gallery: &ListingGallery) -> wire::ListingPhotos {
+    let cover = gallery.photos.iter().find(|photo| photo.status == PhotoStatus::Ready).map(|photo| photo.id);
+    wire::ListingPhotos {
+        listing_id: gallery.listing_id.to_string(),
+        photos: gallery.photos.iter().map(|photo| photo_to_wire(photo, Some(photo.id) == cover)).collect(),
+    }
+}
+
+pub fn upload_reservation_to_wire(reservation: UploadReservation) -> wire::ReservePhotoUploadsResponse {
+    wire::ReservePhotoUploadsResponse {
+        uploads: reservation
+            .uploads
+            .into_iter()
+            .map(|upload| wire::PhotoUpload {
+                path: format!("uploads/{}", upload.token),
+                token: upload.token,
+                expires_at_unix: upload.expires_at_unix,
+            })
+            .collect(),
+        max_bytes: reservation.max_bytes as u64,
+        accepted_types: PhotoFormat::ALL.iter().map(|format| format.mime().to_string()).collect(),
     }
 }
 

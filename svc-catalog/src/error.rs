@@ -4,6 +4,7 @@ use nds_common::error::{ApiError, ErrorCode, HasErrorCode};
 use sea_orm::DbErr;
 
 use crate::domain::ListingStatus;
+use crate::domain::photos::PhotoRejection;
 use crate::domain::validation::FieldError;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +32,13 @@ pub enum CatalogError {
     Corrupt(String),
     #[error("{0}")]
     Unavailable(String),
+    /// Refused before anything was stored; the rejection's code names why.
+    #[error("{0}")]
+    PhotoRejected(PhotoRejection),
+    #[error("this upload link is unknown, already used or expired; ask for a new one")]
+    UploadLinkInvalid,
+    #[error("the listing already holds {limit} photos; delete one to add another")]
+    PhotoLimit { limit: usize },
 }
 
 impl From<FieldError> for CatalogError {
@@ -65,6 +73,9 @@ impl HasErrorCode for CatalogError {
             CatalogError::Database(error) => nds_common::db::error_code(error),
             CatalogError::Corrupt(_) => ErrorCode::Internal,
             CatalogError::Unavailable(_) => ErrorCode::Unavailable,
+            CatalogError::PhotoRejected(_) => ErrorCode::BadUserInput,
+            CatalogError::UploadLinkInvalid => ErrorCode::NotFound,
+            CatalogError::PhotoLimit { .. } => ErrorCode::Conflict,
         }
     }
 
@@ -73,6 +84,7 @@ impl HasErrorCode for CatalogError {
             CatalogError::Api(error) => error.field.as_deref(),
             CatalogError::InvalidInput { field, .. } => Some(field),
             CatalogError::DuplicateLiveVin => Some("vin"),
+            CatalogError::PhotoRejected(_) => Some("file"),
             CatalogError::NotFound(_)
             | CatalogError::Forbidden(_)
             | CatalogError::StaleVersion { .. }
@@ -80,7 +92,9 @@ impl HasErrorCode for CatalogError {
             | CatalogError::NotEditable(_)
             | CatalogError::Database(_)
             | CatalogError::Corrupt(_)
-            | CatalogError::Unavailable(_) => None,
+            | CatalogError::Unavailable(_)
+            | CatalogError::UploadLinkInvalid
+            | CatalogError::PhotoLimit { .. } => None,
         }
     }
 }

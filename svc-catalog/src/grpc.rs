@@ -366,4 +366,61 @@ impl CatalogServiceApi for CatalogGrpc {
             }
         }))
     }
+
+    async fn reserve_photo_uploads(
+        &self,
+        request: Request<wire::ReservePhotoUploadsRequest>,
+    ) -> Result<Response<wire::ReservePhotoUploadsResponse>, Status> {
+        let caller = self.caller(&request).await?;
+        let message = request.into_inner();
+        let result = async {
+            let listing_id = parse_id(&message.listing_id, "listingId")?;
+            let count = usize::try_from(message.count).unwrap_or(usize::MAX);
+            self.service.reserve_photo_uploads(caller.as_ref(), listing_id, count).await
+        };
+        reply(result.await.map(upload_reservation_to_wire))
+    }
+
+    async fn get_listing_photos(
+        &self,
+        request: Request<wire::GetListingPhotosRequest>,
+    ) -> Result<Response<wire::GetListingPhotosResponse>, Status> {
+        let caller = self.caller(&request).await?;
+        let message = request.into_inner();
+        let result = async {
+            let ids = message.listing_ids.iter().map(|id| parse_id(id, "listingIds")).collect::<Result<Vec<_>, _>>()?;
+            self.service.listing_photos(caller.as_ref(), &ids).await
+        };
+        reply(result.await.map(|galleries| wire::GetListingPhotosResponse {
+            listings: galleries.iter().map(gallery_to_wire).collect(),
+        }))
+    }
+
+    async fn reorder_listing_photos(
+        &self,
+        request: Request<wire::ReorderListingPhotosRequest>,
+    ) -> Result<Response<wire::ListingPhotos>, Status> {
+        let caller = self.caller(&request).await?;
+        let message = request.into_inner();
+        let result = async {
+            let listing_id = parse_id(&message.listing_id, "listingId")?;
+            let ordered = message.photo_ids.iter().map(|id| parse_id(id, "photoIds")).collect::<Result<Vec<_>, _>>()?;
+            self.service.reorder_photos(caller.as_ref(), listing_id, &ordered).await
+        };
+        reply(result.await.map(|gallery| gallery_to_wire(&gallery)))
+    }
+
+    async fn delete_listing_photo(
+        &self,
+        request: Request<wire::DeleteListingPhotoRequest>,
+    ) -> Result<Response<wire::ListingPhotos>, Status> {
+        let caller = self.caller(&request).await?;
+        let message = request.into_inner();
+        let result = async {
+            let listing_id = parse_id(&message.listing_id, "listingId")?;
+            let photo_id = parse_id(&message.photo_id, "photoId")?;
+            self.service.delete_photo(caller.as_ref(), listing_id, photo_id).await
+        };
+        reply(result.await.map(|gallery| gallery_to_wire(&gallery)))
+    }
 }

@@ -21,7 +21,7 @@ pub fn listing_input(vin: &str) -> wire::ListingInput {
         city: "Guadalajara".into(),
         state: String::new(),
         description: "Único dueño, servicios de agencia.".into(),
-        photos: vec!["https://img.example.com/versa/1.jpg".into()],
+        photos: vec!["https://photos.example.invalid/versa/1.jpg".into()],
         attributes_json: r#"{"camara_reversa": true}"#.into(),
     }
 }

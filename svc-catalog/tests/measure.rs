@@ -33,6 +33,11 @@ async fn measure_writes_and_feed_on_postgres() {
         catalog.runtime.cache.clone(),
         svc_catalog::service::FeedNotifier::new(),
         nds_common::auth::AgencyGroups::new(catalog.runtime.channels.identity.clone()),
+        svc_catalog::service::PhotoPipeline::new(
+            svc_catalog::store::media::MediaStore::in_memory(),
+            svc_catalog::domain::photos::PhotoLimits::default(),
+            svc_catalog::service::photo_fetch::PhotoFetcher::new(Default::default()).unwrap(),
+        ),
     );
     let principal =
         catalog.runtime.authenticator.authenticate_bearer(Some(&format!("Bearer {manager}"))).await.unwrap();
@@ -46,7 +51,7 @@ async fn measure_writes_and_feed_on_postgres() {
     // The same service behind a server whose accepted sockets have TCP_NODELAY.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let nodelay_address = format!("http://{}", listener.local_addr().unwrap());
-    let server = svc_catalog::build(&catalog.runtime).await.unwrap();
+    let server = svc_catalog::build(&catalog.runtime).await.unwrap().grpc;
     let incoming = futures::stream::unfold(listener, |listener| async move {
         let accepted = listener.accept().await.map(|(socket, _)| {
             socket.set_nodelay(true).ok();

@@ -79,7 +79,7 @@ async fn world() -> World {
         shutdown: shutdown.clone(),
         service_tokens: None,
     };
-    let server = svc_catalog::build(&runtime).await.unwrap();
+    let server = svc_catalog::build(&runtime).await.unwrap().grpc;
     let options = GrpcServeOptions { drain: Duration::ZERO, grace: Duration::from_millis(500), ..Default::default() };
     tokio::spawn(serve_grpc(
         listener,

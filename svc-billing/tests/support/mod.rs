@@ -144,7 +144,7 @@ pub async fn harness(database: TestDatabase, options: HarnessOptions) -> Harness
 
     let mut routes = RoutesBuilder::default();
     routes.add_service(svc_identity::build(&runtime).await.unwrap());
-    routes.add_service(svc_catalog::build(&runtime).await.unwrap());
+    routes.add_service(svc_catalog::build(&runtime).await.unwrap().grpc);
     let parts = svc_billing::build_with(
         &billing_runtime,
         BillingOptions {

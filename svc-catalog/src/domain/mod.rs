@@ -5,6 +5,7 @@ pub mod access;
 pub mod lifecycle;
 pub mod listing;
 pub mod paging;
+pub mod photos;
 pub mod saved_search;
 pub mod sitemap;
 pub mod validation;

@@ -54,7 +54,7 @@ pub fn owner_for_new_listing(principal: &Principal, requested: Option<Uuid>) -> 
 
 /// NOT_FOUND for listings the caller cannot see (existence does not leak),
 /// FORBIDDEN for listings they can see but not manage.
-fn authorize_manage(caller: Option<&Principal>, listing: &Listing) -> Result<(), CatalogError> {
+pub(super) fn authorize_manage(caller: Option<&Principal>, listing: &Listing) -> Result<(), CatalogError> {
     if !can_see(caller, listing) {
         return Err(CatalogError::NotFound("listing"));
     }
@@ -92,7 +92,9 @@ impl CatalogService {
         let principal = require_principal(caller)?;
         let owner = owner_for_new_listing(principal, agency_id)?;
         let fields = validate_listing(input, current_year())?;
-        self.insert_new_listing(owner, fields).await
+        let listing = self.insert_new_listing(owner, fields).await?;
+        self.queue_photo_urls(&listing);
+        Ok(listing)
     }
 
     /// The write path of every new listing (also the demo seeder's).
@@ -145,6 +147,9 @@ impl CatalogService {
         let price_changed = fields.price != current.fields.price;
         let updated = Listing { fields, version: current.version + 1, updated_at_unix: now, ..current.clone() };
         self.commit_update(&updated, current.version, ChangeKind::Updated, price_changed, now).await?;
+        if updated.fields.photos != current.fields.photos {
+            self.queue_photo_urls(&updated);
+        }
         Ok(redact_for(caller, updated))
     }
 

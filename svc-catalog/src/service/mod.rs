@@ -9,11 +9,15 @@ pub mod feed;
 pub(crate) mod jobs;
 mod listings;
 mod metrics;
+pub mod photo_fetch;
+pub mod photo_worker;
+pub mod photos;
 mod sitemap;
 mod views;
 
 pub use feed::FeedNotifier;
 pub use metrics::MetricsQuery;
+pub use photo_worker::{PhotoPipeline, ProcessingOutcome};
 
 use chrono::Datelike;
 use nds_common::auth::AgencyGroups;
@@ -28,11 +32,19 @@ pub struct CatalogService {
     notifier: FeedNotifier,
     /// Agency → group for the metrics check, from identity.
     agencies: AgencyGroups,
+    /// The media store and the bounded processing of photos.
+    photos: PhotoPipeline,
 }
 
 impl CatalogService {
-    pub fn new(store: CatalogStore, cache: SharedCache, notifier: FeedNotifier, agencies: AgencyGroups) -> Self {
-        Self { store, cache, notifier, agencies }
+    pub fn new(
+        store: CatalogStore,
+        cache: SharedCache,
+        notifier: FeedNotifier,
+        agencies: AgencyGroups,
+        photos: PhotoPipeline,
+    ) -> Self {
+        Self { store, cache, notifier, agencies, photos }
     }
 
     pub fn store(&self) -> &CatalogStore {
@@ -41,6 +53,10 @@ impl CatalogService {
 
     pub fn notifier(&self) -> &FeedNotifier {
         &self.notifier
+    }
+
+    pub fn media(&self) -> &crate::store::media::MediaStore {
+        &self.photos.media
     }
 }
 

@@ -10,7 +10,9 @@ pub mod buyers;
 pub mod entities;
 pub mod feed;
 pub mod listings;
+pub mod media;
 pub mod metrics;
+pub mod photos;
 pub mod rows;
 
 use std::sync::Arc;

@@ -117,6 +117,8 @@ pub fn runtime_for(database_url: &str, cache: SharedCache, address: &str, shutdo
 pub struct TestCatalog {
     pub runtime: Runtime,
     pub address: String,
+    /// Base of the media routes (`…/media`), served on a listener of their own.
+    pub media_url: String,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -126,19 +128,36 @@ impl TestCatalog {
     }
 
     pub async fn start_with_cache(database: &TestDatabase, cache: SharedCache) -> TestCatalog {
+        TestCatalog::start_with(database, cache, svc_catalog::CatalogOptions::default()).await
+    }
+
+    pub async fn start_with(
+        database: &TestDatabase,
+        cache: SharedCache,
+        options: svc_catalog::CatalogOptions,
+    ) -> TestCatalog {
         svc_catalog::migrate(database.url()).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let shutdown = Shutdown::new();
         let runtime = runtime_for(database.url(), cache, &address, shutdown.clone());
-        let server = svc_catalog::build(&runtime).await.unwrap();
-        let routes = tonic::service::Routes::new(server);
+        let parts = svc_catalog::build_with(&runtime, options).await.unwrap();
+        let media_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let media_url = format!("http://{}/media", media_listener.local_addr().unwrap());
+        let media_shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            axum::serve(media_listener, parts.media)
+                .with_graceful_shutdown(async move { media_shutdown.wait().await })
+                .await
+                .unwrap();
+        });
+        let routes = tonic::service::Routes::new(parts.grpc);
         let options =
             GrpcServeOptions { drain: Duration::ZERO, grace: Duration::from_millis(500), ..Default::default() };
         let server = tokio::spawn(async move {
             serve_grpc(listener, routes, &[nds_proto::service_names::CATALOG], options, shutdown).await.unwrap();
         });
-        TestCatalog { runtime, address, server }
+        TestCatalog { runtime, address, media_url, server }
     }
 
     pub async fn client(&self) -> CatalogServiceClient<Channel> {
