@@ -10,7 +10,8 @@ Steps, each of which can fail the run:
                ServiceMonitor CRD, which step 4 checks instead.
   4. checks  - structural rules: probes, resources, security, HPA/PDB, CronJob
                schedules and policies, migration hooks, Services, Ingress,
-               NetworkPolicies, ConfigMap keys, subcommands in `args`.
+               NetworkPolicies, ConfigMap keys, subcommands in `args`, and
+               listing photos (catalog's /media Ingress, S3 store, keys).
   5. guards  - values the chart must refuse (template `fail`) do fail.
   6. nds-bin - if NDS_BIN is set, every subcommand/service/job used in the
                manifests appears in that binary's --help output.
@@ -70,6 +71,15 @@ KNOWN_ENV = set(
 )
 # The front ends' variables (web/: the buyer site, later the staff panel).
 KNOWN_ENV |= {"NDS_SITE_ADDR", "NDS_PANEL_ADDR", "NDS_EDGE_URL", "NDS_PANEL_URL", "NDS_STRIPE_PUBLISHABLE_KEY"}
+# Listing photos (catalog owns them; the edge writes their URLs).
+MEDIA_KEYS = {"NDS_MEDIA_ACCESS_KEY_ID", "NDS_MEDIA_SECRET_ACCESS_KEY"}
+KNOWN_ENV |= {"NDS_MEDIA_STORE", "NDS_MEDIA_BUCKET", "NDS_MEDIA_ENDPOINT", "NDS_MEDIA_REGION",
+              "NDS_MEDIA_PUBLIC_URL"} | MEDIA_KEYS
+# Photo uploads are up to 15 MiB: the Ingress routing /media must accept at least this body.
+MEDIA_BODY_MIN = 16 * 1024 * 1024
+# The one value the chart has no default for (a bucket name is global: the
+# operator names theirs). Every render and guard starts from it.
+BASE_VALUES = {"media": {"bucket": "nds-media"}}
 # The database each workload must be given: without its URL the binary falls
 # back to an SQLite file in the pod's emptyDir, silently losing data.
 DB_OF = {("serve", s): s for s in SERVICES} | {("migrate", s): s for s in SERVICES} | {
@@ -79,7 +89,7 @@ DB_OF = {("serve", s): s for s in SERVICES} | {("migrate", s): s for s in SERVIC
 SECRET_ENV = {f"NDS_{s.upper()}_DATABASE_URL" for s in SERVICES} | {
     "NDS_STRIPE_SECRET_KEY", "NDS_STRIPE_WEBHOOK_SECRETS", "NDS_LLM_API_KEY", "NDS_SMTP_URL",
     "NDS_SERVICE_CLIENT_SECRET", "NDS_KEY_ENCRYPTION_KEY", "NDS_KEY_ENCRYPTION_KEY_PREVIOUS",
-    "NDS_ELASTICSEARCH_PASSWORD"}
+    "NDS_ELASTICSEARCH_PASSWORD"} | MEDIA_KEYS
 
 
 class Checker:
@@ -107,6 +117,23 @@ def overlay(base: dict, over: dict | None) -> dict:
         else:
             out[k] = v
     return out
+
+
+def deep_merge(base: dict, over: dict) -> dict:
+    """Helm's values overlay: maps merge key by key, anything else replaces."""
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def nginx_size(value: Any) -> int | None:
+    """Bytes of an nginx size (`16m`, `1024k`, `0` = unlimited -> a huge number); None if malformed."""
+    m = re.fullmatch(r"(\d+)([kKmMgG]?)", str(value).strip())
+    if not m:
+        return None
+    n = int(m.group(1)) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[m.group(2).lower()]
+    return n if n else 1 << 62
 
 
 def selector_matches(selector: dict | None, labels: dict) -> bool:
@@ -422,6 +449,110 @@ def check_front_ends(c: Checker, L: str, deployments: dict[str, dict], services:
         c.check(key.startswith("pk_"), f"{L} NDS_STRIPE_PUBLISHABLE_KEY must be a publishable key (pk_...): every browser sees it")
 
 
+def service_reaches(services: dict[str, dict], deployment: dict | None, backend: dict, port: int) -> bool:
+    """An Ingress backend {name, port} is a Service selecting `deployment` whose port leads to container `port`."""
+    svc = services.get(backend.get("name", ""))
+    if svc is None or deployment is None:
+        return False
+    if not selector_matches({"matchLabels": svc["spec"]["selector"]}, deployment["spec"]["template"]["metadata"]["labels"]):
+        return False
+    want = backend.get("port") or {}
+    sp = next((x for x in svc["spec"]["ports"] if x["name"] == want.get("name") or x["port"] == want.get("number")), None)
+    return sp is not None and container_port(deployment["spec"]["template"]["spec"], sp["targetPort"]) == port
+
+
+def check_media(c: Checker, L: str, docs: list[tuple[str, dict]], merged: dict, deployments: dict[str, dict],
+                services: dict[str, dict], cm: dict, main_ing: dict | None, media_ings: list[dict]) -> None:
+    """Catalog's media routes: its webhook listener exposed by its Service and routed
+    at /media by an Ingress of its own that accepts 15 MiB uploads; the store is S3 for
+    every process; the bucket's keys reach catalog only."""
+    # 1. Catalog's Pod listens on the webhook port, and its Service exposes it.
+    catalog = deployments.get("catalog")
+    W = f"{L} catalog media listener"
+    spec = catalog["spec"]["template"]["spec"] if catalog else {"containers": []}
+    c.check(container_port(spec, "webhook") == PORTS["webhook"], f"{W}: catalog's Pod needs container port webhook ({PORTS['webhook']})")
+    svc = next((s for s in services.values() if catalog and selector_matches(
+        {"matchLabels": s["spec"]["selector"]}, catalog["spec"]["template"]["metadata"]["labels"])), None)
+    sp = next((p for p in (svc or {"spec": {"ports": []}})["spec"]["ports"] if p["name"] == "webhook"), None)
+    c.check(sp is not None and container_port(spec, sp["targetPort"]) == PORTS["webhook"],
+            f"{W}: catalog's Service must expose a port named webhook leading to container port {PORTS['webhook']}")
+
+    # 2. An Ingress of its own routes /media (Prefix) to it with a body limit of at least 16m.
+    if merged["ingress"]["enabled"]:
+        if c.check(len(media_ings) == 1, f"{L} expected one Ingress routing /media, got {len(media_ings)}"):
+            ing = media_ings[0]
+            W = f"{L} Ingress/{ing['metadata']['name']}"
+            paths = [(r.get("host"), p) for r in ing["spec"]["rules"] for p in (r.get("http") or {}).get("paths") or []]
+            c.check([(p["path"], p.get("pathType")) for _, p in paths] == [("/media", "Prefix")],
+                    f"{W}: routes /media (Prefix) and nothing else (the other paths keep the small body limit)")
+            for _, p in paths:
+                c.check(service_reaches(services, catalog, p["backend"].get("service") or {}, PORTS["webhook"]),
+                        f"{W}: /media must reach catalog's container port {PORTS['webhook']} (webhook)")
+            size = (ing["metadata"].get("annotations") or {}).get("nginx.ingress.kubernetes.io/proxy-body-size")
+            c.check(size is not None and (nginx_size(size) or 0) >= MEDIA_BODY_MIN,
+                    f"{W}: proxy-body-size {size!r} must be at least 16m (uploads are up to 15 MiB; ingress-nginx's default is 1m)")
+            if main_ing is not None:
+                main_spec = main_ing["spec"]
+                site_hosts = {r.get("host") for r in main_spec["rules"]
+                              if any(p["path"] == "/graphql" for p in (r.get("http") or {}).get("paths") or [])}
+                c.check({h for h, _ in paths} == site_hosts and len(site_hosts) == 1,
+                        f"{W}: /media must be on the site's host {sorted(map(str, site_hosts))}, got {sorted({str(h) for h, _ in paths})}")
+                c.check(ing["spec"].get("ingressClassName") == main_spec.get("ingressClassName"), f"{W}: same ingressClassName as the main Ingress")
+                main_tls = {t.get("secretName") for t in main_spec.get("tls") or []}
+                tls = ing["spec"].get("tls") or []
+                c.check({t.get("secretName") for t in tls} == main_tls, f"{W}: same TLS Secret as the main Ingress ({sorted(main_tls)})")
+                for h, _ in paths:
+                    if tls and h:
+                        c.check(any(h in (t.get("hosts") or []) for t in tls), f"{W}: TLS must cover {h}")
+    # 3. Every process reading the ConfigMap stores photos in S3, with a bucket and a public URL.
+    media_cfg = merged.get("media") or {}
+    for _, d in docs:
+        for _, pod in pod_specs(d):
+            for ctr in pod["containers"]:
+                if not any("configMapRef" in ef for ef in ctr.get("envFrom") or []):
+                    continue  # the migration hooks: no ConfigMap, no media store
+                env = dict(cm)
+                for e in ctr.get("env") or []:
+                    env[e["name"]] = e.get("value", "<from a Secret>") if "valueFrom" in e else e.get("value", "")
+                W = f"{L} {name_of(d)}"
+                c.check(env.get("NDS_MEDIA_STORE") == "s3", f"{W}: NDS_MEDIA_STORE={env.get('NDS_MEDIA_STORE')!r} must be s3 (production refuses local)")
+                c.check(bool(env.get("NDS_MEDIA_BUCKET", "").strip()), f"{W}: NDS_MEDIA_BUCKET must be set (required with s3)")
+                url = env.get("NDS_MEDIA_PUBLIC_URL", "")
+                c.check(re.fullmatch(r"https?://[^/\s]+(/\S*)?", url) is not None, f"{W}: NDS_MEDIA_PUBLIC_URL={url!r} must be an http(s) URL")
+    url = urlparse(cm.get("NDS_MEDIA_PUBLIC_URL", ""))
+    if merged["ingress"]["enabled"] and not media_cfg.get("publicUrl") and media_ings:
+        hosts = {r.get("host") for r in media_ings[0]["spec"]["rules"]} - {None}
+        want_host = next(iter(hosts)) if hosts else urlparse(cm.get("NDS_PUBLIC_URL", "")).hostname
+        c.check(url.hostname == want_host and url.path == "/media",
+                f"{L} NDS_MEDIA_PUBLIC_URL={cm.get('NDS_MEDIA_PUBLIC_URL')!r} must be <the media Ingress's host {want_host}>/media")
+    # The ServiceAccount a cloud role for the bucket hangs on, when catalog has its own: catalog's alone.
+    if (media_cfg.get("serviceAccount") or {}).get("create"):
+        own = f"{RELEASE}-catalog"
+        users = sorted(name_of(d) for _, d in docs for _, pod in pod_specs(d) if pod.get("serviceAccountName") == own)
+        c.check(any(d["kind"] == "ServiceAccount" and d["metadata"]["name"] == own for _, d in docs),
+                f"{L} media.serviceAccount.create: ServiceAccount/{own} must be rendered")
+        c.check(users == [f"Deployment/{own}"], f"{L} ServiceAccount/{own} (the bucket's role) must be catalog's only, used by {users}")
+    # 4. The bucket's keys: catalog's only, both or neither, from a Secret, as media.credentials.fromSecret says.
+    from_secret = bool((media_cfg.get("credentials") or {}).get("fromSecret"))
+    for k in MEDIA_KEYS:
+        c.check(k not in cm, f"{L} ConfigMap must not hold {k}")
+    for _, d in docs:
+        component = d["metadata"].get("labels", {}).get("app.kubernetes.io/component", "")
+        for _, pod in pod_specs(d):
+            for ctr in pod["containers"]:
+                env = {e["name"]: e for e in ctr.get("env") or []}
+                held = sorted(MEDIA_KEYS & set(env))
+                W = f"{L} {name_of(d)}"
+                is_catalog = d["kind"] == "Deployment" and component == "catalog"
+                if not is_catalog:
+                    c.check(not held, f"{W}: the media bucket's keys are catalog's only, got {held}")
+                    continue
+                want = sorted(MEDIA_KEYS) if from_secret else []
+                c.check(held == want, f"{W}: media.credentials.fromSecret={from_secret}: catalog must hold {want}, got {held}")
+                for k in held:
+                    c.check("secretKeyRef" in (env[k].get("valueFrom") or {}), f"{W}: {k} must come from a Secret")
+
+
 def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged: dict, production: bool) -> None:
     by_kind: dict[str, list[dict]] = {}
     for _, d in docs:
@@ -634,13 +765,16 @@ def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged
 
     # Ingress: the site at "/", the three API paths (more specific, so they win) as before.
     ings = get("Ingress")
+    routes = lambda i, path: any(p["path"] == path for r in i["spec"]["rules"] for p in (r.get("http") or {}).get("paths") or [])  # noqa: E731
+    media_ings = [i for i in ings if routes(i, "/media")]
+    main_ings = [i for i in ings if not routes(i, "/media")]
     expected_paths = {"/graphql": ("edge", PORTS["http"]), "/.well-known/jwks.json": ("edge", PORTS["http"]),
                       "/webhooks/stripe": ("billing", PORTS["webhook"]), "/": ("site", PORTS["site"])}
     expected_types = {"/graphql": "Prefix", "/.well-known/jwks.json": "Exact", "/webhooks/stripe": "Exact", "/": "Prefix"}
     panel_host = merged["ingress"].get("panelHost") or ""
-    if c.check(len(ings) == 1, f"{L} expected one Ingress, got {len(ings)}"):
-        site_rules = [r for r in ings[0]["spec"]["rules"] if not panel_host or r.get("host") != panel_host]
-        panel_rules = [r for r in ings[0]["spec"]["rules"] if panel_host and r.get("host") == panel_host]
+    if c.check(len(main_ings) == 1, f"{L} expected one Ingress besides the media one, got {len(main_ings)}"):
+        site_rules = [r for r in main_ings[0]["spec"]["rules"] if not panel_host or r.get("host") != panel_host]
+        panel_rules = [r for r in main_ings[0]["spec"]["rules"] if panel_host and r.get("host") == panel_host]
         if panel_host:
             check_panel_rule(c, L, panel_rules, cm, services, deployments)
         seen, types = {}, {}
@@ -669,10 +803,12 @@ def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged
             ok = ok and sp is not None and container_port(deployments[comp]["spec"]["template"]["spec"], sp["targetPort"]) == port
             c.check(ok, f"{L} Ingress {path} must reach {comp} container port {port}")
         if production:
-            tls = ings[0]["spec"].get("tls") or []
-            hosts = [r.get("host") for r in ings[0]["spec"]["rules"]]
-            c.check(bool(tls) and all(h in tls[0].get("hosts", []) for h in hosts) and all(hosts),
-                    f"{L} production Ingress needs TLS for its host")
+            for ing in ings:
+                tls = ing["spec"].get("tls") or []
+                hosts = [r.get("host") for r in ing["spec"]["rules"]]
+                c.check(bool(tls) and all(h in tls[0].get("hosts", []) for h in hosts) and all(hosts),
+                        f"{L} production Ingress/{ing['metadata']['name']} needs TLS for its host")
+    check_media(c, L, docs, merged, deployments, services, cm, main_ings[0] if len(main_ings) == 1 else None, media_ings)
 
     # NetworkPolicies: who can reach which port of which pod.
     nps = get("NetworkPolicy")
@@ -684,7 +820,8 @@ def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged
                         and not p["spec"].get("ingress") for p in nps), f"{L} {w}: not covered by a default-deny ingress NetworkPolicy")
         ns_of = lambda peer: ((peer.get("namespaceSelector") or {}).get("matchLabels") or {}).get("kubernetes.io/metadata.name")  # noqa: E731
         # Ports the outside reaches through the Ingress, and the edge's port the front ends call.
-        public = {("edge", PORTS["http"]), ("billing", PORTS["webhook"])} | {(fe, PORTS[fe]) for fe in FRONT_ENDS}
+        public = {("edge", PORTS["http"]), ("billing", PORTS["webhook"]), ("catalog", PORTS["webhook"])} | {
+            (fe, PORTS[fe]) for fe in FRONT_ENDS}
         for comp, d in deployments.items():
             labels = d["spec"]["template"]["metadata"]["labels"]
             spec = d["spec"]["template"]["spec"]
@@ -764,6 +901,22 @@ GUARDS: list[tuple[str, dict, str]] = [
     ("ECK with no node", {"config": {"searchBackend": "elasticsearch", "elasticsearchUrl": "http://x:9200"},
                           "elasticsearch": {"eck": {"enabled": True, "count": 0}}}, "elasticsearch.eck.count"),
     ("a trusted proxy that is no network", {"config": {"trustedProxies": ["ingress-nginx"]}}, "config.trustedProxies"),
+    # Listing photos: catalog refuses local files in production; S3 needs a bucket; the
+    # edge must know where browsers reach /media; the bucket's keys are catalog's only.
+    ("local media storage", {"media": {"store": "local"}}, "media.store must be s3"),
+    ("local media storage through config.extra", {"config": {"extra": {"NDS_MEDIA_STORE": "local"}}}, "config.extra.NDS_MEDIA_STORE"),
+    ("no media bucket", {"media": {"bucket": ""}}, "media.bucket is required"),
+    ("no media public URL and no Ingress", {"ingress": {"enabled": False}}, "media.publicUrl is required"),
+    ("a media public URL that is no URL", {"media": {"publicUrl": "cdn.example.com/media"}}, "must be an http(s) URL"),
+    ("media keys from a Secret with one unnamed",
+     {"media": {"credentials": {"fromSecret": True}}, "secrets": {"mediaSecretAccessKey": {"name": ""}}}, "secrets.mediaSecretAccessKey.name"),
+    ("media keys from a Secret that catalog does not list",
+     {"media": {"credentials": {"fromSecret": True}}, "services": {"catalog": {"secrets": ["catalogDatabaseUrl", "redisUrl"]}}},
+     "services.catalog.secrets does not list"),
+    ("media keys given to the edge", {"services": {"edge": {"secrets": ["redisUrl", "mediaAccessKeyId"]}}}, "catalog's only"),
+    ("media keys given to a job", {"jobs": {"cronJobs": {"flush-view-counters": {"secrets": ["catalogDatabaseUrl", "mediaSecretAccessKey"]}}}},
+     "catalog's only"),
+    ("a media body limit below 16m", {"ingress": {"media": {"proxyBodySize": "1m"}}}, "ingress.media.proxyBodySize"),
 ]
 
 
@@ -832,7 +985,7 @@ def check_guards(c: Checker, chart_dir: str) -> int:
     for what, values, needle in GUARDS:
         try:
             with helm.Chart.load(chart_dir) as chart:
-                chart.render(values, name=RELEASE, namespace=NAMESPACE)
+                chart.render(deep_merge(BASE_VALUES, values), name=RELEASE, namespace=NAMESPACE)
             c.check(False, f"[guard] {what}: rendered, but the chart must refuse it")
         except helm.HelmError as e:
             c.check(needle in str(e), f"[guard] {what}: failed for another reason: {e}")
@@ -887,9 +1040,13 @@ def main() -> int:
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     production = yaml.safe_load(Path(a.production_values).read_text()) or {}
-    # The production shape with Elasticsearch run by ECK in the cluster.
-    eck = {**production, "elasticsearch": {"eck": {"enabled": True}}}
-    value_sets = {"default": {}, "production": production, "eck": eck}
+    # The production shape with everything in the cluster: Elasticsearch run by ECK,
+    # and the photos in MinIO with keys from a Secret (production: AWS S3 through
+    # the ServiceAccount's IAM role, no keys).
+    eck = deep_merge(production, {"elasticsearch": {"eck": {"enabled": True}},
+                                  "media": {"endpoint": "http://minio.minio.svc:9000", "credentials": {"fromSecret": True},
+                                            "serviceAccount": {"create": False}}})
+    value_sets = {"default": BASE_VALUES, "production": production, "eck": eck}
 
     # 1. lint
     for label, values in value_sets.items():

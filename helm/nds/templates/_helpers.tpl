@@ -150,6 +150,18 @@ service entry do override a default. Returns YAML; use with fromYaml.
 {{- end -}}
 {{- end -}}
 
+{{/* ServiceAccount of a Deployment: catalog's own (media.serviceAccount) or the shared one. Call with (dict "root" $ "component" "catalog"). */}}
+{{- define "nds.componentServiceAccountName" -}}
+{{- $m := .root.Values.media.serviceAccount | default dict -}}
+{{- if and (eq .component "catalog") $m.create -}}
+{{- include "nds.componentName" . -}}
+{{- else if and (eq .component "catalog") $m.name -}}
+{{- $m.name -}}
+{{- else -}}
+{{- include "nds.serviceAccountName" .root -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Name of the ConfigMap with the non-secret NDS_* settings. */}}
 {{- define "nds.configMapName" -}}
 {{- printf "%s-config" (include "nds.fullname" .) -}}
@@ -164,6 +176,8 @@ service entry do override a default. Returns YAML; use with fromYaml.
 env entries for the listed .Values.secrets entries (secretKeyRef to existing
 Secrets; entries with an empty name are skipped). With the elasticsearch
 backend, elasticsearchUrl is added: every process's config requires the URL.
+The media bucket's keys (nds.mediaCredentialEntries) are added only when
+media.credentials.fromSecret is true, and then both must name a Secret.
 Call with
 (dict "root" $ "names" (list "billingDatabaseUrl" ...)).
 */}}
@@ -172,12 +186,18 @@ Call with
 {{- if and (eq .root.Values.config.searchBackend "elasticsearch") (not (has "elasticsearchUrl" $names)) }}
 {{- $names = append $names "elasticsearchUrl" }}
 {{- end }}
+{{- $mediaEntries := include "nds.mediaCredentialEntries" . | fromJsonArray }}
+{{- $fromSecret := .root.Values.media.credentials.fromSecret }}
 {{- range $names }}
 {{- $ref := index $.root.Values.secrets . | default dict }}
 {{- if not (hasKey $.root.Values.secrets .) }}
 {{- fail (printf "unknown secret entry %q: add it under .Values.secrets" .) }}
 {{- end }}
-{{- if $ref.name }}
+{{- $isMedia := has . $mediaEntries }}
+{{- if and $isMedia $fromSecret (not $ref.name) }}
+{{- fail (printf "media.credentials.fromSecret is true but secrets.%s.name is empty: catalog needs both NDS_MEDIA_ACCESS_KEY_ID and NDS_MEDIA_SECRET_ACCESS_KEY (or set fromSecret false to use the pod's identity)" .) }}
+{{- end }}
+{{- if and $ref.name (or (not $isMedia) $fromSecret) }}
 - name: {{ printf "NDS_%s" (snakecase . | upper) }}
   valueFrom:
     secretKeyRef:
@@ -306,4 +326,87 @@ matchExpressions:
     secretName: {{ printf "%s-es-http-certs-public" .Values.elasticsearch.eck.name | quote }}
     items:
       - {key: ca.crt, path: ca.crt}
+{{- end -}}
+
+{{/* The .Values.secrets entries holding the media bucket's keys: catalog's only. */}}
+{{- define "nds.mediaCredentialEntries" -}}
+{{- list "mediaAccessKeyId" "mediaSecretAccessKey" | toJson -}}
+{{- end -}}
+
+{{/*
+NDS_MEDIA_PUBLIC_URL: media.publicUrl; else https://<ingress.host>/media; else,
+with an Ingress that matches any host, <config.publicUrl>/media (the site's
+address, which that Ingress serves). Fails when nothing says where browsers
+reach /media.
+*/}}
+{{- define "nds.mediaPublicUrl" -}}
+{{- $m := .Values.media -}}
+{{- $url := "" -}}
+{{- if $m.publicUrl -}}
+{{- $url = $m.publicUrl -}}
+{{- else if and .Values.ingress.enabled .Values.ingress.host -}}
+{{- $url = printf "https://%s/media" .Values.ingress.host -}}
+{{- else if and .Values.ingress.enabled .Values.config.publicUrl -}}
+{{- $url = printf "%s/media" (trimSuffix "/" .Values.config.publicUrl) -}}
+{{- else -}}
+{{- fail "media.publicUrl is required when ingress.enabled is false (or neither ingress.host nor config.publicUrl is set): NDS_MEDIA_PUBLIC_URL tells browsers where catalog's /media routes are, e.g. https://api.example.com/media" -}}
+{{- end -}}
+{{- if not (regexMatch "^https?://[^/]+" $url) -}}
+{{- fail (printf "media.publicUrl %q must be an http(s) URL, e.g. https://api.example.com/media" $url) -}}
+{{- end -}}
+{{- trimSuffix "/" $url -}}
+{{- end -}}
+
+{{/*
+Refuses media settings catalog would refuse at start (or that would put the
+bucket's keys where they do not belong). Call with the root context.
+*/}}
+{{- define "nds.mediaChecks" -}}
+{{- $m := .Values.media -}}
+{{- if ne (toString $m.store) "s3" -}}
+{{- fail (printf "media.store must be s3, got %q: in production catalog refuses local storage (files in a container vanish with it)" (toString $m.store)) -}}
+{{- end -}}
+{{- if not $m.bucket -}}
+{{- fail "media.bucket is required (NDS_MEDIA_BUCKET): the bucket listing photos are stored in" -}}
+{{- end -}}
+{{- if not (kindIs "bool" $m.credentials.fromSecret) -}}
+{{- fail "media.credentials.fromSecret must be true or false" -}}
+{{- end -}}
+{{- $entries := include "nds.mediaCredentialEntries" . | fromJsonArray -}}
+{{- range $name, $svc := .Values.services -}}
+{{- if ne $name "catalog" -}}
+{{- range $entries -}}
+{{- if has . (($svc | default dict).secrets | default list) -}}
+{{- fail (printf "services.%s.secrets lists %s: the media bucket's keys are catalog's only" $name .) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $name, $job := .Values.jobs.cronJobs -}}
+{{- range $entries -}}
+{{- if has . (($job | default dict).secrets | default list) -}}
+{{- fail (printf "jobs.cronJobs.%s.secrets lists %s: the media bucket's keys are catalog's only" $name .) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if $m.credentials.fromSecret -}}
+{{- $catalog := (index .Values.services "catalog" | default dict).secrets | default list -}}
+{{- range $entries -}}
+{{- if not (has . $catalog) -}}
+{{- fail (printf "media.credentials.fromSecret is true but services.catalog.secrets does not list %s" .) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $size := toString $.Values.ingress.media.proxyBodySize -}}
+{{- if .Values.ingress.enabled -}}
+{{- if not (regexMatch "^[0-9]+[kKmMgG]?$" $size) -}}
+{{- fail (printf "ingress.media.proxyBodySize %q is not an nginx size such as 16m" $size) -}}
+{{- end -}}
+{{- $num := regexFind "^[0-9]+" $size | int64 -}}
+{{- $unit := lower (regexFind "[kKmMgG]$" $size) -}}
+{{- $bytes := mul $num (get (dict "" 1 "k" 1024 "m" 1048576 "g" 1073741824) $unit) -}}
+{{- if and (ne $num 0) (lt $bytes 16777216) -}}
+{{- fail (printf "ingress.media.proxyBodySize %q is below 16m: photo uploads are up to 15 MiB" $size) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
