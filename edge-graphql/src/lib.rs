@@ -77,6 +77,7 @@ fn persisted_queries(runtime: &Runtime) -> Result<persisted::PersistedQueries, p
 pub fn schema_builder(runtime: &Runtime, clients: clients::Clients) -> schema::NdsSchemaBuilder {
     let mut builder = schema::schema_builder()
         .data(clients)
+        .data(schema::photos::MediaBase(runtime.config.media.public_url.clone()))
         .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)
         .limit_directives(limits::MAX_DIRECTIVES);

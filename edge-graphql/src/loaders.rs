@@ -15,7 +15,9 @@ use std::time::Duration;
 use async_graphql::dataloader::{DataLoader, Loader};
 use futures::future::BoxFuture;
 use nds_common::grpc::CallContext;
-use nds_proto::catalog::v1::{GET_LISTINGS_MAX_IDS, GetListingsRequest, Listing};
+use nds_proto::catalog::v1::{
+    GET_LISTINGS_MAX_IDS, GetListingPhotosRequest, GetListingsRequest, Listing, ListingPhotos,
+};
 use nds_proto::identity::v1::{Agency, GetAgenciesRequest};
 
 use crate::clients::Clients;
@@ -104,6 +106,23 @@ impl Loader<String> for ListingLoader {
     }
 }
 
+/// The galleries of a page of listings, in one `GetListingPhotos` call.
+pub struct ListingPhotosLoader {
+    clients: Clients,
+    call: CallContext,
+}
+
+impl Loader<String> for ListingPhotosLoader {
+    type Value = ListingPhotos;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[String]) -> Result<HashMap<String, ListingPhotos>, Self::Error> {
+        let request = self.call.request(GetListingPhotosRequest { listing_ids: ids.to_vec() });
+        let response = self.clients.catalog().get_listing_photos(request).await.map_err(status_error)?;
+        Ok(response.into_inner().listings.into_iter().map(|photos| (photos.listing_id.clone(), photos)).collect())
+    }
+}
+
 /// The listings among `ids` the caller may see, by id: in one call, or in parallel
 /// calls of at most [`GET_LISTINGS_MAX_IDS`] (catalog refuses larger ones; the
 /// DataLoader hands over everything gathered at once, and a search page can hold
@@ -145,6 +164,7 @@ pub struct Loaders {
     agencies: OnceLock<DataLoader<AgencyLoader>>,
     agency_cards: OnceLock<DataLoader<AgencyLoader>>,
     listings: OnceLock<DataLoader<ListingLoader>>,
+    listing_photos: OnceLock<DataLoader<ListingPhotosLoader>>,
 }
 
 impl Loaders {
@@ -156,6 +176,7 @@ impl Loaders {
             agencies: OnceLock::new(),
             agency_cards: OnceLock::new(),
             listings: OnceLock::new(),
+            listing_photos: OnceLock::new(),
         }
     }
 
@@ -177,6 +198,13 @@ impl Loaders {
     pub fn listings(&self) -> &DataLoader<ListingLoader> {
         self.listings.get_or_init(|| {
             let loader = ListingLoader { clients: self.clients.clone(), call: self.call.clone() };
+            DataLoader::new(loader, spawn_after_yield).delay(BATCH_DELAY).max_batch_size(GET_LISTINGS_MAX_IDS)
+        })
+    }
+
+    pub fn listing_photos(&self) -> &DataLoader<ListingPhotosLoader> {
+        self.listing_photos.get_or_init(|| {
+            let loader = ListingPhotosLoader { clients: self.clients.clone(), call: self.call.clone() };
             DataLoader::new(loader, spawn_after_yield).delay(BATCH_DELAY).max_batch_size(GET_LISTINGS_MAX_IDS)
         })
     }

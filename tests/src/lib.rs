@@ -6,6 +6,7 @@ pub mod bench;
 pub mod browser;
 pub mod client;
 pub mod inventory;
+pub mod photos;
 
 /// Loads `nds dev`'s demo data into a running test system (benchmarks).
 pub async fn demo_load(runtime: &nds_common::runtime::Runtime) -> anyhow::Result<String> {

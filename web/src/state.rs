@@ -20,6 +20,9 @@ pub struct WebSettings {
     pub secure_cookies: bool,
     pub stripe_publishable_key: Option<String>,
     pub currency: String,
+    /// Where listing photos come from, when the page's `img-src` does not already
+    /// allow it (plain-http media in development; https is allowed as a whole).
+    pub media_origin: Option<String>,
 }
 
 impl WebSettings {
@@ -31,8 +34,16 @@ impl WebSettings {
             panel_url: config.web.panel_url.clone(),
             stripe_publishable_key: config.web.stripe_publishable_key.clone(),
             currency: config.stripe.currency.clone(),
+            media_origin: http_origin(&config.media.public_url),
         }
     }
+}
+
+/// `http://host:port` of a plain-http URL; `None` for https (already allowed) and
+/// anything unparsable.
+fn http_origin(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    (parsed.scheme() == "http").then(|| parsed.origin().ascii_serialization())
 }
 
 /// Which front end a process serves: the layout and a few links differ.

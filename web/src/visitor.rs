@@ -68,8 +68,10 @@ fn random_token(bytes: usize) -> String {
 }
 
 /// The strict policy of every HTML page: scripts only with this response's nonce,
-/// styles and images from the site (plus https images), no framing, forms to the site only.
-pub fn content_security_policy(nonce: &str, allow_stripe: bool) -> String {
+/// styles and images from the site (plus https images and the media origin), no
+/// framing, forms to the site only.
+pub fn content_security_policy(nonce: &str, allow_stripe: bool, media_origin: Option<&str>) -> String {
+    let media = media_origin.map(|origin| format!(" {origin}")).unwrap_or_default();
     // Stripe's Payment Element: its script, its frames and its API, on the pages that pay.
     let (stripe_script, frames, stripe_connect) = if allow_stripe {
         (" https://js.stripe.com", "https://js.stripe.com https://hooks.stripe.com", " https://api.stripe.com")
@@ -77,7 +79,7 @@ pub fn content_security_policy(nonce: &str, allow_stripe: bool) -> String {
         ("", "'none'", "")
     };
     format!(
-        "default-src 'self'; script-src 'nonce-{nonce}'{stripe_script}; style-src 'self'; img-src 'self' https: data:; \
+        "default-src 'self'; script-src 'nonce-{nonce}'{stripe_script}; style-src 'self'; img-src 'self' https: data:{media}; \
          connect-src 'self'{stripe_connect}; frame-src {frames}; frame-ancestors 'none'; base-uri 'none'; \
          form-action 'self'; object-src 'none'"
     )
@@ -153,7 +155,11 @@ fn finish(
     if is_html {
         let uses_stripe = response.extensions().get::<UsesStripe>().is_some();
         let headers = response.headers_mut();
-        if let Ok(value) = HeaderValue::from_str(&content_security_policy(&visitor.nonce, uses_stripe)) {
+        if let Ok(value) = HeaderValue::from_str(&content_security_policy(
+            &visitor.nonce,
+            uses_stripe,
+            state.settings.media_origin.as_deref(),
+        )) {
             headers.insert(header::CONTENT_SECURITY_POLICY, value);
         }
         // Pages carry per-visitor tokens: never stored by shared caches.

@@ -129,8 +129,21 @@ impl Listing {
     async fn description(&self) -> Option<&str> {
         (!self.0.description.is_empty()).then_some(self.0.description.as_str())
     }
+    /// Photo URLs as an API integration sent them (fetched and processed into
+    /// `gallery` in time; until then shown as they are).
     async fn photos(&self) -> &[String] {
         &self.0.photos
+    }
+    /// Uploaded photos in order, with their sizes. The public sees ready ones; the
+    /// agency's staff also see those processing and those refused, with the reason.
+    async fn gallery(&self, context: &Context<'_>) -> async_graphql::Result<Vec<super::photos::ListingPhoto>> {
+        super::photos::listing_gallery(context, &self.0.id).await
+    }
+    /// The first ready photo: what a listing card shows (one batched catalog call
+    /// per page of cards).
+    async fn cover(&self, context: &Context<'_>) -> async_graphql::Result<Option<super::photos::ListingPhoto>> {
+        let gallery = super::photos::listing_gallery(context, &self.0.id).await?;
+        Ok(gallery.into_iter().find(super::photos::ListingPhoto::is_cover_photo))
     }
     /// Free-form per-car extras.
     async fn attributes(&self) -> Json<serde_json::Value> {

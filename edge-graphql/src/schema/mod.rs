@@ -10,6 +10,7 @@ pub mod identity;
 pub mod interpret;
 pub mod metrics;
 pub mod paging;
+pub mod photos;
 pub mod search;
 pub mod vocabulary;
 
@@ -29,6 +30,7 @@ pub struct Query(
 pub struct Mutation(
     identity::IdentityMutation,
     catalog::CatalogMutation,
+    photos::PhotoMutation,
     billing::BillingMutation,
     conversations::ConversationMutation,
 );

@@ -2,7 +2,7 @@
 //! fragment is its own generated type, all with the card's fields.
 
 use crate::edge::operations;
-use crate::views::components::CardView;
+use crate::views::components::{CardView, PhotoView};
 
 pub use crate::edge::wire_name;
 
@@ -14,7 +14,7 @@ macro_rules! card_from {
                     promoted: card.promoted_until.is_some(),
                     transmission: wire_name(&card.transmission),
                     fuel: wire_name(&card.fuel),
-                    photo: card.photos.into_iter().next(),
+                    photo: card.cover.map(PhotoView::from).or_else(|| card.photos.into_iter().next().map(PhotoView::bare)),
                     agency_name: card.agency.name,
                     id: card.id,
                     make: card.make,
@@ -30,6 +30,30 @@ macro_rules! card_from {
         }
     )+};
 }
+
+/// The `Picture` fragment, generated once per operation document.
+macro_rules! picture_from {
+    ($($fragment:path),+ $(,)?) => {$(
+        impl From<$fragment> for PhotoView {
+            fn from(picture: $fragment) -> PhotoView {
+                PhotoView {
+                    src: picture.src.unwrap_or_default(),
+                    srcset_webp: picture.srcset_webp,
+                    srcset_jpeg: picture.srcset_jpeg,
+                    width: picture.width,
+                    height: picture.height,
+                }
+            }
+        }
+    )+};
+}
+
+picture_from!(
+    operations::search_page::Picture,
+    operations::similar_cars::Picture,
+    operations::favourites::Picture,
+    operations::listing_page::Picture,
+);
 
 card_from!(
     operations::search_page::SearchCard,

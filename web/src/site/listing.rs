@@ -17,7 +17,7 @@ use crate::names::car_name;
 use crate::posted::Posted;
 use crate::state::SharedState;
 use crate::validate;
-use crate::views::components::{HEART, icon, listing_path, price};
+use crate::views::components::{GALLERY_SIZES, HEART, PhotoView, icon, listing_path, price, responsive_photo};
 use crate::views::form::{FormErrors, csrf_field};
 use crate::views::{self, Page};
 use crate::visitor::Visitor;
@@ -138,8 +138,9 @@ fn seo_head(
     if let Some(vin) = listing.vin.as_deref().filter(|vin| !vin.is_empty()) {
         car["vehicleIdentificationNumber"] = json!(vin);
     }
-    if !listing.photos.is_empty() {
-        car["image"] = json!(listing.photos);
+    let images: Vec<String> = page_photos(listing).into_iter().map(|photo| photo.src).collect();
+    if !images.is_empty() {
+        car["image"] = json!(images);
     }
     // `</` cannot appear inside the script element.
     let json_ld = car.to_string().replace("</", "<\\/");
@@ -149,9 +150,24 @@ fn seo_head(
         meta property="og:description" content=(description);
         meta property="og:url" content=(canonical);
         meta property="og:locale" content=(if lang == Lang::Es { "es_MX" } else { "en_US" });
-        @if let Some(photo) = listing.photos.first() { meta property="og:image" content=(photo); }
+        @if let Some(photo) = images.first() { meta property="og:image" content=(photo); }
         script type="application/ld+json" { (PreEscaped(json_ld)) }
     }
+}
+
+/// The photos the page shows: the processed gallery (ready ones, in the dealer's
+/// order), or the URLs an integration sent while none is processed yet.
+fn page_photos(listing: &listing_page::ListingPageListing) -> Vec<PhotoView> {
+    let ready: Vec<PhotoView> = listing
+        .gallery
+        .iter()
+        .filter(|photo| matches!(photo.status, listing_page::PhotoStatus::READY))
+        .map(|photo| PhotoView::from(photo.picture.clone()))
+        .collect();
+    if !ready.is_empty() {
+        return ready;
+    }
+    listing.photos.iter().cloned().map(PhotoView::bare).collect()
 }
 
 fn listing_body(
@@ -167,18 +183,18 @@ fn listing_body(
     let vocab = &text.vocab;
     let path = listing_path(&listing.id);
     let default_message = (text.listing.contact_default)(&format!("{name} {}", listing.year));
+    let photos = page_photos(listing);
     html! {
         p { a href="/" { "← " (text.listing.back_to_results) } }
         div.listing {
             div.listing-top {
                 h1 { (name) " " (listing.year) @if let Some(trim) = listing.trim.as_deref().filter(|trim| !trim.is_empty()) { " " span.small { (trim) } } }
                 div.gallery {
-                    @if listing.photos.is_empty() {
+                    @if photos.is_empty() {
                         div.empty { (text.listing.no_photos) }
                     }
-                    @for (index, photo) in listing.photos.iter().enumerate() {
-                        img src=(photo) alt=((text.listing.photo_alt)(name, index + 1)) width="1280" height="960"
-                            loading=(if index == 0 { "eager" } else { "lazy" }) decoding="async";
+                    @for (index, photo) in photos.iter().enumerate() {
+                        (responsive_photo(photo, &(text.listing.photo_alt)(name, index + 1), GALLERY_SIZES, index == 0))
                     }
                 }
             }

@@ -25,9 +25,54 @@ pub struct CardView {
     pub transmission: String,
     pub fuel: String,
     pub city: String,
-    pub photo: Option<String>,
+    pub photo: Option<PhotoView>,
     pub promoted: bool,
     pub agency_name: String,
+}
+
+/// A photo as a page draws it: processed sizes a browser picks from (WebP where it
+/// can, JPEG otherwise), or a bare URL an integration sent that is not processed yet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhotoView {
+    /// A plain `src`: the 640 px JPEG, or the bare URL.
+    pub src: String,
+    /// `"<url> 320w, <url> 640w, …"`; empty for a bare URL.
+    pub srcset_webp: String,
+    pub srcset_jpeg: String,
+    /// The shape, so the page does not jump when the image arrives (4:3 when unknown).
+    pub width: i64,
+    pub height: i64,
+}
+
+impl PhotoView {
+    /// A photo known only by its URL.
+    pub fn bare(url: String) -> PhotoView {
+        PhotoView { src: url, srcset_webp: String::new(), srcset_jpeg: String::new(), width: 1280, height: 960 }
+    }
+}
+
+/// How wide a card's photo is drawn: one column on a phone, two on a tablet,
+/// three from 960 px (the grid in site.css).
+pub const CARD_SIZES: &str = "(min-width: 960px) 33vw, (min-width: 600px) 50vw, 100vw";
+/// The listing page's gallery: two thirds of a wide screen, all of a phone's.
+pub const GALLERY_SIZES: &str = "(min-width: 960px) 66vw, 100vw";
+
+/// `<picture>` with a WebP source and a JPEG fallback, sized by `sizes`, lazy
+/// unless `eager` (what is on screen first). The box keeps the photo's shape and
+/// the stylesheet's neutral background while it loads: the API's placeholder
+/// colour would need an inline style, which the pages' CSP forbids.
+pub fn responsive_photo(photo: &PhotoView, alt: &str, sizes: &str, eager: bool) -> Markup {
+    let loading = if eager { "eager" } else { "lazy" };
+    html! {
+        picture {
+            @if !photo.srcset_webp.is_empty() {
+                source type="image/webp" srcset=(photo.srcset_webp) sizes=(sizes);
+            }
+            img src=(photo.src) srcset=[(!photo.srcset_jpeg.is_empty()).then_some(&photo.srcset_jpeg)]
+                sizes=[(!photo.srcset_jpeg.is_empty()).then_some(sizes)] alt=(alt)
+                width=(photo.width) height=(photo.height) loading=(loading) decoding="async";
+        }
+    }
 }
 
 impl CardView {
@@ -59,8 +104,7 @@ pub fn listing_card(card: &CardView, lang: Lang, eager: bool) -> Markup {
             a.card-link href=(card.path()) {
                 div.card-photo.empty[card.photo.is_none()] {
                     @if let Some(photo) = &card.photo {
-                        img src=(photo) alt=(name) width="640" height="480"
-                            loading=(if eager { "eager" } else { "lazy" }) decoding="async";
+                        (responsive_photo(photo, &name, CARD_SIZES, eager))
                     }
                 }
                 div.card-body {
