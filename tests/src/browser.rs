@@ -216,6 +216,25 @@ impl Page {
         element.send_keys(value).await.unwrap();
     }
 
+    /// Chooses files in a file input, as a person picking several at once does.
+    pub async fn choose_files(&self, css: &str, paths: &[PathBuf]) {
+        let element = self.client.find(Locator::Css(css)).await.unwrap_or_else(|error| panic!("no {css}: {error}"));
+        let joined: Vec<String> = paths.iter().map(|path| path.display().to_string()).collect();
+        element.send_keys(&joined.join("\n")).await.unwrap_or_else(|error| panic!("cannot choose files: {error}"));
+    }
+
+    /// Waits up to `timeout` until the address contains `expected`.
+    pub async fn wait_for_url(&self, expected: &str, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while tokio::time::Instant::now() < deadline {
+            if self.url().await.contains(expected) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
     /// Waits up to `timeout` for `css` to contain `expected` (live updates).
     pub async fn wait_for_text(&self, css: &str, expected: &str, timeout: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;

@@ -48,13 +48,14 @@ pub async fn upload_photo(system: &TestSystem, token: &str, listing_id: &str, by
 pub async fn settled_gallery(system: &TestSystem, token: &str, listing_id: &str) -> Vec<Value> {
     let query = "query($id: ID!) { listing(id: $id) { gallery { id status isCover width height placeholder \
                  failureCode srcset(format: WEBP) url(width: 640) variants { width format url bytes } } } }";
-    for _ in 0..600 {
+    // Every 250 ms: the edge's rate limit (600 a minute per address) counts these too.
+    for _ in 0..160 {
         let response = system.graphql(query, json!({ "id": listing_id }), Some(token)).await.unwrap();
         let gallery = data(&response, "listing")["gallery"].as_array().cloned().unwrap_or_default();
         if gallery.iter().all(|photo| photo["status"] != "PROCESSING") {
             return gallery;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    panic!("photos of {listing_id} still processing after 30 s");
+    panic!("photos of {listing_id} still processing after 40 s");
 }

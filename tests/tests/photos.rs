@@ -160,3 +160,102 @@ async fn the_buyer_site_shows_uploaded_photos_with_srcset_and_a_phone_downloads_
     plain.close().await;
     system.stop().await.unwrap();
 }
+
+/// The dealer's half in Chromium on a phone-sized window (issue 20's browser test):
+/// a manager signs in to the panel, picks 12 photos at once, watches them upload
+/// one progress bar each, makes the third the cover; the buyer site then shows the
+/// 12 with srcset. With JavaScript off the same form posts the files in one go.
+/// Another agency's manager gets the not-found page for this car's photos.
+#[tokio::test]
+async fn a_dealer_uploads_twelve_photos_from_the_panel_on_a_phone_and_buyers_see_them() {
+    use nds_tests::browser::{Browser, SessionOptions};
+    use std::time::Duration;
+
+    let system = TestSystem::start(&[]).await.unwrap();
+    let agency = system.onboard_agency("Autos Panel", "APA010203AB1", "gerente@autospanel.mx").await;
+    let manager = agency.manager_token.clone();
+    let listing = create_listing(&system, &manager, &CARS[2]).await;
+    let folder = system.data_dir.join("phone-camera");
+    std::fs::create_dir_all(&folder).unwrap();
+    let files: Vec<std::path::PathBuf> = (0..12u8)
+        .map(|index| {
+            let path = folder.join(format!("IMG_{:04}.jpg", 1000 + u32::from(index)));
+            std::fs::write(&path, sample_jpeg(1600, 1200, [20 * index, 200 - 10 * index, 90])).unwrap();
+            path
+        })
+        .collect();
+
+    let browser = Browser::start().await;
+    let phone = browser.session(SessionOptions::phone()).await;
+    let page = system.panel_url(&format!("/listings/{listing}/photos"));
+    phone.goto(&page).await;
+    phone.fill("#field-email", "gerente@autospanel.mx").await;
+    phone.fill("#field-password", "gerencia-2026-segura").await;
+    phone.click_and_wait("form[action='/login'] button[type=submit]").await;
+    assert!(phone.url().await.contains("/photos"), "back on the photo page after signing in: {}", phone.url().await);
+    let violations = phone.accessibility_violations().await;
+    assert!(violations.is_empty(), "photo page: {violations:#?}");
+
+    phone.choose_files("#photo-files", &files).await;
+    phone.click("form[data-photo-upload] button[type=submit]").await;
+    assert!(phone.wait_for_url("uploaded=12", Duration::from_secs(60)).await, "the uploads did not finish");
+    assert!(phone.body().await.contains("Se subieron 12 fotos"), "{}", phone.body().await);
+    let gallery = settled_gallery(&system, &manager, &listing).await;
+    assert_eq!(gallery.len(), 12);
+    assert!(gallery.iter().all(|photo| photo["status"] == "READY"), "{gallery:?}");
+    phone.goto(&page).await;
+    assert_eq!(phone.count(".photo-grid li.photo").await, 12);
+    assert_eq!(phone.count(".photo-grid picture source[type='image/webp']").await, 12);
+    phone.screenshot("panel-photos-phone").await;
+
+    // The third photo becomes the cover.
+    let third = gallery[2]["id"].as_str().unwrap().to_string();
+    phone.click_and_wait(&format!("#photo-{third} .actions form:first-of-type button")).await;
+    let reordered = settled_gallery(&system, &manager, &listing).await;
+    assert_eq!(reordered[0]["id"], third.as_str());
+    assert_eq!(reordered[0]["isCover"], true);
+    phone.close().await;
+
+    // With JavaScript off, the same form sends two more files in one post.
+    let plain = browser.session(SessionOptions::phone().without_javascript()).await;
+    plain.goto(&page).await;
+    plain.fill("#field-email", "gerente@autospanel.mx").await;
+    plain.fill("#field-password", "gerencia-2026-segura").await;
+    plain.click_and_wait("form[action='/login'] button[type=submit]").await;
+    plain.choose_files("#photo-files", &files[..2]).await;
+    plain.click_and_wait("form[data-photo-upload] button[type=submit]").await;
+    assert!(plain.body().await.contains("Se subieron 2 fotos"), "{}", plain.body().await);
+    assert_eq!(settled_gallery(&system, &manager, &listing).await.len(), 14);
+    // The panel's home lists the agency's cars with the way to their photos.
+    plain.goto(&system.panel_url("/")).await;
+    assert!(plain.body().await.contains("Toyota Hilux 2019 · 14 fotos"), "{}", plain.body().await);
+    plain.click_and_wait(&format!("a[href='/listings/{listing}/photos']")).await;
+    assert_eq!(plain.count(".photo-grid li.photo").await, 14);
+    plain.close().await;
+
+    // Another agency's manager, while the car is a draft: the API says not found,
+    // the panel shows that page.
+    other_agency(&system).await;
+    let stranger = browser.session(SessionOptions::phone()).await;
+    stranger.goto(&page).await;
+    stranger.fill("#field-email", "gerente@autosvecinos.mx").await;
+    stranger.fill("#field-password", "gerencia-2026-segura").await;
+    stranger.click_and_wait("form[action='/login'] button[type=submit]").await;
+    assert!(stranger.body().await.contains("No encontramos esta página"), "{}", stranger.body().await);
+    assert_eq!(stranger.count("form[data-photo-upload]").await, 0);
+    stranger.close().await;
+
+    // The buyer site shows them, cover first, each with its sizes.
+    publish(&system, &manager, &listing).await;
+    wait_until_searchable(&system, 1).await;
+    let buyer = browser.session(SessionOptions::phone()).await;
+    buyer.goto(&system.site_url(&format!("/autos/{listing}"))).await;
+    assert_eq!(buyer.count(".gallery picture img[srcset]").await, 14);
+    buyer.close().await;
+
+    system.stop().await.unwrap();
+}
+
+async fn other_agency(system: &TestSystem) {
+    system.onboard_agency("Autos Vecinos", "AVE010203AB1", "gerente@autosvecinos.mx").await;
+}

@@ -53,6 +53,81 @@
     });
   }
 
-  function ready() { followThread(); mountPayment(); }
+  // The panel's photo form: files may be dropped on it, and each file goes in its
+  // own request with its own progress bar (the panel sends it on to the upload URL).
+  // Without this script the form posts every file at once, which works too.
+  function mountPhotoUpload() {
+    var form = document.querySelector("form[data-photo-upload]");
+    if (!form || !window.FormData || !window.XMLHttpRequest) { return; }
+    var input = form.querySelector("input[type=file]");
+    var list = form.querySelector(".upload-progress");
+    var button = form.querySelector("button[type=submit]");
+    var csrf = form.querySelector("input[name=csrf]").value;
+    ["dragenter", "dragover"].forEach(function (name) {
+      form.addEventListener(name, function (event) { event.preventDefault(); form.classList.add("dropping"); });
+    });
+    ["dragleave", "drop"].forEach(function (name) {
+      form.addEventListener(name, function () { form.classList.remove("dropping"); });
+    });
+    form.addEventListener("drop", function (event) {
+      event.preventDefault();
+      if (event.dataTransfer && event.dataTransfer.files.length) { input.files = event.dataTransfer.files; }
+    });
+    function send(file, done) {
+      var item = document.createElement("li");
+      var label = document.createElement("span");
+      label.textContent = file.name;
+      var bar = document.createElement("progress");
+      bar.max = 100; bar.value = 0;
+      item.appendChild(label); item.appendChild(bar);
+      list.appendChild(item);
+      var body = new FormData();
+      body.append("csrf", csrf);
+      body.append("photos", file, file.name);
+      var request = new XMLHttpRequest();
+      request.open("POST", form.action);
+      request.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) { bar.value = Math.round(100 * event.loaded / event.total); }
+      });
+      request.addEventListener("load", function () {
+        var ok = request.status >= 200 && request.status < 300;
+        bar.value = 100;
+        item.className = ok ? "done" : "failed";
+        if (!ok) {
+          var page = new DOMParser().parseFromString(request.responseText, "text/html");
+          var reason = page.querySelector(".notice-error li");
+          label.textContent = reason ? reason.textContent : file.name;
+        }
+        done(ok);
+      });
+      request.addEventListener("error", function () { item.className = "failed"; done(false); });
+      request.send(body);
+    }
+    form.addEventListener("submit", function (event) {
+      var files = Array.prototype.slice.call(input.files || []);
+      if (!files.length) { return; }
+      event.preventDefault();
+      button.disabled = true;
+      button.textContent = button.getAttribute("data-busy-label") || button.textContent;
+      var sent = 0, failed = 0, next = 0, running = 0;
+      // Three at a time: a phone on a slow link still sees steady progress.
+      function pump() {
+        while (running < 3 && next < files.length) {
+          running += 1;
+          send(files[next++], function (ok) {
+            running -= 1;
+            if (ok) { sent += 1; } else { failed += 1; }
+            if (sent + failed === files.length) {
+              if (!failed) { window.location.assign(form.action + "?uploaded=" + sent); }
+              else { button.disabled = false; }
+            } else { pump(); }
+          });
+        }
+      }
+      pump();
+    });
+  }
+
+  function ready() { followThread(); mountPayment(); mountPhotoUpload(); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", ready); } else { ready(); }
 })();

@@ -3,14 +3,26 @@
 //! Only names (keys) leave this module; what they mean is `domain::photos::gallery`'s.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
 use nds_common::config::{MediaSettings, MediaStorage};
 use object_store::path::Path;
-use object_store::{ObjectStore, PutPayload};
+use object_store::{BackoffConfig, ClientOptions, ObjectStore, PutPayload, RetryConfig};
 
 use crate::error::CatalogError;
+
+/// A photo upload or a page's image waits on the bucket: a few quick retries, then
+/// UNAVAILABLE (object_store's default retries for three minutes).
+const RETRIES: RetryConfig = RetryConfig {
+    backoff: BackoffConfig { init_backoff: Duration::from_millis(100), max_backoff: Duration::from_secs(2), base: 2.0 },
+    max_retries: 3,
+    retry_timeout: Duration::from_secs(15),
+};
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Generous for a 15 MB original on a slow link to the bucket.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Clone)]
 pub struct MediaStore {
@@ -42,8 +54,13 @@ impl MediaStore {
                 Arc::new(object_store::local::LocalFileSystem::new_with_prefix(&root).map_err(unavailable)?)
             }
             MediaStorage::S3(s3) => {
-                let mut builder =
-                    object_store::aws::AmazonS3Builder::new().with_bucket_name(&s3.bucket).with_region(&s3.region);
+                let mut builder = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(&s3.bucket)
+                    .with_region(&s3.region)
+                    .with_retry(RETRIES)
+                    .with_client_options(
+                        ClientOptions::new().with_connect_timeout(CONNECT_TIMEOUT).with_timeout(REQUEST_TIMEOUT),
+                    );
                 if let Some(endpoint) = &s3.endpoint {
                     // MinIO and friends are usually addressed by path, often over plain HTTP inside a cluster.
                     builder = builder

@@ -173,6 +173,50 @@ impl EdgeClient {
     }
 }
 
+/// How long one photo may take to reach catalog's media route from the panel.
+pub const PHOTO_UPLOAD_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What catalog's media route said of one photo sent to an upload URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PhotoUploadOutcome {
+    Accepted,
+    /// Its `code` (`too_large`, `type_mismatch`, …, or a contract code) for the page
+    /// to translate.
+    Refused {
+        code: String,
+    },
+}
+
+impl EdgeClient {
+    /// Sends one photo's bytes to an upload URL the edge handed out (catalog's media
+    /// route, not GraphQL). The declared type is checked there against the bytes.
+    pub async fn upload_photo(
+        &self,
+        url: &str,
+        content_type: &str,
+        bytes: bytes::Bytes,
+    ) -> Result<PhotoUploadOutcome, EdgeError> {
+        let response = self
+            .http
+            .put(url)
+            .timeout(PHOTO_UPLOAD_TIMEOUT)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(bytes)
+            .send()
+            .await
+            .map_err(|error| EdgeError::Unavailable(error.to_string()))?;
+        if response.status().is_success() {
+            return Ok(PhotoUploadOutcome::Accepted);
+        }
+        if response.status().is_server_error() {
+            return Err(EdgeError::Unavailable(format!("the media route answered {}", response.status())));
+        }
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        let code = body["code"].as_str().unwrap_or("unknown").to_string();
+        Ok(PhotoUploadOutcome::Refused { code })
+    }
+}
+
 /// The same input as another operation's generated type (graphql_client makes
 /// one type per operation, all with the schema's fields).
 pub fn reshape<A: serde::Serialize, B: serde::de::DeserializeOwned>(value: A) -> Result<B, crate::error::PageError> {

@@ -277,3 +277,43 @@ pub struct PanelApplications;
     variables_derives = "Debug, Clone"
 )]
 pub struct PanelReviewApplication;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/photos.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelListingPhotos;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/photos.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelReservePhotoUploads;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/photos.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelReorderPhotos;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/photos.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelDeletePhoto;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/photos.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelAgencyListings;

@@ -53,6 +53,36 @@ pub struct PanelText {
     pub approved_note: fn(&str) -> String,
     pub rejected_note: fn(&str) -> String,
     pub role_name: fn(&str) -> &'static str,
+    pub agency_cars: &'static str,
+    pub agency_cars_count: fn(i64) -> String,
+    pub photo_count: fn(usize) -> String,
+    pub photos: PhotoText,
+}
+
+/// The panel's photo page of a listing.
+pub struct PhotoText {
+    pub title: fn(&str) -> String,
+    pub intro: &'static str,
+    pub choose: &'static str,
+    pub choose_hint: fn(u64) -> String,
+    pub drop_here: &'static str,
+    pub upload: &'static str,
+    pub uploading: &'static str,
+    pub uploaded: fn(usize) -> String,
+    pub none_yet: &'static str,
+    pub cover: &'static str,
+    pub make_cover: &'static str,
+    pub move_earlier: &'static str,
+    pub move_later: &'static str,
+    pub delete: &'static str,
+    pub delete_confirm: &'static str,
+    pub photo_alt: fn(usize) -> String,
+    /// A photo's state on its badge: PROCESSING, READY, FAILED.
+    pub status: fn(&str) -> &'static str,
+    /// Why a file was refused, by the media route's code.
+    pub refusal: fn(&str) -> &'static str,
+    pub refused_file: fn(&str, &str) -> String,
+    pub back_to_listing: &'static str,
 }
 
 pub struct LayoutText {
@@ -638,6 +668,61 @@ pub static ES: Text = Text {
             "SALESPERSON" => "Ventas",
             _ => "Comprador",
         },
+        agency_cars: "Autos de la agencia",
+        agency_cars_count: |count| {
+            if count == 1 {
+                "1 auto, el más reciente primero.".to_string()
+            } else {
+                format!("{count} autos, los más recientes primero.")
+            }
+        },
+        photo_count: |count| match count {
+            0 => "Subir fotos".to_string(),
+            1 => "1 foto".to_string(),
+            _ => format!("{count} fotos"),
+        },
+        photos: PhotoText {
+            title: |car| format!("Fotos de {car}"),
+            intro: "Sube de 10 a 30 fotos desde el teléfono o la computadora. La primera lista es la portada que ven los compradores en los resultados.",
+            choose: "Elegir fotos",
+            choose_hint: |mb| format!("JPEG, PNG o WebP, hasta {mb} MB cada una. Puedes elegir varias a la vez."),
+            drop_here: "También puedes arrastrarlas aquí.",
+            upload: "Subir fotos",
+            uploading: "Subiendo…",
+            uploaded: |count| {
+                if count == 1 {
+                    "Se subió 1 foto; en unos segundos estará lista.".to_string()
+                } else {
+                    format!("Se subieron {count} fotos; en unos segundos estarán listas.")
+                }
+            },
+            none_yet: "Este auto todavía no tiene fotos.",
+            cover: "Portada",
+            make_cover: "Usar de portada",
+            move_earlier: "Antes",
+            move_later: "Después",
+            delete: "Eliminar",
+            delete_confirm: "¿Eliminar esta foto? Se borra de inmediato y no se puede recuperar.",
+            photo_alt: |number| format!("Foto {number}"),
+            status: |status| match status {
+                "READY" => "Lista",
+                "FAILED" => "Rechazada",
+                _ => "Procesando",
+            },
+            refusal: |code| match code {
+                "empty" => "el archivo está vacío",
+                "too_large" => "pesa más de 15 MB; sube una versión más ligera",
+                "unsupported_type" => "no es una foto JPEG, PNG o WebP",
+                "type_mismatch" => "su extensión no corresponde a su contenido; guárdala de nuevo con el tipo correcto",
+                "too_many_pixels" => "es demasiado grande en pixeles; sube una versión más pequeña",
+                "undecodable" => "está dañada o incompleta; súbela de nuevo",
+                "CONFLICT" => "el auto ya tiene 30 fotos o ya no se puede editar",
+                "NOT_FOUND" => "el enlace de subida venció; inténtalo de nuevo",
+                _ => "no se pudo subir; inténtalo de nuevo",
+            },
+            refused_file: |name, why| format!("{name}: {why}."),
+            back_to_listing: "Ver el auto en el sitio",
+        },
     },
 };
 
@@ -967,6 +1052,57 @@ pub static EN: Text = Text {
             "AGENCY_MANAGER" => "Dealership manager",
             "SALESPERSON" => "Sales",
             _ => "Buyer",
+        },
+        agency_cars: "The agency's cars",
+        agency_cars_count: |count| {
+            if count == 1 { "1 car, newest first.".to_string() } else { format!("{count} cars, newest first.") }
+        },
+        photo_count: |count| match count {
+            0 => "Upload photos".to_string(),
+            1 => "1 photo".to_string(),
+            _ => format!("{count} photos"),
+        },
+        photos: PhotoText {
+            title: |car| format!("Photos of {car}"),
+            intro: "Upload 10 to 30 photos from a phone or a computer. The first ready one is the cover buyers see in results.",
+            choose: "Choose photos",
+            choose_hint: |mb| format!("JPEG, PNG or WebP, up to {mb} MB each. You can pick several at once."),
+            drop_here: "You can also drop them here.",
+            upload: "Upload photos",
+            uploading: "Uploading…",
+            uploaded: |count| {
+                if count == 1 {
+                    "1 photo uploaded; it will be ready in a few seconds.".to_string()
+                } else {
+                    format!("{count} photos uploaded; they will be ready in a few seconds.")
+                }
+            },
+            none_yet: "This car has no photos yet.",
+            cover: "Cover",
+            make_cover: "Make cover",
+            move_earlier: "Earlier",
+            move_later: "Later",
+            delete: "Delete",
+            delete_confirm: "Delete this photo? It is removed at once and cannot be recovered.",
+            photo_alt: |number| format!("Photo {number}"),
+            status: |status| match status {
+                "READY" => "Ready",
+                "FAILED" => "Refused",
+                _ => "Processing",
+            },
+            refusal: |code| match code {
+                "empty" => "the file is empty",
+                "too_large" => "it is larger than 15 MB; upload a lighter version",
+                "unsupported_type" => "it is not a JPEG, PNG or WebP photo",
+                "type_mismatch" => "its extension does not match its content; save it again with the right type",
+                "too_many_pixels" => "it has too many pixels; upload a smaller version",
+                "undecodable" => "it is damaged or incomplete; upload it again",
+                "CONFLICT" => "the car already has 30 photos or can no longer be edited",
+                "NOT_FOUND" => "the upload link expired; try again",
+                _ => "it could not be uploaded; try again",
+            },
+            refused_file: |name, why| format!("{name}: {why}."),
+            back_to_listing: "See the car on the site",
         },
     },
 };

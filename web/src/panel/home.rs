@@ -1,19 +1,36 @@
 //! The panel's first page: who is signed in, with which roles, and the pages
-//! those roles have.
+//! those roles have; for agency staff, the agency's latest cars with their photos.
 
 use axum::extract::State;
 use axum::response::Response;
 use maud::html;
 
+use crate::edge::operations::{self, panel_agency_listings};
 use crate::error::PageError;
+use crate::names::car_name;
 use crate::state::SharedState;
 use crate::views::{self, Page};
 use crate::visitor::Visitor;
+
+/// The agency's latest cars shown on the home page of its staff.
+const LATEST_CARS: i64 = 50;
 
 pub async fn home_page(State(state): State<SharedState>, visitor: Visitor) -> Result<Response, PageError> {
     let session = visitor.require_session()?;
     let text = &visitor.text().panel;
     let user = &session.data.user;
+    let agency = user
+        .memberships
+        .iter()
+        .find(|membership| matches!(membership.role.as_str(), "AGENCY_MANAGER" | "SALESPERSON"))
+        .and_then(|membership| membership.agency_id.clone());
+    let cars = match agency {
+        Some(agency_id) => {
+            let variables = panel_agency_listings::Variables { agency_id, first: LATEST_CARS };
+            Some(state.edge.run::<operations::PanelAgencyListings>(visitor.caller(), variables).await?.listings)
+        }
+        None => None,
+    };
     let content = html! {
         div.panel-home {
             h1 { (text.home_title) }
@@ -28,6 +45,19 @@ pub async fn home_page(State(state): State<SharedState>, visitor: Visitor) -> Re
                 @if super::is_platform_admin(&visitor) {
                     nav aria-label=(text.name) {
                         ul { li { a href="/applications" { (text.applications) } } }
+                    }
+                }
+                @if let Some(cars) = &cars {
+                    h2 { (text.agency_cars) }
+                    p.small { ((text.agency_cars_count)(cars.total_count)) }
+                    ul.agency-cars {
+                        @for edge in &cars.edges {
+                            @let car = &edge.node;
+                            li {
+                                (car_name(&car.make, &car.model)) " " (car.year) " · "
+                                a href=(format!("/listings/{}/photos", car.id)) { ((text.photo_count)(car.gallery.len())) }
+                            }
+                        }
                     }
                 }
             } @else {

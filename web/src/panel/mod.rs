@@ -6,10 +6,12 @@
 //! own refusal, rendered as the 403 or 404 page.
 //!
 //! So far: signing in and out, a home page with the person's roles, and the
-//! platform admins' queue of agency applications with approval and rejection.
+//! platform admins' queue of agency applications with approval and rejection, and
+//! a listing's photos (upload, cover, order, deletion) for its agency's staff.
 
 mod applications;
 mod home;
+mod photos;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -28,6 +30,14 @@ pub fn panel_router(state: SharedState) -> Router {
         .route("/password/forgot", get(crate::site::password::forgot_page).post(crate::site::password::request_reset))
         .route("/applications", get(applications::queue_page))
         .route("/applications/{id}/review", post(applications::review))
+        .route(
+            "/listings/{id}/photos",
+            get(photos::photos_page)
+                .post(photos::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(photos::MAX_UPLOAD_FORM_BYTES)),
+        )
+        .route("/listings/{id}/photos/order", post(photos::reorder))
+        .route("/listings/{id}/photos/{photo}/delete", post(photos::delete))
         .fallback(crate::site::misc::not_found)
         .layer(from_fn_with_state(state.clone(), visitor_layer));
     Router::new()
