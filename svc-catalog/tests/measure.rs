@@ -28,17 +28,12 @@ async fn measure_writes_and_feed_on_postgres() {
         client.get_listing(request(wire::GetListingRequest { id: probe.id.clone() }, Some(&manager))).await.unwrap();
     }
     println!("cached reads: 50 in {:?} ({:?} each)", started.elapsed(), started.elapsed() / 50);
-    let service = svc_catalog::service::CatalogService::new(
-        svc_catalog::store::CatalogStore::new(nds_common::db::connect(database.url()).await.unwrap()),
-        catalog.runtime.cache.clone(),
-        svc_catalog::service::FeedNotifier::new(),
-        nds_common::auth::AgencyGroups::new(catalog.runtime.channels.identity.clone()),
-        svc_catalog::service::PhotoPipeline::new(
-            svc_catalog::store::media::MediaStore::in_memory(),
-            svc_catalog::domain::photos::PhotoLimits::default(),
-            svc_catalog::service::photo_fetch::PhotoFetcher::new(Default::default()).unwrap(),
-        ),
+    let pipeline = svc_catalog::service::PhotoPipeline::new(
+        svc_catalog::store::media::MediaStore::in_memory(),
+        svc_catalog::domain::photos::PhotoLimits::default(),
+        svc_catalog::service::photo_fetch::PhotoFetcher::new(Default::default()).unwrap(),
     );
+    let service = service_over(&database, &catalog.runtime, pipeline).await;
     let principal =
         catalog.runtime.authenticator.authenticate_bearer(Some(&format!("Bearer {manager}"))).await.unwrap();
     let input = svc_catalog::convert::listing_input_from_wire(listing_input("")).unwrap();

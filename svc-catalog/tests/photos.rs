@@ -477,17 +477,12 @@ async fn photo_urls_from_an_integration_are_fetched_once_processed_and_never_fro
     let listing = draft(&mut client, &manager).await;
 
     let media = MediaStore::in_memory();
-    let service = svc_catalog::service::CatalogService::new(
-        svc_catalog::store::CatalogStore::new(nds_common::db::connect(database.url()).await.unwrap()),
-        catalog.runtime.cache.clone(),
-        svc_catalog::service::FeedNotifier::new(),
-        nds_common::auth::AgencyGroups::new(catalog.runtime.channels.identity.clone()),
-        svc_catalog::service::PhotoPipeline::new(
-            media.clone(),
-            svc_catalog::domain::photos::PhotoLimits::default(),
-            PhotoFetcher::allowing_loopback_port_for_tests(Default::default(), port).unwrap(),
-        ),
+    let pipeline = svc_catalog::service::PhotoPipeline::new(
+        media.clone(),
+        svc_catalog::domain::photos::PhotoLimits::default(),
+        PhotoFetcher::allowing_loopback_port_for_tests(Default::default(), port).unwrap(),
     );
+    let service = service_over(&database, &catalog.runtime, pipeline).await;
     let grant = UploadGrant { listing_id: listing.id.parse().unwrap(), agency_id: listing.agency_id.parse().unwrap() };
     let urls = vec![
         format!("http://127.0.0.1:{port}/car.jpg"),

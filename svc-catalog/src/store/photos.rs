@@ -4,7 +4,9 @@
 
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, UpdateMany,
+};
 use uuid::Uuid;
 
 use super::CatalogStore;
@@ -201,29 +203,35 @@ impl CatalogStore {
     pub async fn finish_photo(&self, id: Uuid, processed: &ProcessedFields, now: i64) -> Result<bool, CatalogError> {
         let variants = serde_json::to_string(&processed.variants)
             .map_err(|error| CatalogError::Corrupt(format!("variants of photo {id}: {error}")))?;
-        let write = self.begin_write().await?;
-        let updated = listing_photo::Entity::update_many()
+        let update = listing_photo::Entity::update_many()
             .col_expr(listing_photo::Column::Status, Expr::value(PhotoStatus::Ready.as_str()))
             .col_expr(listing_photo::Column::Width, Expr::value(dimension(processed.width)))
             .col_expr(listing_photo::Column::Height, Expr::value(dimension(processed.height)))
             .col_expr(listing_photo::Column::Placeholder, Expr::value(processed.placeholder.clone()))
-            .col_expr(listing_photo::Column::Variants, Expr::value(variants))
-            .col_expr(listing_photo::Column::UpdatedAt, Expr::value(now))
-            .filter(listing_photo::Column::Id.eq(id))
-            .filter(listing_photo::Column::Status.eq(PhotoStatus::Processing.as_str()))
-            .exec(&write.transaction)
-            .await?;
-        write.transaction.commit().await?;
-        Ok(updated.rows_affected == 1)
+            .col_expr(listing_photo::Column::Variants, Expr::value(variants));
+        self.leave_processing(id, update, now).await
     }
 
     /// PROCESSING → FAILED with the reason the dealer will read.
     pub async fn fail_photo(&self, id: Uuid, failure: &PhotoFailure, now: i64) -> Result<bool, CatalogError> {
-        let write = self.begin_write().await?;
-        let updated = listing_photo::Entity::update_many()
+        let update = listing_photo::Entity::update_many()
             .col_expr(listing_photo::Column::Status, Expr::value(PhotoStatus::Failed.as_str()))
             .col_expr(listing_photo::Column::FailureCode, Expr::value(failure.code.clone()))
-            .col_expr(listing_photo::Column::FailureReason, Expr::value(truncate(&failure.reason, 300)))
+            .col_expr(listing_photo::Column::FailureReason, Expr::value(truncate(&failure.reason, 300)));
+        self.leave_processing(id, update, now).await
+    }
+
+    /// Applies `update` to the photo only while it is still PROCESSING (one
+    /// conditional update: a deletion or another worker racing this one wins or
+    /// loses whole); true when it applied.
+    async fn leave_processing(
+        &self,
+        id: Uuid,
+        update: UpdateMany<listing_photo::Entity>,
+        now: i64,
+    ) -> Result<bool, CatalogError> {
+        let write = self.begin_write().await?;
+        let updated = update
             .col_expr(listing_photo::Column::UpdatedAt, Expr::value(now))
             .filter(listing_photo::Column::Id.eq(id))
             .filter(listing_photo::Column::Status.eq(PhotoStatus::Processing.as_str()))

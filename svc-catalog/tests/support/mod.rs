@@ -250,3 +250,20 @@ pub fn manager_of_many(agencies: &[Agency]) -> String {
         .collect();
     sign("user", Uuid::new_v4().to_string(), memberships, vec![])
 }
+
+/// A second catalog service over the test's database, outside any server: for
+/// tests that call the service directly (measurements, photo intake with a
+/// fetcher that lets a loopback test host through).
+pub async fn service_over(
+    database: &TestDatabase,
+    runtime: &Runtime,
+    photos: svc_catalog::service::PhotoPipeline,
+) -> svc_catalog::service::CatalogService {
+    svc_catalog::service::CatalogService::new(
+        svc_catalog::store::CatalogStore::new(nds_common::db::connect(database.url()).await.unwrap()),
+        runtime.cache.clone(),
+        svc_catalog::service::FeedNotifier::new(),
+        nds_common::auth::AgencyGroups::new(runtime.channels.identity.clone()),
+        photos,
+    )
+}
