@@ -10,8 +10,10 @@ Steps, each of which can fail the run:
                ServiceMonitor CRD, which step 4 checks instead.
   4. checks  - structural rules: probes, resources, security, HPA/PDB, CronJob
                schedules and policies, migration hooks, Services, Ingress,
-               NetworkPolicies, ConfigMap keys, subcommands in `args`, and
-               listing photos (catalog's /media Ingress, S3 store, keys).
+               NetworkPolicies, ConfigMap keys, subcommands in `args`,
+               listing photos (catalog's /media Ingress, S3 store, keys), and
+               the panel's own Ingress (body limit for its photo form, request
+               buffering off; the main Ingress keeps a small limit).
   5. guards  - values the chart must refuse (template `fail`) do fail.
   6. nds-bin - if NDS_BIN is set, every subcommand/service/job used in the
                manifests appears in that binary's --help output.
@@ -77,6 +79,15 @@ KNOWN_ENV |= {"NDS_MEDIA_STORE", "NDS_MEDIA_BUCKET", "NDS_MEDIA_ENDPOINT", "NDS_
               "NDS_MEDIA_PUBLIC_URL"} | MEDIA_KEYS
 # Photo uploads are up to 15 MiB: the Ingress routing /media must accept at least this body.
 MEDIA_BODY_MIN = 16 * 1024 * 1024
+# The panel's photo form without JavaScript: up to 30 photos of 15 MiB in one request,
+# plus the form's fields (web/src/panel/photos.rs, MAX_UPLOAD_FORM_BYTES). The Ingress
+# routing the panel's host must accept it (451m and more, or 0), and stream it.
+PANEL_BODY_MIN = 30 * 15 * 1024 * 1024 + 64 * 1024
+# GraphQL, the JWKS, Stripe's webhook and the site's forms are small: the main Ingress
+# must not accept a photo-sized body (it would if the panel's or media's limit leaked to it).
+MAIN_BODY_MAX = MEDIA_BODY_MIN - 1
+BODY_SIZE = "nginx.ingress.kubernetes.io/proxy-body-size"
+REQUEST_BUFFERING = "nginx.ingress.kubernetes.io/proxy-request-buffering"
 # The one value the chart has no default for (a bucket name is global: the
 # operator names theirs). Every render and guard starts from it.
 BASE_VALUES = {"media": {"bucket": "nds-media"}}
@@ -332,6 +343,70 @@ def check_panel_rule(c: Checker, L: str, rules: list[dict], cm: dict, services: 
     sp = next((x for x in (svc or {"spec": {"ports": []}})["spec"]["ports"] if x["name"] == backend["port"].get("name")), None)
     ok = ok and sp is not None and container_port(panel["spec"]["template"]["spec"], sp["targetPort"]) == PORTS["panel"]
     c.check(ok, f"{L} the panel's host must reach the panel container port {PORTS['panel']}")
+
+
+def check_panel_ingress(c: Checker, L: str, panel_host: str, ings: list[dict], panel_ings: list[dict],
+                        main_ing: dict | None, cm: dict, services: dict, deployments: dict) -> None:
+    """The panel's host on an Ingress of its own, taking the photo form's whole body
+    (streamed), with the main Ingress's class and TLS Secret; no panel route without it."""
+    panel = deployments.get("panel")
+    if not panel_host:
+        routed = sorted(i["metadata"]["name"] for i in ings for r in i["spec"]["rules"]
+                        for p in (r.get("http") or {}).get("paths") or []
+                        if service_reaches(services, panel, p["backend"].get("service") or {}, PORTS["panel"]))
+        c.check(not routed, f"{L} without ingress.panelHost the panel is not exposed, but {routed} route to it")
+        return
+    if not c.check(len(panel_ings) == 1, f"{L} expected one Ingress routing the panel's host {panel_host!r}, got {len(panel_ings)}"):
+        return
+    ing = panel_ings[0]
+    W = f"{L} Ingress/{ing['metadata']['name']}"
+    rules = ing["spec"]["rules"]
+    c.check(all(r.get("host") == panel_host for r in rules),
+            f"{W}: routes the panel's host {panel_host!r} only (its body limit must not reach the site or GraphQL), "
+            f"got hosts {[r.get('host') for r in rules]}")
+    check_panel_rule(c, f"{W}:", rules, cm, services, deployments)
+    ann = ing["metadata"].get("annotations") or {}
+    size = ann.get(BODY_SIZE)
+    c.check(size is not None and (nginx_size(size) or 0) >= PANEL_BODY_MIN,
+            f"{W}: {BODY_SIZE} {size!r} must be at least 451m or 0 (without JavaScript the photo form sends up to "
+            f"30 photos of 15 MiB in one request; ingress-nginx's default is 1m)")
+    c.check(ann.get(REQUEST_BUFFERING) == "off",
+            f"{W}: {REQUEST_BUFFERING} must be \"off\" (got {ann.get(REQUEST_BUFFERING)!r}): nginx would spool "
+            f"uploads of up to 450 MiB to the controller's disk before the panel sees a byte")
+    if main_ing is not None:
+        main_spec = main_ing["spec"]
+        c.check(ing["spec"].get("ingressClassName") == main_spec.get("ingressClassName"), f"{W}: same ingressClassName as the main Ingress")
+        main_tls = main_spec.get("tls") or []
+        tls = ing["spec"].get("tls") or []
+        c.check({t.get("secretName") for t in tls} == {t.get("secretName") for t in main_tls},
+                f"{W}: same TLS Secret as the main Ingress ({sorted(t.get('secretName') for t in main_tls)})")
+        if tls:
+            c.check(any(panel_host in (t.get("hosts") or []) for t in tls), f"{W}: TLS must cover {panel_host}")
+        # A cert-manager annotation lives on the main Ingress alone, so its Certificate
+        # (named after the main Ingress's TLS hosts) must cover the panel's host too.
+        listed = [h for t in main_tls for h in t.get("hosts") or []]
+        if listed:
+            c.check(panel_host in listed,
+                    f"{L} Ingress/{main_ing['metadata']['name']}: its TLS hosts {listed} must keep the panel's host "
+                    f"{panel_host!r}, or the Certificate it is annotated for would not cover it")
+
+
+def check_ingress_annotations(c: Checker, L: str, ings: list[dict], main_ing: dict | None) -> None:
+    """The main Ingress keeps a small body limit; one Ingress per TLS Secret carries cert-manager's annotations."""
+    if main_ing is not None:
+        size = (main_ing["metadata"].get("annotations") or {}).get(BODY_SIZE)
+        n = nginx_size(size) if size is not None else 1 << 20
+        c.check(n is not None and n <= MAIN_BODY_MAX,
+                f"{L} Ingress/{main_ing['metadata']['name']} (GraphQL, webhook, the site's forms): {BODY_SIZE} {size!r} "
+                f"must stay small (below 16m; uploads have their own Ingresses)")
+    managed: dict[str, list[str]] = {}
+    for ing in ings:
+        if any(k.startswith("cert-manager.io/") for k in (ing["metadata"].get("annotations") or {})):
+            for t in ing["spec"].get("tls") or []:
+                managed.setdefault(t.get("secretName"), []).append(ing["metadata"]["name"])
+    for secret, names in managed.items():
+        c.check(len(names) == 1, f"{L} Ingresses {names} all carry cert-manager annotations for TLS Secret {secret!r}: "
+                                 f"they would fight over one Certificate (keep ingress.annotations on the main one)")
 
 
 def container_port(spec: dict, ref: Any) -> int | None:
@@ -766,17 +841,16 @@ def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged
     # Ingress: the site at "/", the three API paths (more specific, so they win) as before.
     ings = get("Ingress")
     routes = lambda i, path: any(p["path"] == path for r in i["spec"]["rules"] for p in (r.get("http") or {}).get("paths") or [])  # noqa: E731
+    panel_host = merged["ingress"].get("panelHost") or ""
+    on_panel_host = lambda i: bool(panel_host) and any(r.get("host") == panel_host for r in i["spec"]["rules"])  # noqa: E731
     media_ings = [i for i in ings if routes(i, "/media")]
-    main_ings = [i for i in ings if not routes(i, "/media")]
+    panel_ings = [i for i in ings if not routes(i, "/media") and on_panel_host(i)]
+    main_ings = [i for i in ings if not routes(i, "/media") and not on_panel_host(i)]
     expected_paths = {"/graphql": ("edge", PORTS["http"]), "/.well-known/jwks.json": ("edge", PORTS["http"]),
                       "/webhooks/stripe": ("billing", PORTS["webhook"]), "/": ("site", PORTS["site"])}
     expected_types = {"/graphql": "Prefix", "/.well-known/jwks.json": "Exact", "/webhooks/stripe": "Exact", "/": "Prefix"}
-    panel_host = merged["ingress"].get("panelHost") or ""
-    if c.check(len(main_ings) == 1, f"{L} expected one Ingress besides the media one, got {len(main_ings)}"):
-        site_rules = [r for r in main_ings[0]["spec"]["rules"] if not panel_host or r.get("host") != panel_host]
-        panel_rules = [r for r in main_ings[0]["spec"]["rules"] if panel_host and r.get("host") == panel_host]
-        if panel_host:
-            check_panel_rule(c, L, panel_rules, cm, services, deployments)
+    if c.check(len(main_ings) == 1, f"{L} expected one Ingress besides the media and panel ones, got {len(main_ings)}"):
+        site_rules = main_ings[0]["spec"]["rules"]
         seen, types = {}, {}
         for rule in site_rules:
             for p in rule["http"]["paths"]:
@@ -808,7 +882,11 @@ def check_structure(c: Checker, label: str, docs: list[tuple[str, dict]], merged
                 hosts = [r.get("host") for r in ing["spec"]["rules"]]
                 c.check(bool(tls) and all(h in tls[0].get("hosts", []) for h in hosts) and all(hosts),
                         f"{L} production Ingress/{ing['metadata']['name']} needs TLS for its host")
-    check_media(c, L, docs, merged, deployments, services, cm, main_ings[0] if len(main_ings) == 1 else None, media_ings)
+    main_ing = main_ings[0] if len(main_ings) == 1 else None
+    if merged["ingress"]["enabled"]:
+        check_panel_ingress(c, L, panel_host, ings, panel_ings, main_ing, cm, services, deployments)
+    check_ingress_annotations(c, L, ings, main_ing)
+    check_media(c, L, docs, merged, deployments, services, cm, main_ing, media_ings)
 
     # NetworkPolicies: who can reach which port of which pod.
     nps = get("NetworkPolicy")
@@ -917,6 +995,11 @@ GUARDS: list[tuple[str, dict, str]] = [
     ("media keys given to a job", {"jobs": {"cronJobs": {"flush-view-counters": {"secrets": ["catalogDatabaseUrl", "mediaSecretAccessKey"]}}}},
      "catalog's only"),
     ("a media body limit below 16m", {"ingress": {"media": {"proxyBodySize": "1m"}}}, "ingress.media.proxyBodySize"),
+    # The panel's photo form without JavaScript: 30 photos of 15 MiB in one request.
+    ("a panel body limit below the photo form's 450 MiB + 64 KiB",
+     {"ingress": {"panelHost": "panel.nds.example.com", "panel": {"proxyBodySize": "450m"}}}, "ingress.panel.proxyBodySize"),
+    ("a panel body limit that is no nginx size",
+     {"ingress": {"panelHost": "panel.nds.example.com", "panel": {"proxyBodySize": "500MB"}}}, "ingress.panel.proxyBodySize"),
 ]
 
 

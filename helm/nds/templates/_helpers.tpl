@@ -397,16 +397,39 @@ bucket's keys where they do not belong). Call with the root context.
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- $size := toString $.Values.ingress.media.proxyBodySize -}}
 {{- if .Values.ingress.enabled -}}
+{{- $size := toString $.Values.ingress.media.proxyBodySize -}}
+{{- $bytes := include "nds.nginxSizeBytes" (dict "value" $size "name" "ingress.media.proxyBodySize" "example" "16m") | int64 -}}
+{{- if and (ne $bytes 0) (lt $bytes 16777216) -}}
+{{- fail (printf "ingress.media.proxyBodySize %q is below 16m: photo uploads are up to 15 MiB" $size) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Bytes of an nginx size (16m, 1024k, 1g; "0" = no limit, 0 bytes here); fails
+on anything else. Call with (dict "value" <size> "name" <value's path> "example" <a valid size>).
+*/}}
+{{- define "nds.nginxSizeBytes" -}}
+{{- $size := toString .value -}}
 {{- if not (regexMatch "^[0-9]+[kKmMgG]?$" $size) -}}
-{{- fail (printf "ingress.media.proxyBodySize %q is not an nginx size such as 16m" $size) -}}
+{{- fail (printf "%s %q is not an nginx size such as %s" .name $size .example) -}}
 {{- end -}}
 {{- $num := regexFind "^[0-9]+" $size | int64 -}}
 {{- $unit := lower (regexFind "[kKmMgG]$" $size) -}}
-{{- $bytes := mul $num (get (dict "" 1 "k" 1024 "m" 1048576 "g" 1073741824) $unit) -}}
-{{- if and (ne $num 0) (lt $bytes 16777216) -}}
-{{- fail (printf "ingress.media.proxyBodySize %q is below 16m: photo uploads are up to 15 MiB" $size) -}}
+{{- mul $num (get (dict "" 1 "k" 1024 "m" 1048576 "g" 1073741824) $unit) -}}
 {{- end -}}
+
+{{/*
+Refuses a body limit on the panel's Ingress that its photo form can exceed:
+without JavaScript one request carries up to 30 photos of 15 MiB plus the
+form's fields (the panel's own limit: 450 MiB + 64 KiB), so at least 451m
+("0" = no limit). Call with the root context, with ingress.panelHost set.
+*/}}
+{{- define "nds.panelIngressChecks" -}}
+{{- $size := toString .Values.ingress.panel.proxyBodySize -}}
+{{- $bytes := include "nds.nginxSizeBytes" (dict "value" $size "name" "ingress.panel.proxyBodySize" "example" "500m") | int64 -}}
+{{- if and (ne $bytes 0) (lt $bytes 471924736) -}}
+{{- fail (printf "ingress.panel.proxyBodySize %q is below 451m: without JavaScript the panel's photo form sends up to 30 photos of 15 MiB in one request (450 MiB + 64 KiB)" $size) -}}
 {{- end -}}
 {{- end -}}
