@@ -200,6 +200,9 @@ pub struct WebSettings {
     pub edge_url: String,
     /// Where the panel is reached from a browser (links from the site, e.g. after an invitation).
     pub panel_url: String,
+    /// False when `panel_url` is the default: a process whose panel is bound to an
+    /// ephemeral port (tests) then names its real address.
+    pub panel_url_configured: bool,
     /// Stripe.js key for the Payment Element; `None` shows that payments are not configured.
     pub stripe_publishable_key: Option<String>,
 }
@@ -577,6 +580,7 @@ impl Config {
                 panel_addr: vars.parse_or("NDS_PANEL_ADDR", SocketAddr::from(([0, 0, 0, 0], 8091)))?,
                 edge_url: vars.string_or("NDS_EDGE_URL", "http://127.0.0.1:8080").trim_end_matches('/').to_string(),
                 panel_url: vars.string_or("NDS_PANEL_URL", "http://localhost:8091").trim_end_matches('/').to_string(),
+                panel_url_configured: vars.get("NDS_PANEL_URL").is_some(),
                 stripe_publishable_key: vars.get("NDS_STRIPE_PUBLISHABLE_KEY").map(str::to_string),
             },
             media,

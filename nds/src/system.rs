@@ -210,6 +210,10 @@ fn with_local_media(config: &mut Config, edge_address: SocketAddr, serves_media:
     true
 }
 
+async fn bind_front_end(name: &str, address: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address).await.with_context(|| format!("binding the {name} on {address}"))
+}
+
 /// What starting a front end (the site or the panel) needs from the process.
 struct FrontEndContext<'a> {
     config: &'a Config,
@@ -223,13 +227,12 @@ impl FrontEndContext<'_> {
         &self,
         tasks: &mut JoinSet<anyhow::Result<()>>,
         app: nds_web::App,
-        address: SocketAddr,
+        listener: TcpListener,
     ) -> anyhow::Result<SocketAddr> {
         let (name, router): (&'static str, fn(nds_web::SharedState) -> axum::Router) = match app {
             nds_web::App::Site => ("site", nds_web::site_router),
             nds_web::App::Panel => ("panel", nds_web::panel_router),
         };
-        let listener = TcpListener::bind(address).await.with_context(|| format!("binding the {name} on {address}"))?;
         let bound = listener.local_addr()?;
         let state = nds_web::WebState::for_app(app, self.config, self.runtime.cache.clone(), self.shutdown.clone())
             .with_context(|| format!("building the {name}"))?;
@@ -376,16 +379,30 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
         web_config.web.edge_url = format!("http://127.0.0.1:{}", edge.port());
         with_local_media(&mut web_config, edge, serves_media);
     }
-    let front_end = FrontEndContext { config: &web_config, runtime: &runtime, shutdown: &shutdown };
-    let site_addr = if options.site {
-        Some(front_end.start(&mut tasks, nds_web::App::Site, config.web.site_addr).await?)
-    } else {
-        None
+    // The panel is bound first: the site links to it, and a panel on an ephemeral
+    // port (tests) is only known once bound. Picking a free port ahead and binding
+    // it later raced other processes for it.
+    let panel_listener = match options.panel {
+        true => Some(bind_front_end("panel", config.web.panel_addr).await?),
+        false => None,
     };
-    let panel_addr = if options.panel {
-        Some(front_end.start(&mut tasks, nds_web::App::Panel, config.web.panel_addr).await?)
-    } else {
-        None
+    if let Some(listener) = &panel_listener
+        && config.web.panel_addr.port() == 0
+        && !config.web.panel_url_configured
+    {
+        web_config.web.panel_url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+    }
+    let front_end = FrontEndContext { config: &web_config, runtime: &runtime, shutdown: &shutdown };
+    let site_addr = match options.site {
+        true => {
+            let listener = bind_front_end("site", config.web.site_addr).await?;
+            Some(front_end.start(&mut tasks, nds_web::App::Site, listener).await?)
+        }
+        false => None,
+    };
+    let panel_addr = match panel_listener {
+        Some(listener) => Some(front_end.start(&mut tasks, nds_web::App::Panel, listener).await?),
+        None => None,
     };
 
     Ok(RunningSystem { runtime, grpc_addr, http_addr, webhook_addr, site_addr, panel_addr, tasks })

@@ -36,11 +36,10 @@ impl TestSystem {
     pub async fn start(extra: &[(&str, &str)]) -> anyhow::Result<TestSystem> {
         let data_dir = std::env::temp_dir().join(format!("nds-e2e-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&data_dir)?;
-        // The site links to the panel (NDS_PANEL_URL), so the panel's port is chosen first.
-        let panel_port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        // Every listener on port 0; the site's links to the panel name the panel's
+        // bound address (`nds::system::start` binds it first).
         let mut vars = vec![
-            ("NDS_PANEL_ADDR".to_string(), format!("127.0.0.1:{panel_port}")),
-            ("NDS_PANEL_URL".to_string(), format!("http://127.0.0.1:{panel_port}")),
+            ("NDS_PANEL_ADDR".to_string(), "127.0.0.1:0".to_string()),
             ("NDS_DATA_DIR".to_string(), data_dir.display().to_string()),
             ("NDS_GRPC_ADDR".to_string(), "127.0.0.1:0".to_string()),
             ("NDS_HTTP_ADDR".to_string(), "127.0.0.1:0".to_string()),
