@@ -49,7 +49,7 @@ fn time<T>(mut run: impl FnMut() -> T) -> Duration {
 }
 
 #[test]
-#[ignore = "a measurement: run with --ignored in release"]
+#[ignore = "a measurement, not a check: run by `tests/run --bench`"]
 fn photo_processing_throughput_and_the_bytes_a_phone_downloads() {
     let limits = PhotoLimits::default();
     let upload = photo_like(4000, 3000, 0);

@@ -1,7 +1,7 @@
 //! Photo use cases: reserve uploads, take an upload in, list, reorder, delete.
 //! Processing itself runs off the request path (`photo_worker`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
 use nds_common::auth::Principal;
@@ -222,13 +222,15 @@ impl CatalogService {
         let visible: Vec<Listing> =
             self.load_listings(listing_ids).await?.into_iter().filter(|listing| can_see(caller, listing)).collect();
         let ids: Vec<Uuid> = visible.iter().map(|listing| listing.id).collect();
-        let mut photos = self.store.photos_of(&ids).await?;
+        // One pass: each listing's photos, still in display order.
+        let mut by_listing: HashMap<Uuid, Vec<Photo>> = HashMap::new();
+        for photo in self.store.photos_of(&ids).await? {
+            by_listing.entry(photo.listing_id).or_default().push(photo);
+        }
         Ok(visible
             .into_iter()
             .map(|listing| {
-                let (own, rest): (Vec<Photo>, Vec<Photo>) =
-                    photos.drain(..).partition(|photo| photo.listing_id == listing.id);
-                photos = rest;
+                let own = by_listing.remove(&listing.id).unwrap_or_default();
                 let shown = if can_read_private(caller, listing.owner) { own } else { public_view(own) };
                 ListingGallery { listing_id: listing.id, photos: shown }
             })

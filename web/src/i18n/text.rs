@@ -669,12 +669,10 @@ pub static ES: Text = Text {
             _ => "Comprador",
         },
         agency_cars: "Autos de la agencia",
-        agency_cars_count: |count| {
-            if count == 1 {
-                "1 auto, el más reciente primero.".to_string()
-            } else {
-                format!("{count} autos, los más recientes primero.")
-            }
+        agency_cars_count: |count| match count {
+            0 => "La agencia todavía no tiene autos.".to_string(),
+            1 => "1 auto.".to_string(),
+            _ => format!("{count} autos, los más recientes primero."),
         },
         photo_count: |count| match count {
             0 => "Subir fotos".to_string(),
@@ -1054,8 +1052,10 @@ pub static EN: Text = Text {
             _ => "Buyer",
         },
         agency_cars: "The agency's cars",
-        agency_cars_count: |count| {
-            if count == 1 { "1 car, newest first.".to_string() } else { format!("{count} cars, newest first.") }
+        agency_cars_count: |count| match count {
+            0 => "The agency has no cars yet.".to_string(),
+            1 => "1 car.".to_string(),
+            _ => format!("{count} cars, newest first."),
         },
         photo_count: |count| match count {
             0 => "Upload photos".to_string(),
