@@ -19,11 +19,8 @@ pub async fn home_page(State(state): State<SharedState>, visitor: Visitor) -> Re
     let session = visitor.require_session()?;
     let text = &visitor.text().panel;
     let user = &session.data.user;
-    let agency = user
-        .memberships
-        .iter()
-        .find(|membership| matches!(membership.role.as_str(), "AGENCY_MANAGER" | "SALESPERSON"))
-        .and_then(|membership| membership.agency_id.clone());
+    let agency = super::current_agency(&visitor, None);
+    let agency_staff = agency.is_some();
     let cars = match agency {
         Some(agency_id) => {
             let variables = panel_agency_listings::Variables { agency_id, first: LATEST_CARS };
@@ -42,9 +39,15 @@ pub async fn home_page(State(state): State<SharedState>, visitor: Visitor) -> Re
                         @if membership.role != "BUYER" { li { ((text.role_name)(&membership.role)) } }
                     }
                 }
-                @if super::is_platform_admin(&visitor) {
+                @if super::is_platform_admin(&visitor) || agency_staff {
                     nav aria-label=(text.name) {
-                        ul { li { a href="/applications" { (text.applications) } } }
+                        ul {
+                            @if super::is_platform_admin(&visitor) { li { a href="/applications" { (text.applications) } } }
+                            @if agency_staff {
+                                li { a href="/inventory" { (text.inventory.title) } }
+                                li { a href="/listings/new" { (text.inventory.new_listing) } }
+                            }
+                        }
                     }
                 }
                 @if let Some(cars) = &cars {
@@ -54,7 +57,8 @@ pub async fn home_page(State(state): State<SharedState>, visitor: Visitor) -> Re
                         @for edge in &cars.edges {
                             @let car = &edge.node;
                             li {
-                                (car_name(&car.make, &car.model)) " " (car.year) " · "
+                                a href=(format!("/listings/{}/edit", car.id)) { (car_name(&car.make, &car.model)) " " (car.year) }
+                                " · "
                                 a href=(format!("/listings/{}/photos", car.id)) { ((text.photo_count)(car.gallery.len())) }
                             }
                         }

@@ -5,12 +5,24 @@
 //! stay in the services: a page the role may not use is answered by the API's
 //! own refusal, rendered as the 403 or 404 page.
 //!
-//! So far: signing in and out, a home page with the person's roles, and the
-//! platform admins' queue of agency applications with approval and rejection, and
-//! a listing's photos (upload, cover, order, deletion) for its agency's staff.
+//! So far: signing in and out; a home page with the person's roles; the platform
+//! admins' queue of agency applications with approval and rejection; and, for an
+//! agency's staff, the inventory table (`inventory`: filter by status in the URL,
+//! 50 rows a page), the listing form for creating and editing a car (`listing_form`,
+//! `listing_editor`: inline checks, the API's field errors, and a conflict page with
+//! both versions when someone else saved first), publishing, marking sold and
+//! archiving with a confirmation page (`listing_actions`), and a listing's photos
+//! (upload, cover, order, deletion).
+//!
+//! Finding cars by make, model or VIN and sorting the inventory wait for the API:
+//! `listings` takes only an agency, a status and a cursor.
 
 mod applications;
 mod home;
+mod inventory;
+mod listing_actions;
+mod listing_editor;
+mod listing_form;
 mod photos;
 
 use axum::Router;
@@ -36,6 +48,12 @@ pub fn panel_router(state: SharedState) -> Router {
                 .post(photos::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(photos::MAX_UPLOAD_FORM_BYTES)),
         )
+        .route("/inventory", get(inventory::inventory_page))
+        .route("/listings/new", get(listing_editor::new_page).post(listing_editor::create))
+        .route("/listings/{id}/edit", get(listing_editor::edit_page).post(listing_editor::update))
+        .route("/listings/{id}/publish", post(listing_actions::publish))
+        .route("/listings/{id}/sold", get(listing_actions::confirm_sold).post(listing_actions::mark_sold))
+        .route("/listings/{id}/archive", get(listing_actions::confirm_archive).post(listing_actions::archive))
         .route("/listings/{id}/photos/order", post(photos::reorder))
         .route("/listings/{id}/photos/{photo}/delete", post(photos::delete))
         .fallback(crate::site::misc::not_found)
@@ -54,4 +72,22 @@ pub(crate) fn is_platform_admin(visitor: &crate::visitor::Visitor) -> bool {
     visitor.session.as_ref().is_some_and(|session| {
         session.data.user.memberships.iter().any(|membership| membership.role == "PLATFORM_ADMIN")
     })
+}
+
+/// The agencies whose cars the person works on (as manager or salesperson).
+pub(crate) fn staff_agencies(visitor: &crate::visitor::Visitor) -> Vec<&str> {
+    visitor
+        .session
+        .iter()
+        .flat_map(|session| &session.data.user.memberships)
+        .filter(|membership| matches!(membership.role.as_str(), "AGENCY_MANAGER" | "SALESPERSON"))
+        .filter_map(|membership| membership.agency_id.as_deref())
+        .collect()
+}
+
+/// The agency a page works on: the one asked for (`?agency=`) when the person works
+/// there, else their first. Staff of several agencies name it in the URL.
+pub(crate) fn current_agency(visitor: &crate::visitor::Visitor, requested: Option<&str>) -> Option<String> {
+    let agencies = staff_agencies(visitor);
+    requested.filter(|id| agencies.contains(id)).or(agencies.first().copied()).map(str::to_string)
 }

@@ -175,6 +175,18 @@ pub enum NoticeKind {
     Info,
 }
 
+/// A table with its headings (the caption for screen readers). On a phone each
+/// row reads as a card (site.css), so no column scrolls out of sight.
+pub fn data_table(caption: &str, headings: &[&str], rows: Markup) -> Markup {
+    html! {
+        table.data-table {
+            caption.visually-hidden { (caption) }
+            thead { tr { @for heading in headings { th scope="col" { (heading) } } } }
+            tbody { (rows) }
+        }
+    }
+}
+
 /// Next page and back to the first, for cursor-paged lists.
 pub fn pager(label: &str, first: Option<(&str, String)>, next: Option<(&str, String)>) -> Markup {
     html! {

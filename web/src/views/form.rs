@@ -49,11 +49,23 @@ pub struct Field<'a> {
     pub required: bool,
     pub max_length: Option<usize>,
     pub autocomplete: Option<&'a str>,
+    /// The phone keyboard to offer (`numeric` for amounts typed with commas).
+    pub inputmode: Option<&'a str>,
 }
 
 impl<'a> Field<'a> {
     pub fn new(name: &'a str, label: &'a str, kind: InputKind, value: &'a str) -> Field<'a> {
-        Field { name, label, kind, value, hint: None, required: true, max_length: None, autocomplete: None }
+        Field {
+            name,
+            label,
+            kind,
+            value,
+            hint: None,
+            required: true,
+            max_length: None,
+            autocomplete: None,
+            inputmode: None,
+        }
     }
 
     pub fn hint(mut self, hint: &'a str) -> Field<'a> {
@@ -76,17 +88,15 @@ impl<'a> Field<'a> {
         self
     }
 
+    pub fn inputmode(mut self, mode: &'a str) -> Field<'a> {
+        self.inputmode = Some(mode);
+        self
+    }
+
     pub fn render(&self, errors: &FormErrors) -> Markup {
         let id = format!("field-{}", self.name);
         let error = errors.get(self.name);
-        let error_id = format!("{id}-error");
-        let hint_id = format!("{id}-hint");
-        let described = match (error.is_some(), self.hint.is_some()) {
-            (true, true) => Some(format!("{error_id} {hint_id}")),
-            (true, false) => Some(error_id.clone()),
-            (false, true) => Some(hint_id.clone()),
-            (false, false) => None,
-        };
+        let (error_id, hint_id, described) = described_by(&id, error.is_some(), self.hint.is_some());
         let input_type = match self.kind {
             InputKind::Text | InputKind::TextArea => "text",
             InputKind::Email => "email",
@@ -114,8 +124,66 @@ impl<'a> Field<'a> {
                 } @else {
                     input id=(id) name=(self.name) type=(input_type) value=(self.value) required[self.required]
                         maxlength=[max_length.as_deref()] autocomplete=[autocomplete]
-                        inputmode=[(self.kind == InputKind::Number).then_some("numeric")]
+                        inputmode=[self.inputmode.or((self.kind == InputKind::Number).then_some("numeric"))]
                         aria-invalid=[error.map(|_| "true")] aria-describedby=[described.as_deref()];
+                }
+                @if let Some(hint) = self.hint { p.hint id=(hint_id) { (hint) } }
+            }
+        }
+    }
+}
+
+/// The ids of a field's error and hint, and its `aria-describedby`.
+fn described_by(id: &str, has_error: bool, has_hint: bool) -> (String, String, Option<String>) {
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let described = match (has_error, has_hint) {
+        (true, true) => Some(format!("{error_id} {hint_id}")),
+        (true, false) => Some(error_id.clone()),
+        (false, true) => Some(hint_id.clone()),
+        (false, false) => None,
+    };
+    (error_id, hint_id, described)
+}
+
+/// A choice from a closed list (`options` are value and label), with its label,
+/// hint and error like [`Field`]. An empty first option asks to choose when nothing is.
+pub struct Select<'a> {
+    pub name: &'a str,
+    pub label: &'a str,
+    pub options: Vec<(&'a str, &'a str)>,
+    pub selected: &'a str,
+    /// The empty option's words ("Elige…"); `None` when a value is always chosen.
+    pub placeholder: Option<&'a str>,
+    pub hint: Option<&'a str>,
+}
+
+impl<'a> Select<'a> {
+    pub fn new(name: &'a str, label: &'a str, options: Vec<(&'a str, &'a str)>, selected: &'a str) -> Select<'a> {
+        Select { name, label, options, selected, placeholder: None, hint: None }
+    }
+
+    pub fn placeholder(mut self, words: &'a str) -> Select<'a> {
+        self.placeholder = Some(words);
+        self
+    }
+
+    pub fn render(&self, errors: &FormErrors) -> Markup {
+        let id = format!("field-{}", self.name);
+        let error = errors.get(self.name);
+        let (error_id, hint_id, described) = described_by(&id, error.is_some(), self.hint.is_some());
+        html! {
+            div.field.has-error[error.is_some()] {
+                label for=(id) { (self.label) }
+                @if let Some(error) = error { p.field-error id=(error_id) { (error) } }
+                select id=(id) name=(self.name) required aria-invalid=[error.map(|_| "true")]
+                    aria-describedby=[described.as_deref()] {
+                    @if let Some(words) = self.placeholder {
+                        option value="" selected[self.selected.is_empty()] { (words) }
+                    }
+                    @for (value, label) in &self.options {
+                        option value=(value) selected[*value == self.selected] { (label) }
+                    }
                 }
                 @if let Some(hint) = self.hint { p.hint id=(hint_id) { (hint) } }
             }

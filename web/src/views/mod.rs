@@ -121,6 +121,9 @@ pub fn render(state: &SharedState, visitor: &Visitor, page: Page) -> Response {
                                         @if crate::panel::is_platform_admin(visitor) {
                                             li { a href="/applications" { (text.panel.applications) } }
                                         }
+                                        @if !crate::panel::staff_agencies(visitor).is_empty() {
+                                            li { a href="/inventory" { (text.panel.inventory.title) } }
+                                        }
                                         li { a href=(format!("{}/", state.settings.public_url)) { (text.panel.to_site) } }
                                         li { span title=(session.data.user.email) { (session.data.user.name) } }
                                         li {

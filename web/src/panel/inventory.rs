@@ -1,0 +1,185 @@
+//! The agency's inventory as a table (`listings(agencyId, status, first, after)`):
+//! newest first, 50 rows a page through the API's cursor, a filter by status in the
+//! URL (`/inventory?status=PUBLISHED`). Filters and pages are plain links, so the
+//! table works with JavaScript off; with htmx they swap only the table.
+
+use axum::extract::{Query, State};
+use axum::response::Response;
+use maud::{Markup, html};
+
+use crate::edge::operations::{self, panel_inventory};
+use crate::edge::wire_name;
+use crate::error::{PageError, url_escape};
+use crate::i18n::format;
+use crate::names::car_name;
+use crate::state::SharedState;
+use crate::views::components::{PhotoView, data_table, empty_state, pager, price, responsive_photo};
+use crate::views::{self, Page};
+use crate::visitor::Visitor;
+
+const PAGE_SIZE: i64 = 50;
+/// The statuses a filter may name, in the order the filters show them.
+pub const STATUSES: [&str; 4] = ["DRAFT", "PUBLISHED", "SOLD", "ARCHIVED"];
+const THUMBNAIL_SIZES: &str = "96px";
+
+type Row = panel_inventory::PanelInventoryListingsEdgesNode;
+
+#[derive(serde::Deserialize, Default)]
+pub struct InventoryQuery {
+    status: Option<String>,
+    after: Option<String>,
+    /// For staff of several agencies: which one.
+    agency: Option<String>,
+}
+
+/// `?status=` as the schema spells it; anything else means every status.
+fn status_from_query(raw: Option<&str>) -> Option<&'static str> {
+    let raw = raw?.trim();
+    STATUSES.iter().copied().find(|status| status.eq_ignore_ascii_case(raw))
+}
+
+pub fn edit_path(id: &str) -> String {
+    format!("/listings/{id}/edit")
+}
+
+/// The status badge, coloured per status by site.css.
+pub fn status_badge(visitor: &Visitor, status: &str) -> Markup {
+    let label = (visitor.text().panel.inventory.status)(status);
+    html! { span class=(format!("badge status-{}", status.to_ascii_lowercase())) { (label) } }
+}
+
+pub async fn inventory_page(
+    State(state): State<SharedState>,
+    visitor: Visitor,
+    Query(query): Query<InventoryQuery>,
+) -> Result<Response, PageError> {
+    visitor.require_session()?;
+    // Only an agency's staff have an inventory; the API scopes the rows.
+    let agency_id = super::current_agency(&visitor, query.agency.as_deref()).ok_or(PageError::Forbidden)?;
+    let status = status_from_query(query.status.as_deref());
+    let after = query.after.filter(|cursor| !cursor.is_empty());
+    let variables = panel_inventory::Variables {
+        agency_id: agency_id.clone(),
+        status: status.map(|status| panel_inventory::ListingStatus::Other(status.to_string())),
+        first: PAGE_SIZE,
+        after: after.clone(),
+    };
+    let listings = state.edge.run::<operations::PanelInventory>(visitor.caller(), variables).await?.listings;
+
+    let text = &visitor.text().panel.inventory;
+    // The agency stays in the links only when the URL named it.
+    let agency_param = query.agency.as_ref().map(|_| format!("agency={}", url_escape(&agency_id)));
+    let href = |status: Option<&str>, cursor: Option<&str>| {
+        let pairs: Vec<String> = [
+            status.map(|status| format!("status={status}")),
+            agency_param.clone(),
+            cursor.map(|cursor| format!("after={}", url_escape(cursor))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if pairs.is_empty() { "/inventory".to_string() } else { format!("/inventory?{}", pairs.join("&")) }
+    };
+    let new_listing = match &agency_param {
+        Some(param) => format!("/listings/new?{param}"),
+        None => "/listings/new".to_string(),
+    };
+    let headings = [
+        text.column_photo,
+        text.column_car,
+        text.column_price,
+        text.column_status,
+        text.column_updated,
+        text.column_actions,
+    ];
+    let first = after.is_some().then(|| (text.first_page, href(status, None)));
+    let next = match (listings.page_info.has_next_page, listings.page_info.end_cursor.as_deref()) {
+        (true, Some(cursor)) => Some((text.next_page, href(status, Some(cursor)))),
+        _ => None,
+    };
+    let content = html! {
+        div.page-heading {
+            h1 { (text.title) }
+            a.button href=(new_listing) { (text.new_listing) }
+        }
+        p { (text.intro) }
+        // Links only: htmx swaps the region, the URL keeps the state either way.
+        div.inventory #inventory hx-boost="true" hx-target="#inventory" hx-select="#inventory" hx-swap="outerHTML" {
+            nav.filters aria-label=(visitor.text().panel.filter_label) {
+                span { (visitor.text().panel.filter_label) ": " }
+                @for choice in std::iter::once(None).chain(STATUSES.iter().copied().map(Some)) {
+                    @let label = choice.map(text.status_filter).unwrap_or(text.all_statuses);
+                    @if choice == status {
+                        strong aria-current="page" { (label) }
+                    } @else {
+                        a href=(href(choice, None)) { (label) }
+                    }
+                    " "
+                }
+            }
+            p.small { ((text.count)(listings.total_count)) }
+            @if listings.edges.is_empty() {
+                @if status.is_none() && after.is_none() {
+                    (empty_state(text.empty, Some((text.new_listing, new_listing.as_str()))))
+                } @else {
+                    (empty_state(text.empty_status, None))
+                }
+            } @else {
+                (data_table(text.caption, &headings, html! {
+                    @for edge in &listings.edges { (row(&visitor, &edge.node)) }
+                }))
+            }
+            (pager(text.pages, first.as_ref().map(|(label, link)| (*label, link.clone())), next))
+        }
+    };
+    let mut page = Page::new(text.title.to_string(), content);
+    page.header_search = false;
+    Ok(views::render(&state, &visitor, page))
+}
+
+fn row(visitor: &Visitor, car: &Row) -> Markup {
+    let text = &visitor.text().panel.inventory;
+    let name = format!("{} {}", car_name(&car.make, &car.model), car.year);
+    let status = wire_name(&car.status);
+    html! {
+        tr id=(format!("listing-{}", car.id)) {
+            td.thumb {
+                @if let Some(cover) = &car.cover {
+                    @let photo = PhotoView {
+                        src: cover.src.clone().unwrap_or_default(),
+                        srcset_webp: cover.srcset_webp.clone(),
+                        srcset_jpeg: cover.srcset_jpeg.clone(),
+                        width: cover.width.max(1),
+                        height: cover.height.max(1),
+                    };
+                    (responsive_photo(&photo, &name, THUMBNAIL_SIZES, false))
+                } @else {
+                    span.no-photo { (text.no_photo) }
+                }
+            }
+            td.car { a href=(edit_path(&car.id)) { (name) } }
+            td.price { (price(car.price, &car.currency, visitor.lang)) }
+            td.status { (status_badge(visitor, &status)) }
+            td.updated data-label=(text.column_updated) { (format::api_date(Some(&car.updated_at), visitor.lang)) }
+            td.row-actions {
+                a href=(edit_path(&car.id)) { (text.edit) }
+                " · "
+                a href=(format!("/listings/{}/photos", car.id)) { (text.photos) }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_filter_reads_the_schema_names_and_ignores_the_rest() {
+        assert_eq!(status_from_query(Some("PUBLISHED")), Some("PUBLISHED"));
+        assert_eq!(status_from_query(Some("sold")), Some("SOLD"));
+        assert_eq!(status_from_query(Some("")), None);
+        assert_eq!(status_from_query(Some("DELETED")), None);
+        assert_eq!(status_from_query(None), None);
+    }
+}
