@@ -1,8 +1,13 @@
 //! The indexer: follows catalog's change feed into the index.
 //!
 //! - Starts from the saved cursor of this index lineage; with no cursor, an
-//!   empty index under a saved cursor, or a cursor that belongs to another
-//!   physical index for too long, it rebuilds from `ScanListings` first.
+//!   empty index under a saved cursor, or a cursor that names a physical index
+//!   never swapped in, it rebuilds from `ScanListings` first.
+//! - Every rebuild (the indexer's own and the reindex job's) holds the lineage's
+//!   rebuild lock from its scan to its swap. A cursor naming another index while
+//!   that lock is held is a swap about to land: waited for. While it is free, the
+//!   cursor is an orphan of a rebuild that died between saving it and swapping:
+//!   repaired at once.
 //! - Applies changes in batches, commits at most every `commit_interval`
 //!   (a change is searchable well within a second), and saves the cursor only
 //!   after the commit: a crash replays, and replays are idempotent by
@@ -37,8 +42,6 @@ pub struct IndexerSettings {
     pub max_batch: usize,
     pub scan_page_size: u32,
     pub max_backoff: Duration,
-    /// How long a cursor may name another physical index (a rebuild being swapped in) before we rebuild ourselves.
-    pub foreign_cursor_patience: Duration,
     /// How often the lease is checked while following.
     pub lease_check_interval: Duration,
 }
@@ -50,7 +53,6 @@ impl Default for IndexerSettings {
             max_batch: 1000,
             scan_page_size: 500,
             max_backoff: Duration::from_secs(5),
-            foreign_cursor_patience: Duration::from_secs(30),
             lease_check_interval: Duration::from_secs(10),
         }
     }
@@ -63,6 +65,20 @@ pub struct RebuildReport {
     pub documents: u64,
     pub feed_sequence: i64,
     pub physical_name: String,
+}
+
+/// How often a rebuild running elsewhere is checked for its swap.
+const SWAP_POLL: Duration = Duration::from_millis(100);
+
+/// The lock every rebuild of the lineage `consumer` holds from its scan to its swap.
+pub fn rebuild_lock_name(consumer: &str) -> String {
+    format!("reindex:{consumer}")
+}
+
+/// Where following starts: the saved cursor, or a rebuild first (and why).
+enum Start {
+    Follow(FeedPosition),
+    Rebuild(&'static str),
 }
 
 /// Why following stopped without an error.
@@ -115,13 +131,12 @@ impl Indexer {
                 }
             };
             tracing::info!(consumer = %self.index.consumer_name(), "indexer lease taken");
-            let mut foreign_since: Option<Instant> = None;
             while !shutdown.is_triggered() {
                 if !lease.is_held().await {
                     tracing::warn!("indexer lease lost; re-acquiring");
                     break;
                 }
-                match self.follow(&shutdown, &lease, &mut foreign_since).await {
+                match self.follow(&shutdown, &lease).await {
                     Ok(FollowEnd::Stopped) => break,
                     Ok(FollowEnd::Restart) => backoff.reset(),
                     Err(error) => {
@@ -136,41 +151,12 @@ impl Indexer {
         tracing::info!("indexer stopped");
     }
 
-    async fn follow(
-        &self,
-        shutdown: &Shutdown,
-        lease: &AdvisoryLock,
-        foreign_since: &mut Option<Instant>,
-    ) -> Result<FollowEnd, SearchError> {
+    async fn follow(&self, shutdown: &Shutdown, lease: &AdvisoryLock) -> Result<FollowEnd, SearchError> {
         let consumer = self.index.consumer_name();
-        let physical = self.index.physical_name().await?;
-        let saved = feed_cursor::load(&self.database, &consumer).await?;
-        let position = match saved {
-            None => {
-                tracing::info!(consumer = %consumer, "no feed cursor; building the index from catalog");
-                self.rebuild(&mut |line| tracing::info!(progress = %line, "rebuild")).await?;
-                return Ok(FollowEnd::Restart);
-            }
-            Some(position) if position.index_name != physical => {
-                // A rebuild writes its cursor just before its swap; give it time to land.
-                let since = *foreign_since.get_or_insert_with(Instant::now);
-                if since.elapsed() < self.settings.foreign_cursor_patience {
-                    sleep_or_stop(shutdown, Duration::from_millis(100)).await;
-                    return Ok(FollowEnd::Restart);
-                }
-                tracing::warn!(cursor_index = %position.index_name, served = %physical, "cursor belongs to another index; rebuilding");
-                *foreign_since = None;
-                self.rebuild(&mut |line| tracing::info!(progress = %line, "rebuild")).await?;
-                return Ok(FollowEnd::Restart);
-            }
-            Some(position) => position,
+        let position = match self.starting_point().await? {
+            Start::Follow(position) => position,
+            Start::Rebuild(_) => return self.rebuild_exclusively(shutdown).await,
         };
-        *foreign_since = None;
-        if position.sequence > 0 && self.index.count_all().await? == 0 {
-            tracing::warn!(sequence = position.sequence, "index is empty but a cursor is saved; rebuilding");
-            self.rebuild(&mut |line| tracing::info!(progress = %line, "rebuild")).await?;
-            return Ok(FollowEnd::Restart);
-        }
         let mut stream = self.feed.changes_after(position.sequence).await?;
         let mut batch = Batch::new(position);
         let mut lease_check = tokio::time::interval(self.settings.lease_check_interval);
@@ -213,6 +199,44 @@ impl Indexer {
         }
     }
 
+    /// The saved cursor if the index it names is the one served and holds what
+    /// the cursor says; otherwise why a rebuild comes first.
+    async fn starting_point(&self) -> Result<Start, SearchError> {
+        let physical = self.index.physical_name().await?;
+        Ok(match feed_cursor::load(&self.database, &self.index.consumer_name()).await? {
+            None => Start::Rebuild("no feed cursor; building the index from catalog"),
+            Some(position) if position.index_name != physical => {
+                Start::Rebuild("the cursor names an index that was never swapped in; rebuilding")
+            }
+            Some(position) if position.sequence > 0 && self.index.count_all().await? == 0 => {
+                Start::Rebuild("the index is empty but a cursor is saved; rebuilding")
+            }
+            Some(position) => Start::Follow(position),
+        })
+    }
+
+    /// Rebuilds under the lineage's rebuild lock. When a reindex job holds it,
+    /// that job's swap (and the cursor saved with it) is awaited instead.
+    async fn rebuild_exclusively(&self, shutdown: &Shutdown) -> Result<FollowEnd, SearchError> {
+        let lock_name = rebuild_lock_name(&self.index.consumer_name());
+        let Some(lock) = AdvisoryLock::try_acquire(&self.database, &lock_name).await? else {
+            tracing::debug!(lock = %lock_name, "a rebuild is running elsewhere; waiting for its swap");
+            sleep_or_stop(shutdown, SWAP_POLL).await;
+            return Ok(FollowEnd::Restart);
+        };
+        // Judged again under the lock: a rebuild that has just released it swapped in.
+        let outcome = match self.starting_point().await {
+            Ok(Start::Rebuild(reason)) => {
+                tracing::info!(consumer = %self.index.consumer_name(), "{reason}");
+                self.rebuild(&mut |line| tracing::info!(progress = %line, "rebuild")).await.map(|_| ())
+            }
+            Ok(Start::Follow(_)) => Ok(()),
+            Err(error) => Err(error),
+        };
+        lock.release().await;
+        outcome.map(|()| FollowEnd::Restart)
+    }
+
     /// Applies and commits the batch, then saves the cursor. `false`: the cursor
     /// now belongs to another physical index (a rebuild swapped in); restart.
     async fn flush(&self, consumer: &str, batch: &mut Batch) -> Result<bool, SearchError> {
@@ -244,6 +268,7 @@ impl Indexer {
     /// Rebuilds the whole index from catalog's published listings, sets the
     /// cursor to the feed position at scan start, and swaps the new index in.
     /// Changes during the scan are replayed from that position (idempotently).
+    /// The caller holds the rebuild lock ([`rebuild_lock_name`]).
     pub async fn rebuild(&self, progress: &mut (dyn FnMut(String) + Send)) -> Result<RebuildReport, SearchError> {
         let started = Instant::now();
         let mut rebuild = self.index.begin_rebuild().await?;

@@ -38,7 +38,7 @@ use crate::feed::{CatalogFeed, FeedCredentials};
 use crate::index::SharedIndex;
 use crate::index::elasticsearch::{DEFAULT_ALIAS, ElasticsearchIndex};
 use crate::index::tantivy::TantivyIndex;
-use crate::indexer::{Indexer, IndexerSettings};
+use crate::indexer::{Indexer, IndexerSettings, rebuild_lock_name};
 use crate::interpret::{CHAT_BUDGET, ChatWithFallback};
 use crate::service::SearchService;
 
@@ -152,15 +152,17 @@ pub async fn run_job(runtime: &Runtime, name: &str) -> Result<String, SearchErro
         return Err(SearchError::UnknownJob(name.to_string()));
     }
     let database = nds_common::db::connect(&runtime.database_url(ServiceName::Search)).await?;
-    let run = run_exclusively(&database, "search-reindex", || async {
-        let index = prepare_index(&runtime.config).await.map_err(|error| match runtime.config.search_backend {
-            // The running server holds the tantivy writer; its indexer rebuilds by itself when needed.
-            SearchBackendKind::Tantivy => SearchError::Index(format!(
-                "cannot open the tantivy index ({error}); if `nds` is running, stop it first (or delete {} and let its indexer rebuild)",
-                tantivy_directory(&runtime.config).display()
-            )),
-            SearchBackendKind::Elasticsearch => error,
-        })?;
+    let index = prepare_index(&runtime.config).await.map_err(|error| match runtime.config.search_backend {
+        // The running server holds the tantivy writer; its indexer rebuilds by itself when needed.
+        SearchBackendKind::Tantivy => SearchError::Index(format!(
+            "cannot open the tantivy index ({error}); if `nds` is running, stop it first (or delete {} and let its indexer rebuild)",
+            tantivy_directory(&runtime.config).display()
+        )),
+        SearchBackendKind::Elasticsearch => error,
+    })?;
+    // The indexer's own rebuilds hold the same lock: it waits for this swap instead of rebuilding over it.
+    let lock_name = rebuild_lock_name(&index.consumer_name());
+    let run = run_exclusively(&database, &lock_name, || async {
         let indexer = indexer_for(runtime, index, database.clone(), feed_credentials(runtime));
         // Progress goes to stdout: `nds job reindex` is run by people and CronJobs alike.
         let report = indexer.rebuild(&mut |line: String| println!("reindex: {line}")).await?;

@@ -22,7 +22,7 @@ use support::{TempDir, change, doc, id};
 use svc_search::domain::{IndexQuery, ListingDoc};
 use svc_search::index::tantivy::TantivyIndex;
 use svc_search::index::{SearchIndex, SharedIndex};
-use svc_search::indexer::{Indexer, IndexerSettings};
+use svc_search::indexer::{Indexer, IndexerSettings, rebuild_lock_name};
 use svc_search::store::feed_cursor::{self, FeedPosition};
 use uuid::Uuid;
 
@@ -231,13 +231,14 @@ async fn a_rebuild_interrupted_before_its_swap_is_redone(database: &TestDatabase
     let index = open_tantivy(&directory);
     let feed = RecordedFeed::default();
     history(&feed, 10);
-    // A rebuild saved its cursor for an index it never swapped in, then died.
+    // A rebuild saved its cursor for an index it never swapped in, then died (its
+    // rebuild lock went with it): repaired at once, with the default settings.
     let orphan = FeedPosition { sequence: feed.last_sequence(), index_name: "idx-never-swapped".into() };
     feed_cursor::reset(&connection, &index.consumer_name(), &orphan).await.unwrap();
-    let patient = IndexerSettings { foreign_cursor_patience: Duration::from_millis(300), ..settings() };
     let shutdown = Shutdown::new();
     let task = tokio::spawn(
-        Indexer::new(index.clone(), connection.clone(), Arc::new(feed.clone()), None, patient).run(shutdown.clone()),
+        Indexer::new(index.clone(), connection.clone(), Arc::new(feed.clone()), None, IndexerSettings::default())
+            .run(shutdown.clone()),
     );
     let started = Instant::now();
     while index.count().await.unwrap() != 8 {
@@ -248,6 +249,42 @@ async fn a_rebuild_interrupted_before_its_swap_is_redone(database: &TestDatabase
     task.await.unwrap();
     let saved = feed_cursor::load(&connection, &index.consumer_name()).await.unwrap().unwrap();
     assert_eq!(saved.index_name, index.physical_name().await.unwrap());
+}
+
+async fn a_rebuild_running_elsewhere_is_waited_for_not_rebuilt_over(database: &TestDatabase) {
+    let connection = migrated(database).await;
+    let directory = TempDir::new("swap-pending");
+    let index = open_tantivy(&directory);
+    let feed = RecordedFeed::default();
+    let finals = history(&feed, 10);
+    // A reindex job: holds the rebuild lock, has built its index and saved its
+    // cursor, and has not swapped yet.
+    let lock =
+        AdvisoryLock::try_acquire(&connection, &rebuild_lock_name(&index.consumer_name())).await.unwrap().unwrap();
+    let mut rebuild = index.begin_rebuild().await.unwrap();
+    // Listings 5 and 10 were sold (see `history`).
+    let published: Vec<ListingDoc> =
+        finals.into_iter().filter(|listing| listing.id != id(5) && listing.id != id(10)).collect();
+    rebuild.add(published).await.unwrap();
+    let position = FeedPosition { sequence: feed.last_sequence(), index_name: rebuild.physical_name() };
+    feed_cursor::reset(&connection, &index.consumer_name(), &position).await.unwrap();
+    let shutdown = Shutdown::new();
+    let task = tokio::spawn(indexer(&index, &connection, &feed).run(shutdown.clone()));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let saved = feed_cursor::load(&connection, &index.consumer_name()).await.unwrap().unwrap();
+    assert_eq!(saved, position, "the indexer rebuilt over a rebuild that was about to swap");
+    assert_eq!(index.count().await.unwrap(), 0);
+    // The swap lands and the lock goes: the indexer follows from the job's cursor.
+    rebuild.swap_in().await.unwrap();
+    lock.release().await;
+    let late = doc(11, "kia", "modelo", 150_000);
+    feed.push(&late, ListingStatus::Published);
+    wait_for_cursor(&connection, &index.consumer_name(), feed.last_sequence()).await;
+    shutdown.trigger();
+    task.await.unwrap();
+    let saved = feed_cursor::load(&connection, &index.consumer_name()).await.unwrap().unwrap();
+    assert_eq!(saved.index_name, position.index_name, "the job's index is the one followed");
+    assert_eq!(index.count().await.unwrap(), 9);
 }
 
 async fn an_empty_index_under_a_saved_cursor_is_rebuilt(database: &TestDatabase) {
@@ -351,6 +388,7 @@ nds_common::storage_suite!(
     an_older_version_after_a_newer_one_changes_nothing,
     killing_the_indexer_mid_feed_loses_and_duplicates_nothing,
     a_rebuild_interrupted_before_its_swap_is_redone,
+    a_rebuild_running_elsewhere_is_waited_for_not_rebuilt_over,
     an_empty_index_under_a_saved_cursor_is_rebuilt,
     a_published_change_is_searchable_within_a_second,
     the_cursor_only_advances_forward_and_only_for_its_physical_index,
