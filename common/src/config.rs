@@ -309,7 +309,11 @@ pub const VARIABLES: &[(&str, &str, &str)] = &[
     ("NDS_SITE_ADDR", "0.0.0.0:8090", "the buyer site's HTTP listener (`nds serve site`)"),
     ("NDS_PANEL_ADDR", "0.0.0.0:8091", "the staff panel's HTTP listener (`nds serve panel`)"),
     ("NDS_EDGE_URL", "http://127.0.0.1:8080", "base URL of the GraphQL edge the site and the panel call"),
-    ("NDS_PANEL_URL", "http://localhost:8091", "the panel's address as a browser reaches it"),
+    (
+        "NDS_PANEL_URL",
+        "http://localhost:8091",
+        "the panel's address as a browser reaches it (Stripe's payout onboarding returns there)",
+    ),
     ("NDS_STRIPE_PUBLISHABLE_KEY", "unset", "Stripe.js key for the Payment Element on the site and the panel"),
 ];
 

@@ -131,6 +131,8 @@ impl BillingService for BillingGrpc {
             payouts_enabled: view.payouts_enabled,
             active_promotions: view.active_promotions,
             payouts_onboarded: view.payouts_onboarded,
+            period: view.period,
+            listings_billed_this_period: view.listings_billed_this_period,
         })
     }
 

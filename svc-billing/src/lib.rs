@@ -90,7 +90,7 @@ pub async fn billing(runtime: &Runtime, options: &BillingOptions) -> Result<Bill
             currency: stripe_settings.currency.clone(),
             platform_fee_percent: stripe_settings.platform_fee_percent,
             listing_price_minor: options.listing_price_minor.unwrap_or(DEFAULT_LISTING_PRICE_MINOR),
-            public_url: runtime.config.public_url.clone(),
+            panel_url: runtime.config.web.panel_url.clone(),
         },
         wake: Arc::new(Notify::new()),
     })

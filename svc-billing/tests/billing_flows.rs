@@ -361,10 +361,17 @@ async fn subscription_meters_each_published_listing_once_and_invoices_drive_the_
         .await;
     deliver_signed(&harness.parts.webhook, event("evt_inv_old_paid", "invoice.paid", now - 100, invoice("in_1"))).await;
     settle(&harness).await;
-    let status = |mut client: billing_service_client::BillingServiceClient<tonic::transport::Channel>| {
+    let full_status = |mut client: billing_service_client::BillingServiceClient<tonic::transport::Channel>| {
         let request = authorized(GetBillingStatusRequest { agency_id: agency.agency_id.to_string() }, &manager);
-        async move { client.get_billing_status(request).await.unwrap().into_inner().subscription }
+        async move { client.get_billing_status(request).await.unwrap().into_inner() }
     };
+    let status = |client| {
+        let status = full_status(client);
+        async move { status.await.subscription }
+    };
+    // The manager sees the period and the two listings billed in it.
+    let billed = full_status(client.clone()).await;
+    assert_eq!((billed.period.as_str(), billed.listings_billed_this_period), (month.as_str(), 2));
     assert_eq!(status(client.clone()).await, SubscriptionStatus::PastDue as i32);
     deliver_signed(&harness.parts.webhook, event("evt_inv_paid", "invoice.paid", now + 10, invoice("in_3"))).await;
     settle(&harness).await;
@@ -378,6 +385,7 @@ async fn subscription_meters_each_published_listing_once_and_invoices_drive_the_
     deliver_signed(&harness.parts.webhook, event("evt_inv_late", "invoice.paid", now + 30, invoice("in_4"))).await;
     settle(&harness).await;
     assert_eq!(status(client.clone()).await, SubscriptionStatus::Cancelled as i32);
+    assert_eq!(full_status(client.clone()).await.listings_billed_this_period, 0, "nothing is billed once cancelled");
 }
 
 #[tokio::test]

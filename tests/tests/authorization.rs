@@ -55,6 +55,8 @@ const CREATE_LISTING: &str = "mutation($input: ListingInput!) { createListing(in
 const LISTINGS: &str = "query($agency: ID, $status: ListingStatus) { listings(agencyId: $agency, status: $status, first: 100) { totalCount edges { node { id } } } }";
 const METRICS: &str =
     "query($scope: MetricsScopeInput!) { metrics(scope: $scope) { values { source name label value } } }";
+const AGENCY_BILLING: &str =
+    "query($agency: ID!) { agencyBilling(agencyId: $agency) { agencyId subscription listingsBilledThisPeriod } }";
 const CONVERSATION: &str = "query($id: ID!) { conversation(id: $id) { id messageCount assigneeId } }";
 const CONVERSATIONS: &str = "{ conversations(first: 50) { totalCount edges { node { id } } } }";
 const SEND_MESSAGE: &str =
@@ -633,6 +635,25 @@ fn cases(world: &World) -> Vec<Case> {
                 })
                 .collect(),
             |_| read(METRICS, "metrics", json!({ "scope": { "agencyId": tenant.agency_id } })),
+        );
+    }
+    for (tenant, name, overseer, manager) in
+        [(a, "agencyBilling(A)", GroupAdminA, ManagerA), (b, "agencyBilling(B)", GroupAdminB, ManagerB)]
+    {
+        full_row(
+            &mut cases,
+            name,
+            EVERYONE
+                .into_iter()
+                .map(|actor| match actor {
+                    PlatformAdmin => allowed(actor),
+                    Anonymous => refused(actor, "UNAUTHENTICATED"),
+                    actor if actor == manager || actor == overseer => allowed(actor),
+                    // Scoped as metrics are: salespeople do not see what the agency pays.
+                    _ => refused(actor, "FORBIDDEN"),
+                })
+                .collect(),
+            |_| read(AGENCY_BILLING, "agencyBilling", json!({ "agency": tenant.agency_id })),
         );
     }
 

@@ -1,6 +1,6 @@
 //! Paid promotions, the per-listing subscription, payouts and deposits (svc-billing).
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use nds_proto::billing::v1 as billing;
 use nds_proto::common::v1 as wire;
@@ -42,6 +42,75 @@ impl From<billing::Checkout> for Checkout {
 pub struct OnboardingLink {
     pub url: String,
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The per-listing monthly subscription's state.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum SubscriptionStatus {
+    /// Never subscribed.
+    None,
+    Active,
+    /// The last invoice failed; Stripe retries it.
+    PastDue,
+    Cancelled,
+}
+
+impl SubscriptionStatus {
+    fn from_wire(raw: i32) -> SubscriptionStatus {
+        match billing::SubscriptionStatus::try_from(raw) {
+            Ok(billing::SubscriptionStatus::Active) => SubscriptionStatus::Active,
+            Ok(billing::SubscriptionStatus::PastDue) => SubscriptionStatus::PastDue,
+            Ok(billing::SubscriptionStatus::Cancelled) => SubscriptionStatus::Cancelled,
+            Ok(billing::SubscriptionStatus::None | billing::SubscriptionStatus::Unspecified) | Err(_) => {
+                SubscriptionStatus::None
+            }
+        }
+    }
+}
+
+/// An agency's billing state.
+#[derive(SimpleObject)]
+pub struct AgencyBilling {
+    pub agency_id: ID,
+    pub subscription: SubscriptionStatus,
+    /// The current usage period, a UTC calendar month written `YYYY-MM`.
+    pub period: String,
+    /// The agency's listings the subscription bills in `period` (0 without a live subscription).
+    pub listings_billed_this_period: u32,
+    /// Promotions of the agency's listings running now.
+    pub active_promotions: u32,
+    /// A Stripe Connect account exists for buyers' deposits.
+    pub payouts_onboarded: bool,
+    /// Stripe has enabled charges on that account.
+    pub payouts_enabled: bool,
+}
+
+impl From<billing::BillingStatus> for AgencyBilling {
+    fn from(status: billing::BillingStatus) -> Self {
+        Self {
+            agency_id: ID(status.agency_id),
+            subscription: SubscriptionStatus::from_wire(status.subscription),
+            period: status.period,
+            listings_billed_this_period: status.listings_billed_this_period,
+            active_promotions: status.active_promotions,
+            payouts_onboarded: status.payouts_onboarded,
+            payouts_enabled: status.payouts_enabled,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct BillingQuery;
+
+#[Object]
+impl BillingQuery {
+    /// An agency's subscription, usage this period and payout account, scoped as
+    /// `metrics` is: its managers, its group's admins and platform admins.
+    async fn agency_billing(&self, context: &Context<'_>, agency_id: ID) -> async_graphql::Result<AgencyBilling> {
+        let request = request_context(context)?;
+        let message = billing::GetBillingStatusRequest { agency_id: agency_id.0 };
+        Ok(clients(context)?.billing().get_billing_status(request.call.request(message)).await.or_graphql()?.into())
+    }
 }
 
 #[derive(Default)]

@@ -23,6 +23,7 @@ pub struct Query(
     search::SearchQuery,
     interpret::InterpretQuery,
     metrics::MetricsQuery,
+    billing::BillingQuery,
     conversations::ConversationQuery,
 );
 

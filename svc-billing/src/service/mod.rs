@@ -29,7 +29,8 @@ pub struct BillingSettings {
     pub platform_fee_percent: f64,
     /// Monthly price per published listing, in minor units.
     pub listing_price_minor: i64,
-    pub public_url: String,
+    /// The staff panel's base URL: Stripe's payout onboarding returns there.
+    pub panel_url: String,
 }
 
 #[derive(Clone)]

@@ -215,7 +215,7 @@ impl Billing {
                 account_id
             }
         };
-        let base = self.settings.public_url.trim_end_matches('/');
+        let base = self.settings.panel_url.trim_end_matches('/');
         let (url, expires_at_unix) = self
             .stripe
             .create_account_link(

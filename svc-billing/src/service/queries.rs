@@ -6,6 +6,7 @@ use nds_common::auth::{AgencyAction, Principal};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::{Billing, parse_id};
+use crate::domain::period::month_of;
 use crate::domain::promotion::PromotionStatus;
 use crate::domain::status::SubscriptionState;
 use crate::error::BillingError;
@@ -20,6 +21,9 @@ pub struct StatusView {
     pub payouts_enabled: bool,
     pub payouts_onboarded: bool,
     pub active_promotions: u32,
+    /// The current usage period (`YYYY-MM`) and the listings the subscription bills in it.
+    pub period: String,
+    pub listings_billed_this_period: u32,
 }
 
 pub struct LedgerPage {
@@ -37,7 +41,8 @@ pub const DEFAULT_PAGE: u32 = 20;
 impl Billing {
     pub async fn billing_status(&self, principal: &Principal, agency_id: &str) -> Result<StatusView, BillingError> {
         let agency_id = parse_id(agency_id, "agencyId")?;
-        self.require_on_agency(principal, agency_id, AgencyAction::ReadPrivate).await?;
+        // Scoped as metrics are: it says what the agency pays.
+        self.require_on_agency(principal, agency_id, AgencyAction::ReadMetrics).await?;
         let agency_key = agency_id.to_string();
         let account = store::accounts::get(&self.database, &agency_key).await?;
         let active_promotions = promotion::Entity::find()
@@ -45,6 +50,14 @@ impl Billing {
             .filter(promotion::Column::Status.eq(PromotionStatus::Active.as_str()))
             .count(&self.database)
             .await?;
+        let period = month_of(now_unix());
+        // Metered listings are billed only under a live subscription, from the period it pays from.
+        let billed_now = account.as_ref().is_some_and(|account| {
+            store::accounts::is_billable(account)
+                && account.billed_from_period.as_deref().is_none_or(|from| from <= period.as_str())
+        });
+        let listings_billed_this_period =
+            if billed_now { store::usage::listings_metered_in(&self.database, &agency_key, &period).await? } else { 0 };
         Ok(StatusView {
             agency_id: agency_key,
             subscription: account
@@ -54,6 +67,8 @@ impl Billing {
             payouts_enabled: account.as_ref().is_some_and(|account| account.charges_enabled),
             payouts_onboarded: account.as_ref().is_some_and(|account| account.connect_account_id.is_some()),
             active_promotions: u32::try_from(active_promotions).unwrap_or(u32::MAX),
+            period,
+            listings_billed_this_period: u32::try_from(listings_billed_this_period).unwrap_or(u32::MAX),
         })
     }
 

@@ -123,6 +123,19 @@ pub async fn billable_unsent_meter_events<C: ConnectionTrait>(
         .collect())
 }
 
+/// How many of the agency's listings are metered in `period` (one event per listing per period).
+pub async fn listings_metered_in<C: ConnectionTrait>(
+    database: &C,
+    agency_id: &str,
+    period: &str,
+) -> Result<u64, DbErr> {
+    meter_event::Entity::find()
+        .filter(meter_event::Column::AgencyId.eq(agency_id))
+        .filter(meter_event::Column::Period.eq(period))
+        .count(database)
+        .await
+}
+
 /// The agency's published listings (billing's copy from the feed).
 pub async fn published_listings_of<C: ConnectionTrait>(
     database: &C,
