@@ -19,10 +19,10 @@ use tonic::{Request, Response, Status};
 
 use crate::domain::conversation::{ConversationStatus, SenderSide};
 use crate::error::ChatError;
-use crate::interpret::{InterpretationSource, MAX_QUERY_CHARS, QueryInterpreter};
 use crate::realtime::LiveMessage;
 use crate::service::{ConversationView, Conversations};
 use crate::store::entities::message;
+use nds_interpreter::{InterpretationSource, MAX_QUERY_CHARS, QueryInterpreter};
 
 /// Page size when the caller does not say, and the most one page holds.
 const DEFAULT_PAGE: u64 = 20;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use nds_common::cache::SharedCache;
 
-use crate::interpret::InterpretCache;
+use nds_interpreter::InterpretCache;
 
 const TIME_TO_LIVE: Duration = Duration::from_secs(3600);
 

@@ -1,11 +1,11 @@
-//! svc-chat: understanding a buyer's words (`InterpretQuery`), and the
+//! svc-chat: understanding a buyer's words (`InterpretQuery`, the rules and model
+//! of `nds_interpreter`), and the
 //! conversations (leads) between buyers and agencies, live over
 //! `StreamMessages` (see `realtime` for the fan-out across replicas).
 
 pub mod domain;
 pub mod error;
 pub mod grpc;
-pub mod interpret;
 pub mod interpret_cache;
 pub mod migration;
 pub mod realtime;
@@ -19,7 +19,7 @@ use nds_common::runtime::Runtime;
 use nds_proto::chat::v1::chat_service_server::ChatServiceServer;
 
 use crate::error::ChatError;
-use crate::interpret::{Interpreter, LanguageModelConfig, QueryInterpreter};
+use nds_interpreter::{Interpreter, LanguageModelConfig, QueryInterpreter};
 
 /// Applies chat's migrations to its database.
 pub async fn migrate(database_url: &str) -> Result<(), sea_orm::DbErr> {

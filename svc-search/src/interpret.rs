@@ -32,7 +32,7 @@ pub trait QueryUnderstanding: Send + Sync + 'static {
 /// The in-process rules only.
 #[derive(Default)]
 pub struct LocalRules {
-    rules: svc_chat::interpret::Interpreter,
+    rules: nds_interpreter::Interpreter,
 }
 
 impl LocalRules {

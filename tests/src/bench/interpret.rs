@@ -2,10 +2,10 @@
 //! against a baseline measured in the same run: lower-casing the same texts
 //! and splitting them on whitespace (the least any interpreter must do).
 
+use nds_interpreter::Interpreter;
+use nds_interpreter::evaluation::{LABELLED_SET_YEAR, labelled_set};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
-use svc_chat::interpret::Interpreter;
-use svc_chat::interpret::evaluation::{LABELLED_SET_YEAR, labelled_set};
 
 /// Interprets every labelled query `iterations` times (after one warm-up
 /// pass) and reports per-query p50/p99 in µs and queries per second, for the

@@ -6,13 +6,13 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use nds_common::vehicle::{BodyType, Fuel, SearchFilters};
+use nds_interpreter::{
+    InProcessInterpretCache, InterpretCache, InterpretationSource, Interpreter, LanguageModelConfig, QueryInterpreter,
+};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use svc_chat::interpret::{
-    InProcessInterpretCache, InterpretCache, InterpretationSource, Interpreter, LanguageModelConfig, QueryInterpreter,
-};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 

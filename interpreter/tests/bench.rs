@@ -1,5 +1,5 @@
 //! Compiles and runs the interpreter benchmark of the harness
-//! (`tests/src/bench/interpret.rs`) from here, so it is checked with svc-chat.
+//! (`tests/src/bench/interpret.rs`) from here, so it is checked with the interpreter.
 //! Timings are printed, never asserted: a shared machine makes them noise.
 
 #[path = "../../tests/src/bench/interpret.rs"]

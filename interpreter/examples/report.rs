@@ -1,12 +1,12 @@
 //! Prints exact-match and per-field precision/recall/F1 of the rule-based
-//! interpreter over the labelled set (`svc-chat/testdata/interpret_labelled.jsonl`).
+//! interpreter over the labelled set (`interpreter/testdata/interpret_labelled.jsonl`).
 //!
-//! `cargo run -p svc-chat --example interpret_report` for the report;
-//! `cargo run -p svc-chat --example interpret_report -- "rav4 roja 2019"` to
+//! `cargo run -p nds-interpreter --example report` for the report;
+//! `cargo run -p nds-interpreter --example report -- "rav4 roja 2019"` to
 //! see how single queries are understood.
 
-use svc_chat::interpret::Interpreter;
-use svc_chat::interpret::evaluation::{LABELLED_SET_YEAR, evaluate, labelled_set};
+use nds_interpreter::Interpreter;
+use nds_interpreter::evaluation::{LABELLED_SET_YEAR, evaluate, labelled_set};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let interpreter = Interpreter::with_current_year(LABELLED_SET_YEAR);

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 /// The labelled queries, one JSON object a line.
-pub const LABELLED_SET: &str = include_str!("../../testdata/interpret_labelled.jsonl");
+pub const LABELLED_SET: &str = include_str!("../testdata/interpret_labelled.jsonl");
 
 /// The "current year" the labels were written for (the latest bare year is
 /// the next one), so the set does not rot as years pass.

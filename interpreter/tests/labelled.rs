@@ -1,8 +1,8 @@
 //! The rule-based interpreter against its labelled set: at least 90% of the
 //! queries exactly right and 97% field-level F1 (the targets).
 
-use svc_chat::interpret::Interpreter;
-use svc_chat::interpret::evaluation::{LABELLED_SET_YEAR, evaluate, labelled_set};
+use nds_interpreter::Interpreter;
+use nds_interpreter::evaluation::{LABELLED_SET_YEAR, evaluate, labelled_set};
 
 #[test]
 fn labelled_set_meets_the_accuracy_targets() {
