@@ -5,7 +5,7 @@
 /// Words written in capitals whatever their length.
 const UPPER_WORDS: &[&str] = &[
     "bmw", "gmc", "byd", "jac", "mg", "ram", "gle", "glc", "gla", "cla", "amg", "gti", "gli", "wrx", "brz", "gt", "rs",
-    "hr", "cr", "br", "sq", "xc", "ds", "suv", "mx", "ev",
+    "hr", "cr", "br", "sq", "xc", "cx", "ds", "suv", "mx", "ev",
 ];
 
 /// "mercedes-benz" → "Mercedes-Benz", "cr-v" → "CR-V", "model 3" → "Model 3".
@@ -53,6 +53,7 @@ mod tests {
         assert_eq!(display_name("mercedes-benz"), "Mercedes-Benz");
         assert_eq!(display_name("cr-v"), "CR-V");
         assert_eq!(display_name("rav4"), "RAV4");
+        assert_eq!(display_name("cx-5"), "CX-5");
         assert_eq!(display_name("x-trail"), "X-Trail");
         assert_eq!(display_name("model 3"), "Model 3");
         assert_eq!(display_name("np300"), "NP300");

@@ -103,9 +103,10 @@ pub async fn inventory_page(
             a.button href=(new_listing) { (text.new_listing) }
         }
         p { (text.intro) }
-        // Links only: htmx swaps the region, the URL keeps the state either way.
-        div.inventory #inventory hx-boost="true" hx-target="#inventory" hx-select="#inventory" hx-swap="outerHTML" {
-            nav.filters aria-label=(visitor.text().panel.filter_label) {
+        // The filters and the pager are links: htmx swaps only this region for them
+        // (the rows' links open their pages), and the URL keeps the state either way.
+        div.inventory #inventory hx-target="#inventory" hx-select="#inventory" hx-swap="outerHTML" {
+            nav.filters aria-label=(visitor.text().panel.filter_label) hx-boost="true" {
                 span { (visitor.text().panel.filter_label) ": " }
                 @for choice in std::iter::once(None).chain(STATUSES.iter().copied().map(Some)) {
                     @let label = choice.map(text.status_filter).unwrap_or(text.all_statuses);
@@ -129,7 +130,7 @@ pub async fn inventory_page(
                     @for edge in &listings.edges { (row(&visitor, &edge.node)) }
                 }))
             }
-            (pager(text.pages, first.as_ref().map(|(label, link)| (*label, link.clone())), next))
+            div hx-boost="true" { (pager(text.pages, first.as_ref().map(|(label, link)| (*label, link.clone())), next)) }
         }
     };
     let mut page = Page::new(text.title.to_string(), content);

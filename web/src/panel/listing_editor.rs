@@ -190,7 +190,7 @@ fn render_edit(
             p.back { a href="/inventory" { "← " (text.back_to_inventory) } }
             h1 { (title) }
             @if let Some(note) = note { (note) }
-            (status_box(state, visitor, listing, &status))
+            // First on the page: nothing was saved, and this is why.
             @if let Some(differences) = &editor.conflict {
                 section.conflict.notice.notice-error role="alert" aria-labelledby="conflict-title" {
                     h2 #conflict-title { (text.conflict_title) }
@@ -198,6 +198,7 @@ fn render_edit(
                     (listing_form::render_differences(visitor, differences, listing.version))
                 }
             }
+            (status_box(state, visitor, listing, &status))
             @if !view.editable { (notice(text.not_editable, NoticeKind::Info)) }
             (listing_form::render(visitor, editor.form, editor.errors, &view))
         }
