@@ -216,6 +216,15 @@ impl Page {
         element.send_keys(value).await.unwrap();
     }
 
+    /// Chooses the option whose value is `value` in a select.
+    pub async fn select(&self, css: &str, value: &str) {
+        let element = self.client.find(Locator::Css(css)).await.unwrap_or_else(|error| panic!("no {css}: {error}"));
+        element
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|error| panic!("cannot choose {value:?} in {css}: {error}"));
+    }
+
     /// Chooses files in a file input, as a person picking several at once does.
     pub async fn choose_files(&self, css: &str, paths: &[PathBuf]) {
         let element = self.client.find(Locator::Css(css)).await.unwrap_or_else(|error| panic!("no {css}: {error}"));

@@ -3,6 +3,9 @@
 //! next to the field), then with one (the applicant's mail carries it), approves
 //! another; the invited manager accepts on the site and signs in to the panel.
 //! The review also works with JavaScript off; every page is checked with axe-core.
+//! Journey 2 in part: a manager's inventory and listing editor (a refused VIN, a
+//! conflicting save shown with both versions, publishing and archiving), and the
+//! inventory's status filter in the URL with JavaScript off.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -10,6 +13,7 @@
 use nds_tests::TestSystem;
 use nds_tests::browser::{Browser, Page, SessionOptions};
 use nds_tests::client::{ADMIN_EMAIL, ADMIN_PASSWORD, data, mailed_path};
+use nds_tests::inventory::{CARS, create_listing, publish};
 use serde_json::json;
 
 async fn assert_accessible(page: &Page, what: &str) {
@@ -123,5 +127,240 @@ async fn an_admin_rejects_with_a_reason_and_approves_and_the_new_manager_reaches
 
     admin.close().await;
     manager.close().await;
+    system.stop().await.unwrap();
+}
+
+/// A known-good North-American VIN, and the same with a wrong check digit (ninth).
+const GOOD_VIN: &str = "1HGCM82633A004352";
+const BAD_VIN: &str = "1HGCM82613A004352";
+const MANAGER_PASSWORD: &str = "gerencia-2026-segura";
+
+/// The fields the journeys read back through the API.
+async fn saved(system: &TestSystem, token: &str, id: &str) -> serde_json::Value {
+    let query = "query($id: ID!) { listing(id: $id) { status version price mileageKm color } }";
+    let response = system.graphql(query, json!({ "id": id }), Some(token)).await.unwrap();
+    data(&response, "listing").clone()
+}
+
+async fn listing_count(system: &TestSystem, token: &str, agency: &str) -> i64 {
+    let query = "query($agency: ID!) { listings(agencyId: $agency) { totalCount } }";
+    let response = system.graphql(query, json!({ "agency": agency }), Some(token)).await.unwrap();
+    data(&response, "listings")["totalCount"].as_i64().unwrap()
+}
+
+/// The editor's status badge (upper-cased by the stylesheet, so compared in lower case).
+async fn badge(page: &Page) -> String {
+    page.text(".status-box .badge").await.to_lowercase()
+}
+
+/// The id in `/listings/{id}/edit…`.
+fn edited_id(url: &str) -> String {
+    let rest = url.split("/listings/").nth(1).unwrap_or_else(|| panic!("not an editor: {url}"));
+    rest.split('/').next().unwrap().to_string()
+}
+
+/// Issue 17, journey 2 on a phone: a manager types a car with a wrong VIN (refused next
+/// to the field, nothing created), fixes it, finds it in the inventory and edits it.
+/// Someone saves the same car through the API meanwhile: the next save in the browser
+/// shows both versions and writes nothing, and only a second, deliberate save
+/// overwrites. Publishing is one step; archiving asks first. Another agency's cars
+/// answer the not-found page.
+#[tokio::test]
+async fn a_manager_creates_and_edits_a_car_and_a_stale_save_shows_both_versions() {
+    let system = TestSystem::start(&[]).await.unwrap();
+    let agency = system.onboard_agency("Autos Norte", "ANO010203AB1", "gerente@autosnorte.mx").await;
+    let token = agency.manager_token.clone();
+    let browser = Browser::start().await;
+    let phone = browser.session(SessionOptions::phone()).await;
+
+    // The home page leads staff to the inventory and to a new car.
+    phone.goto(&system.panel_url("/")).await;
+    log_in(&phone, "gerente@autosnorte.mx", MANAGER_PASSWORD).await;
+    assert_eq!(phone.count("main a[href='/inventory']").await, 1, "{}", phone.body().await);
+    phone.click_and_wait("main a[href='/listings/new']").await;
+    assert_accessible(&phone, "new listing form").await;
+
+    // A VIN whose check digit is wrong: catalog refuses it, the panel says so next to
+    // the VIN, keeps what was typed, and nothing is created.
+    phone.select("#field-make", "honda").await;
+    phone.fill("#field-model", "Civic").await;
+    phone.fill("#field-year", "2019").await;
+    phone.select("#field-condition", "USED").await;
+    phone.fill("#field-vin", BAD_VIN).await;
+    phone.select("#field-bodyType", "SEDAN").await;
+    phone.select("#field-transmission", "AUTOMATIC").await;
+    phone.select("#field-fuel", "GASOLINE").await;
+    phone.fill("#field-color", "Blanco").await;
+    phone.fill("#field-price", "289,900").await;
+    phone.fill("#field-mileageKm", "45,000").await;
+    phone.fill("#field-city", "Monterrey").await;
+    phone.fill("#field-state", "Nuevo León").await;
+    phone.fill("#field-description", "Un dueño, servicios de agencia.").await;
+    phone.fill("#field-attributes", "dueños: 1\nfactura: original").await;
+    phone.click_and_wait("form.listing-form button[type=submit]").await;
+    let vin_error = phone.text("#field-vin-error").await;
+    assert!(vin_error.contains("VIN") && vin_error.contains("dígito verificador"), "{vin_error}");
+    assert_eq!(phone.attr("#field-vin", "aria-invalid").await.as_deref(), Some("true"));
+    assert_eq!(phone.attr("#field-vin", "value").await.as_deref(), Some(BAD_VIN), "what was typed is kept");
+    assert_eq!(phone.attr("#field-model", "value").await.as_deref(), Some("Civic"));
+    assert_eq!(phone.count(".field.has-error").await, 1, "only the VIN is wrong");
+    assert_eq!(listing_count(&system, &token, &agency.id).await, 0, "nothing was created");
+    assert_accessible(&phone, "a refused VIN").await;
+    // The refused field in view, as the person would scroll to it.
+    phone
+        .client
+        .execute("document.getElementById('field-vin').scrollIntoView({block: 'center'})", vec![])
+        .await
+        .unwrap();
+    phone.screenshot("panel-listing-vin-error-phone").await;
+
+    // Fixed: a draft, priced in centavos, and the editor says so.
+    phone.fill("#field-vin", GOOD_VIN).await;
+    phone.click_and_wait("form.listing-form button[type=submit]").await;
+    let url = phone.url().await;
+    assert!(url.contains("/edit?done=created"), "{url}");
+    let id = edited_id(&url);
+    assert!(phone.body().await.contains("Guardamos el auto como borrador"), "{}", phone.body().await);
+    assert_eq!(badge(&phone).await, "borrador");
+    let created = saved(&system, &token, &id).await;
+    assert_eq!(created["price"], 28_990_000, "pesos typed, centavos sent");
+    assert_eq!(created["status"], "DRAFT");
+
+    // The inventory shows it; its row leads back to the editor.
+    phone.goto(&system.panel_url("/inventory")).await;
+    let row = phone.text(&format!("#listing-{id}")).await;
+    assert!(
+        row.contains("Honda Civic 2019") && row.contains("$289,900 MXN") && row.to_lowercase().contains("borrador"),
+        "{row}"
+    );
+    assert_eq!(phone.count(&format!("#listing-{id} a[href='/listings/{id}/photos']")).await, 1);
+    assert_accessible(&phone, "inventory").await;
+    phone.screenshot("panel-inventory-phone").await;
+    phone.click_and_wait(&format!("#listing-{id} td.car a")).await;
+    phone.fill("#field-price", "279,900").await;
+    phone.click_and_wait("form.listing-form button[type=submit]").await;
+    assert!(phone.url().await.contains("done=saved"), "{}", phone.url().await);
+    let edited = saved(&system, &token, &id).await;
+    assert_eq!((edited["price"].as_i64(), edited["version"].as_i64()), (Some(27_990_000), Some(2)));
+
+    // Someone else saves version 2 first; this window still holds version 2.
+    let patch = "mutation($id: ID!, $input: ListingPatch!) { updateListing(id: $id, input: $input) { version } }";
+    let other = system
+        .graphql(
+            patch,
+            json!({ "id": id, "input": { "expectedVersion": 2, "price": 26_990_000, "color": "rojo" } }),
+            Some(&token),
+        )
+        .await
+        .unwrap();
+    assert_eq!(data(&other, "updateListing")["version"], 3);
+    phone.fill("#field-mileageKm", "46,000").await;
+    phone.click_and_wait("form.listing-form button[type=submit]").await;
+    assert!(phone.text("#conflict-title").await.contains("Alguien más cambió este auto"));
+    let rows = phone.texts(".conflict tbody tr").await;
+    let row_of = |label: &str| rows.iter().find(|row| row.starts_with(label)).cloned().unwrap_or_default();
+    assert!(row_of("Precio").contains("279,900") && row_of("Precio").contains("269,900"), "{rows:?}");
+    assert!(row_of("Color").contains("Blanco") && row_of("Color").contains("Rojo"), "{rows:?}");
+    assert!(row_of("Kilometraje").contains("46,000") && row_of("Kilometraje").contains("45,000"), "{rows:?}");
+    assert_eq!(rows.len(), 3, "only the fields that differ: {rows:?}");
+    assert_eq!(phone.attr("#field-mileageKm", "value").await.as_deref(), Some("46,000"), "the typed values stay");
+    assert_eq!(phone.attr("input[name=version]", "value").await.as_deref(), Some("3"));
+    let untouched = saved(&system, &token, &id).await;
+    assert_eq!((untouched["price"].as_i64(), untouched["mileageKm"].as_i64()), (Some(26_990_000), Some(45_000)));
+    assert_accessible(&phone, "a conflict").await;
+    phone.client.execute("document.getElementById('conflict-title').scrollIntoView()", vec![]).await.unwrap();
+    phone.screenshot("panel-listing-conflict-phone").await;
+
+    // Saving again is the deliberate overwrite, against version 3.
+    phone.click_and_wait("form.listing-form button[type=submit]").await;
+    assert!(phone.url().await.contains("done=saved"), "{}", phone.url().await);
+    let overwritten = saved(&system, &token, &id).await;
+    assert_eq!(overwritten["price"], 27_990_000);
+    assert_eq!(overwritten["mileageKm"], 46_000);
+    assert_eq!(overwritten["color"], "white");
+
+    // Publishing is one step; archiving asks on a page of its own first.
+    phone.click_and_wait(&format!("form[action='/listings/{id}/publish'] button")).await;
+    assert_eq!(badge(&phone).await, "publicado");
+    phone.click_and_wait(&format!("a[href='/listings/{id}/archive']")).await;
+    assert!(phone.text("h1").await.contains("¿Archivar Honda Civic 2019?"));
+    assert_eq!(saved(&system, &token, &id).await["status"], "PUBLISHED", "asking changes nothing");
+    assert_accessible(&phone, "archive confirmation").await;
+    phone.screenshot("panel-archive-confirm-phone").await;
+    phone.click_and_wait(&format!("form[action='/listings/{id}/archive'] button")).await;
+    assert!(phone.url().await.contains("done=archived"), "{}", phone.url().await);
+    assert_eq!(badge(&phone).await, "archivado");
+    assert_eq!(saved(&system, &token, &id).await["status"], "ARCHIVED");
+    assert_eq!(phone.count("form.listing-form button[type=submit]").await, 0, "an archived car is not edited");
+
+    // Another agency's cars, a draft and a published one: the not-found page.
+    let neighbours = system.onboard_agency("Autos Vecinos", "AVE010203AB1", "gerente@autosvecinos.mx").await;
+    let draft = create_listing(&system, &neighbours.manager_token, &CARS[0]).await;
+    let published = create_listing(&system, &neighbours.manager_token, &CARS[1]).await;
+    publish(&system, &neighbours.manager_token, &published).await;
+    for foreign in [&draft, &published] {
+        phone.goto(&system.panel_url(&format!("/listings/{foreign}/edit"))).await;
+        assert!(phone.body().await.contains("No encontramos esta página"), "{}", phone.body().await);
+        assert_eq!(phone.count("form.listing-form").await, 0);
+    }
+    phone.close().await;
+    system.stop().await.unwrap();
+}
+
+/// The inventory's status filter lives in the URL and works with JavaScript off, 50 rows
+/// a page; with JavaScript on, htmx swaps the table and keeps the URL in step.
+#[tokio::test]
+async fn the_inventory_filters_by_status_in_the_url_and_pages_at_fifty_with_javascript_off() {
+    let system = TestSystem::start(&[]).await.unwrap();
+    let agency = system.onboard_agency("Autos Sur", "ASU010203AB1", "gerente@autossur.mx").await;
+    let token = agency.manager_token.clone();
+    for car in &CARS[..2] {
+        let id = create_listing(&system, &token, car).await;
+        publish(&system, &token, &id).await;
+    }
+    for index in 0..51 {
+        create_listing(&system, &token, &CARS[index % CARS.len()]).await;
+    }
+    let browser = Browser::start().await;
+
+    let plain = browser.session(SessionOptions::phone().without_javascript()).await;
+    plain.goto(&system.panel_url("/inventory?status=PUBLISHED")).await;
+    log_in(&plain, "gerente@autossur.mx", MANAGER_PASSWORD).await;
+    assert!(plain.url().await.ends_with("/inventory?status=PUBLISHED"), "{}", plain.url().await);
+    assert_eq!(plain.count("table.data-table tbody tr").await, 2);
+    assert_eq!(plain.text("nav.filters [aria-current=page]").await, "Publicados");
+    assert!(plain.texts("table.data-table .badge").await.iter().all(|badge| badge.to_lowercase() == "publicado"));
+    plain.screenshot("panel-inventory-published-nojs-phone").await;
+
+    // Drafts: 51, so 50 here and one on the next page, through the API's cursor.
+    plain.click_and_wait("nav.filters a[href='/inventory?status=DRAFT']").await;
+    assert!(plain.url().await.ends_with("/inventory?status=DRAFT"), "{}", plain.url().await);
+    assert!(plain.body().await.contains("51 autos"), "{}", plain.body().await);
+    assert_eq!(plain.count("table.data-table tbody tr").await, 50);
+    plain.click_and_wait("nav.pager a[rel=next]").await;
+    let second = plain.url().await;
+    assert!(second.contains("status=DRAFT") && second.contains("after="), "{second}");
+    assert_eq!(plain.count("table.data-table tbody tr").await, 1);
+    plain.click_and_wait("nav.pager a[rel=first]").await;
+    assert_eq!(plain.count("table.data-table tbody tr").await, 50);
+    plain.click_and_wait("nav.filters a[href='/inventory']").await;
+    assert!(plain.body().await.contains("53 autos"), "{}", plain.body().await);
+    // A shared link reproduces the filter.
+    plain.goto(&system.panel_url("/inventory?status=SOLD")).await;
+    assert_eq!(plain.count("table.data-table").await, 0);
+    assert!(plain.body().await.contains("No hay autos con este estado."), "{}", plain.body().await);
+    plain.close().await;
+
+    // With JavaScript, the filter swaps the table without a new page; the URL follows.
+    let desktop = browser.session(SessionOptions::desktop()).await;
+    desktop.goto(&system.panel_url("/inventory")).await;
+    log_in(&desktop, "gerente@autossur.mx", MANAGER_PASSWORD).await;
+    assert_accessible(&desktop, "inventory on a desktop").await;
+    desktop.screenshot("panel-inventory-desktop").await;
+    desktop.click("nav.filters a[href='/inventory?status=PUBLISHED']").await;
+    assert!(desktop.wait_for_url("status=PUBLISHED", std::time::Duration::from_secs(10)).await);
+    assert!(desktop.wait_for_text("#inventory p.small", "2 autos", std::time::Duration::from_secs(10)).await);
+    assert_eq!(desktop.count("table.data-table tbody tr").await, 2);
+    desktop.close().await;
     system.stop().await.unwrap();
 }
