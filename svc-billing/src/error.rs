@@ -4,8 +4,10 @@ use nds_common::error::{ApiError, ErrorCode, HasErrorCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BillingError {
-    #[error("{0}")]
-    Unauthenticated(String),
+    /// An error of nds-common's checks (authentication, tenancy) or of another
+    /// service, passed on with its code and field: every service wraps them so.
+    #[error("{}", .0.message)]
+    Api(ApiError),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0} not found")]
@@ -35,7 +37,7 @@ impl BillingError {
 impl HasErrorCode for BillingError {
     fn error_code(&self) -> ErrorCode {
         match self {
-            BillingError::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            BillingError::Api(error) => error.code,
             BillingError::Forbidden(_) => ErrorCode::Forbidden,
             BillingError::NotFound(_) => ErrorCode::NotFound,
             BillingError::InvalidInput { .. } => ErrorCode::BadUserInput,
@@ -52,8 +54,8 @@ impl HasErrorCode for BillingError {
     fn field(&self) -> Option<&str> {
         match self {
             BillingError::InvalidInput { field, .. } => Some(field),
-            BillingError::Unauthenticated(_)
-            | BillingError::Forbidden(_)
+            BillingError::Api(error) => error.field.as_deref(),
+            BillingError::Forbidden(_)
             | BillingError::NotFound(_)
             | BillingError::Conflict(_)
             | BillingError::PaymentNotConfigured
@@ -68,18 +70,7 @@ impl HasErrorCode for BillingError {
 /// Errors from nds-common (auth) and from other services' statuses.
 impl From<ApiError> for BillingError {
     fn from(error: ApiError) -> Self {
-        match error.code {
-            ErrorCode::Unauthenticated => BillingError::Unauthenticated(error.message),
-            ErrorCode::Forbidden => BillingError::Forbidden(error.message),
-            ErrorCode::NotFound => BillingError::NotFound(error.message),
-            ErrorCode::BadUserInput => {
-                BillingError::InvalidInput { field: error.field.unwrap_or_default(), message: error.message }
-            }
-            ErrorCode::Conflict => BillingError::Conflict(error.message),
-            ErrorCode::PaymentNotConfigured => BillingError::PaymentNotConfigured,
-            ErrorCode::Unavailable => BillingError::Unavailable(error.message),
-            ErrorCode::Internal => BillingError::Internal(error.message),
-        }
+        BillingError::Api(error)
     }
 }
 

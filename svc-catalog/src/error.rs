@@ -9,7 +9,8 @@ use crate::domain::validation::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
-    /// Authentication or a shared tenant check said no (carries its own code).
+    /// An error of nds-common's checks (authentication, tenancy) or of another
+    /// service, passed on with its code and field: every service wraps them so.
     #[error("{}", .0.message)]
     Api(ApiError),
     #[error("{message}")]

@@ -19,9 +19,10 @@ pub enum ChatError {
     RateLimited,
     #[error("this listing is not open to conversations")]
     ListingNotPublished,
-    /// An error another service answered with (its code is kept).
+    /// An error of nds-common's checks (authentication, tenancy) or of another
+    /// service, passed on with its code and field: every service wraps them so.
     #[error("{}", .0.message)]
-    Upstream(ApiError),
+    Api(ApiError),
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error("redis: {0}")]
@@ -30,7 +31,7 @@ pub enum ChatError {
 
 impl From<ApiError> for ChatError {
     fn from(error: ApiError) -> Self {
-        ChatError::Upstream(error)
+        ChatError::Api(error)
     }
 }
 
@@ -45,14 +46,14 @@ impl HasErrorCode for ChatError {
             ChatError::Forbidden(_) => ErrorCode::Forbidden,
             ChatError::RateLimited => ErrorCode::Unavailable,
             ChatError::ListingNotPublished => ErrorCode::Conflict,
-            ChatError::Upstream(error) => error.code,
+            ChatError::Api(error) => error.code,
         }
     }
 
     fn field(&self) -> Option<&str> {
         match self {
             ChatError::InvalidInput { field, .. } => Some(field),
-            ChatError::Upstream(error) => error.field.as_deref(),
+            ChatError::Api(error) => error.field.as_deref(),
             ChatError::LanguageModelSetup(_)
             | ChatError::Unauthenticated
             | ChatError::NotFound(_)

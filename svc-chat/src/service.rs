@@ -229,7 +229,7 @@ impl Conversations {
             async move { client.get_listing(request).await }
         })
         .await
-        .map_err(|status| ChatError::Upstream(nds_common::ApiError::from_status(&status)))?;
+        .map_err(|status| ChatError::Api(nds_common::ApiError::from_status(&status)))?;
         Ok(response.into_inner())
     }
 
@@ -242,7 +242,7 @@ impl Conversations {
             async move { client.list_agency_staff(request).await }
         })
         .await
-        .map_err(|status| ChatError::Upstream(nds_common::ApiError::from_status(&status)))?;
+        .map_err(|status| ChatError::Api(nds_common::ApiError::from_status(&status)))?;
         Ok(response.into_inner().users.into_iter().filter(|user| !user.suspended).collect())
     }
 
@@ -294,7 +294,7 @@ impl Conversations {
         text: &str,
     ) -> Result<message::Model, ChatError> {
         let (row, standing) = self.visible(principal, conversation_id).await?;
-        let sender = principal.require_user_id().map_err(ChatError::Upstream)?;
+        let sender = principal.require_user_id().map_err(ChatError::Api)?;
         let body = MessageBody::parse(text, "body")?;
         if !self.inner.limiter.allow(sender).await {
             return Err(ChatError::RateLimited);
@@ -363,7 +363,7 @@ impl Conversations {
             async move { client.get_users(request).await }
         })
         .await
-        .map_err(|status| ChatError::Upstream(nds_common::ApiError::from_status(&status)))?
+        .map_err(|status| ChatError::Api(nds_common::ApiError::from_status(&status)))?
         .into_inner()
         .users;
         let link = format!("{}/conversations/{}", self.inner.settings.public_url.trim_end_matches('/'), row.id);
@@ -481,7 +481,7 @@ impl Conversations {
 
     pub async fn mark_read(&self, principal: &Principal, conversation_id: &str) -> Result<ConversationView, ChatError> {
         let (row, _) = self.visible(principal, conversation_id).await?;
-        let user = principal.require_user_id().map_err(ChatError::Upstream)?;
+        let user = principal.require_user_id().map_err(ChatError::Api)?;
         store::advance_read_marker(self.database(), &row.id, &user.to_string(), row.message_count).await?;
         self.reload(principal, &row.id).await
     }

@@ -25,7 +25,8 @@ pub enum IdentityError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
-    /// An error another layer already classified (authentication in nds-common).
+    /// An error of nds-common's checks (authentication, tenancy) or of another
+    /// service, passed on with its code and field: every service wraps them so.
     #[error("{}", .0.message)]
     Api(ApiError),
     #[error("database: {0}")]

@@ -208,13 +208,13 @@ async fn applications_with_missing_or_bad_fields_are_refused_and_not_stored() {
     let identity = start().await;
     let mut client = identity.client.clone();
     let cases: Vec<(&str, proto::AgencyApplication)> = vec![
-        ("tax_id", proto::AgencyApplication { tax_id: String::new(), ..application("A", "G") }),
-        ("company_name", proto::AgencyApplication { company_name: " ".into(), ..application("A", "G") }),
-        ("contact_email", proto::AgencyApplication { contact_email: "nope".into(), ..application("A", "G") }),
-        ("group_name", proto::AgencyApplication { group_name: String::new(), ..application("A", "G") }),
-        ("expected_listings", proto::AgencyApplication { expected_listings: -3, ..application("A", "G") }),
+        ("taxId", proto::AgencyApplication { tax_id: String::new(), ..application("A", "G") }),
+        ("companyName", proto::AgencyApplication { company_name: " ".into(), ..application("A", "G") }),
+        ("contactEmail", proto::AgencyApplication { contact_email: "nope".into(), ..application("A", "G") }),
+        ("groupName", proto::AgencyApplication { group_name: String::new(), ..application("A", "G") }),
+        ("expectedListings", proto::AgencyApplication { expected_listings: -3, ..application("A", "G") }),
         (
-            "group_id",
+            "groupId",
             proto::AgencyApplication {
                 group_id: uuid::Uuid::new_v4().to_string(),
                 group_name: String::new(),

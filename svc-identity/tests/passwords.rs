@@ -101,7 +101,7 @@ async fn a_weak_new_password_changes_nothing_and_leaves_the_link_usable() {
     let token = reset_token(&mails_to(&identity, "ana@example.com", 1).await[0]);
     let weak = reset(&identity, &token, "short").await.unwrap_err();
     assert_eq!(code_of(&weak), ErrorCode::BadUserInput);
-    assert_eq!(field_of(&weak).as_deref(), Some("new_password"));
+    assert_eq!(field_of(&weak).as_deref(), Some("newPassword"));
     identity.log_in("ana@example.com", PASSWORD).await.unwrap();
     reset(&identity, &token, NEW_PASSWORD).await.unwrap();
 }
@@ -141,10 +141,10 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
 
     let wrong = change(&identity, &signed_up.access_token, "not my password", NEW_PASSWORD).await.unwrap_err();
     assert_eq!(code_of(&wrong), ErrorCode::BadUserInput);
-    assert_eq!(field_of(&wrong).as_deref(), Some("current_password"));
+    assert_eq!(field_of(&wrong).as_deref(), Some("currentPassword"));
     assert!(wrong.message().contains("current password"), "{}", wrong.message());
     let weak = change(&identity, &signed_up.access_token, PASSWORD, "short").await.unwrap_err();
-    assert_eq!(field_of(&weak).as_deref(), Some("new_password"));
+    assert_eq!(field_of(&weak).as_deref(), Some("newPassword"));
     identity.log_in("ana@example.com", PASSWORD).await.unwrap();
 
     let changed = change(&identity, &signed_up.access_token, PASSWORD, NEW_PASSWORD).await.unwrap();
@@ -171,7 +171,7 @@ async fn wrong_current_passwords_count_as_failed_log_ins() {
     let session = identity.sign_up("ana@example.com").await;
     for _ in 0..svc_identity::domain::throttle::ACCOUNT_FREE_ATTEMPTS {
         let wrong = change(&identity, &session.access_token, "not my password", NEW_PASSWORD).await.unwrap_err();
-        assert_eq!(field_of(&wrong).as_deref(), Some("current_password"));
+        assert_eq!(field_of(&wrong).as_deref(), Some("currentPassword"));
     }
     let slowed = identity.log_in("ana@example.com", PASSWORD).await.unwrap_err();
     assert!(slowed.message().contains("too many"), "{}", slowed.message());

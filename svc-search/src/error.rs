@@ -1,9 +1,13 @@
 //! The one error type of svc-search and its mapping to the contract's codes.
 
-use nds_common::{ErrorCode, HasErrorCode};
+use nds_common::{ApiError, ErrorCode, HasErrorCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
+    /// An error of nds-common's checks (authentication, tenancy) or of another
+    /// service, passed on with its code and field: every service wraps them so.
+    #[error("{}", .0.message)]
+    Api(ApiError),
     /// A caller sent something we cannot use; `field` names it.
     #[error("{message}")]
     InvalidInput { field: &'static str, message: String },
@@ -40,6 +44,7 @@ impl SearchError {
 impl HasErrorCode for SearchError {
     fn error_code(&self) -> ErrorCode {
         match self {
+            SearchError::Api(error) => error.code,
             SearchError::InvalidInput { .. } => ErrorCode::BadUserInput,
             SearchError::UnknownJob(_) => ErrorCode::BadUserInput,
             SearchError::Unavailable(_) => ErrorCode::Unavailable,
@@ -53,6 +58,7 @@ impl HasErrorCode for SearchError {
     fn field(&self) -> Option<&str> {
         match self {
             SearchError::InvalidInput { field, .. } => Some(field),
+            SearchError::Api(error) => error.field.as_deref(),
             SearchError::Index(_)
             | SearchError::Unavailable(_)
             | SearchError::Database(_)
@@ -60,6 +66,12 @@ impl HasErrorCode for SearchError {
             | SearchError::MalformedListing { .. }
             | SearchError::UnknownJob(_) => None,
         }
+    }
+}
+
+impl From<ApiError> for SearchError {
+    fn from(error: ApiError) -> Self {
+        SearchError::Api(error)
     }
 }
 

@@ -6,7 +6,6 @@ use nds_common::convert::{filters_from_wire, filters_to_wire, sort_from_wire};
 use nds_common::error::to_status;
 use nds_common::grpc::CallContext;
 use nds_common::runtime::Runtime;
-use nds_common::{ApiError, ErrorCode};
 use nds_proto::catalog::v1::Listing;
 use nds_proto::common::v1::PageInfo;
 use nds_proto::search::v1::search_service_server::SearchService as SearchServiceRpc;
@@ -14,21 +13,18 @@ use nds_proto::search::v1::{
     Facet, FacetValue, GetIndexStatusRequest, GetIndexStatusResponse, SearchHit, SearchRequest, SearchResponse,
 };
 use prost::Message;
-use sea_orm::DatabaseConnection;
 use tonic::{Request, Response, Status};
 
 use crate::service::{SearchInput, SearchOutput, SearchService};
-use crate::store::feed_cursor;
 
 pub struct SearchGrpc {
     service: Arc<SearchService>,
     runtime: Runtime,
-    database: DatabaseConnection,
 }
 
 impl SearchGrpc {
-    pub fn new(service: Arc<SearchService>, runtime: Runtime, database: DatabaseConnection) -> Self {
-        Self { service, runtime, database }
+    pub fn new(service: Arc<SearchService>, runtime: Runtime) -> Self {
+        Self { service, runtime }
     }
 }
 
@@ -81,23 +77,12 @@ impl SearchServiceRpc for SearchGrpc {
         request: Request<GetIndexStatusRequest>,
     ) -> Result<Response<GetIndexStatusResponse>, Status> {
         let principal = self.runtime.authenticator.authenticate(request.metadata()).await?;
-        let principal = nds_common::auth::principal::require_principal(principal.as_ref())?;
-        if !principal.is_platform_admin() {
-            return Err(
-                ApiError::new(ErrorCode::Forbidden, "index status is for platform admins and internal tools").into()
-            );
-        }
-        let index = self.service.index();
-        let documents = index.count().await.map_err(to_status)?;
-        let physical_index = index.physical_name().await.map_err(to_status)?;
-        let cursor = feed_cursor::load(&self.database, &index.consumer_name())
-            .await
-            .map_err(|error| to_status(crate::error::SearchError::from(error)))?;
+        let status = self.service.index_status(principal.as_ref()).await.map_err(to_status)?;
         Ok(Response::new(GetIndexStatusResponse {
-            documents,
-            feed_sequence: cursor.map_or(0, |cursor| cursor.sequence),
-            backend: index.backend_name().to_string(),
-            physical_index,
+            documents: status.documents,
+            feed_sequence: status.feed_sequence,
+            backend: status.backend.to_string(),
+            physical_index: status.physical_index,
         }))
     }
 }

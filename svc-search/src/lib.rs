@@ -140,8 +140,8 @@ pub async fn build(runtime: &Runtime) -> Result<SearchServiceServer<SearchGrpc>,
     let indexer = indexer_for(runtime, index.clone(), database.clone(), feed_credentials(runtime));
     tokio::spawn(indexer.run(runtime.shutdown.clone()));
     let understanding = Arc::new(ChatWithFallback::new(runtime.channels.chat.clone(), CHAT_BUDGET));
-    let service = Arc::new(SearchService::new(index, understanding, runtime.cache.clone()));
-    Ok(SearchServiceServer::new(SearchGrpc::new(service, runtime.clone(), database)))
+    let service = Arc::new(SearchService::new(index, understanding, runtime.cache.clone(), database));
+    Ok(SearchServiceServer::new(SearchGrpc::new(service, runtime.clone())))
 }
 
 /// Runs one search job once. `reindex`: rebuilds the whole index from catalog

@@ -6,9 +6,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use nds_common::auth::Principal;
+use nds_common::auth::principal::require_principal;
 use nds_common::cache::SharedCache;
 use nds_common::grpc::CallContext;
 use nds_common::vehicle::{SearchFilters, SearchSort, fold};
+use nds_common::{ApiError, ErrorCode};
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -19,6 +23,7 @@ use crate::error::SearchError;
 use crate::index::SharedIndex;
 use crate::indexer::GENERATION_CACHE_KEY;
 use crate::interpret::QueryUnderstanding;
+use crate::store::feed_cursor;
 
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const MAX_PAGE_SIZE: usize = 100;
@@ -168,11 +173,44 @@ pub struct SearchService {
     index: SharedIndex,
     understanding: Arc<dyn QueryUnderstanding>,
     cache: SharedCache,
+    /// The search database: the feed cursor the index status reports.
+    database: DatabaseConnection,
+}
+
+/// What platform admins and internal tools see of the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexStatus {
+    pub documents: u64,
+    pub feed_sequence: i64,
+    pub backend: &'static str,
+    pub physical_index: String,
 }
 
 impl SearchService {
-    pub fn new(index: SharedIndex, understanding: Arc<dyn QueryUnderstanding>, cache: SharedCache) -> Self {
-        Self { index, understanding, cache }
+    pub fn new(
+        index: SharedIndex,
+        understanding: Arc<dyn QueryUnderstanding>,
+        cache: SharedCache,
+        database: DatabaseConnection,
+    ) -> Self {
+        Self { index, understanding, cache, database }
+    }
+
+    /// The index's size, backend, physical index and feed position: platform admins only.
+    pub async fn index_status(&self, principal: Option<&Principal>) -> Result<IndexStatus, SearchError> {
+        let principal = require_principal(principal)?;
+        if !principal.is_platform_admin() {
+            return Err(
+                ApiError::new(ErrorCode::Forbidden, "index status is for platform admins and internal tools").into()
+            );
+        }
+        let cursor = feed_cursor::load(&self.database, &self.index.consumer_name()).await?;
+        Ok(IndexStatus {
+            documents: self.index.count().await?,
+            feed_sequence: cursor.map_or(0, |cursor| cursor.sequence),
+            backend: self.index.backend_name(),
+            physical_index: self.index.physical_name().await?,
+        })
     }
 
     pub fn index(&self) -> &SharedIndex {

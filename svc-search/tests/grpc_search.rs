@@ -104,8 +104,8 @@ async fn harness(chat_url: &str, cache: SharedCache) -> Harness {
     let runtime = runtime(&directory, database.url(), chat_url, cache.clone(), shutdown.clone());
     let index = Arc::new(TantivyIndex::open(directory.path().join("search")).unwrap());
     let understanding = Arc::new(ChatWithFallback::new(runtime.channels.chat.clone(), CHAT_BUDGET));
-    let service = Arc::new(SearchService::new(index.clone(), understanding, cache.clone()));
-    let server = SearchServiceServer::new(SearchGrpc::new(service, runtime, connection));
+    let service = Arc::new(SearchService::new(index.clone(), understanding, cache.clone(), connection));
+    let server = SearchServiceServer::new(SearchGrpc::new(service, runtime));
     let client = serve(server, shutdown.clone()).await;
     Harness { client, index, cache, shutdown, _database: database, _directory: directory }
 }

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use nds_common::auth::{AgencyAction, Principal};
+use nds_common::error::ErrorCode;
 use nds_common::grpc::CallContext;
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
@@ -59,7 +60,7 @@ impl Billing {
         let agency = nds_common::auth::AgencyRef { agency_id: listing.agency_id, group_id: listing.group_id };
         principal.require_on_agency(agency, AgencyAction::ManageBilling)?;
         if !listing.published {
-            return Err(BillingError::invalid("listing_id", "only published listings can be promoted"));
+            return Err(BillingError::invalid("listingId", "only published listings can be promoted"));
         }
         if !self.stripe.is_configured() {
             return Err(BillingError::PaymentNotConfigured);
@@ -243,8 +244,11 @@ impl Billing {
         // whether an unpublished listing exists.
         let listing = match self.catalog.get_listing(context, listing_id).await {
             Ok(listing) if listing.published => listing,
-            Ok(_) | Err(BillingError::NotFound(_)) => {
-                return Err(BillingError::invalid("listing_id", "deposits are only taken on published listings"));
+            Ok(_) => {
+                return Err(BillingError::invalid("listingId", "deposits are only taken on published listings"));
+            }
+            Err(BillingError::Api(error)) if error.code == ErrorCode::NotFound => {
+                return Err(BillingError::invalid("listingId", "deposits are only taken on published listings"));
             }
             Err(error) => return Err(error),
         };

@@ -56,7 +56,7 @@ pub fn parse_tax_id(raw: &str) -> Result<String, IdentityError> {
     let letters = match characters.len() {
         12 => 3,
         13 => 4,
-        _ => return Err(IdentityError::invalid("tax_id", "tax id (RFC) must have 12 or 13 characters")),
+        _ => return Err(IdentityError::invalid("taxId", "tax id (RFC) must have 12 or 13 characters")),
     };
     let prefix_ok = characters[..letters]
         .iter()
@@ -64,47 +64,47 @@ pub fn parse_tax_id(raw: &str) -> Result<String, IdentityError> {
     let date_ok = characters[letters..letters + 6].iter().all(char::is_ascii_digit);
     let suffix_ok = characters[letters + 6..].iter().all(char::is_ascii_alphanumeric);
     if !(prefix_ok && date_ok && suffix_ok) {
-        return Err(IdentityError::invalid("tax_id", "tax id (RFC) is not well formed"));
+        return Err(IdentityError::invalid("taxId", "tax id (RFC) is not well formed"));
     }
     Ok(tax_id)
 }
 
 fn parse_phone(raw: &str) -> Result<Option<String>, IdentityError> {
-    let Some(phone) = optional(raw, "contact_phone", 32)? else {
+    let Some(phone) = optional(raw, "contactPhone", 32)? else {
         return Ok(None);
     };
     let digits = phone.chars().filter(char::is_ascii_digit).count();
     let allowed = phone.chars().all(|character| character.is_ascii_digit() || " +-().".contains(character));
     if !allowed || !(10..=15).contains(&digits) {
-        return Err(IdentityError::invalid("contact_phone", "phone must have 10 to 15 digits"));
+        return Err(IdentityError::invalid("contactPhone", "phone must have 10 to 15 digits"));
     }
     Ok(Some(phone))
 }
 
 impl ApplicationDraft {
     pub fn parse(input: &ApplicationInput) -> Result<ApplicationDraft, IdentityError> {
-        let group = match (input.group_id.trim(), optional(&input.group_name, "group_name", 120)?) {
+        let group = match (input.group_id.trim(), optional(&input.group_name, "groupName", 120)?) {
             ("", None) => {
-                return Err(IdentityError::invalid("group_name", "name a new group or choose an existing one"));
+                return Err(IdentityError::invalid("groupName", "name a new group or choose an existing one"));
             }
             ("", Some(name)) => GroupChoice::New(name),
             (id, None) => GroupChoice::Existing(
-                Uuid::parse_str(id).map_err(|_| IdentityError::invalid("group_id", "group id is not a valid id"))?,
+                Uuid::parse_str(id).map_err(|_| IdentityError::invalid("groupId", "group id is not a valid id"))?,
             ),
             (_, Some(_)) => {
-                return Err(IdentityError::invalid("group_name", "choose an existing group or a new name, not both"));
+                return Err(IdentityError::invalid("groupName", "choose an existing group or a new name, not both"));
             }
         };
         if !(1..=MAX_EXPECTED_LISTINGS).contains(&input.expected_listings) {
             return Err(IdentityError::invalid(
-                "expected_listings",
+                "expectedListings",
                 format!("expected listings must be between 1 and {MAX_EXPECTED_LISTINGS}"),
             ));
         }
         Ok(ApplicationDraft {
-            company_name: required(&input.company_name, "company_name", 160)?,
-            contact_name: required(&input.contact_name, "contact_name", 120)?,
-            contact_email: Email::parse(&input.contact_email, "contact_email")?,
+            company_name: required(&input.company_name, "companyName", 160)?,
+            contact_name: required(&input.contact_name, "contactName", 120)?,
+            contact_email: Email::parse(&input.contact_email, "contactEmail")?,
             contact_phone: parse_phone(&input.contact_phone)?,
             tax_id: parse_tax_id(&input.tax_id)?,
             address: required(&input.address, "address", 300)?,
@@ -166,14 +166,14 @@ pub mod tests {
     #[test]
     fn each_missing_field_is_named() {
         let cases: [(&str, Clear); 8] = [
-            ("company_name", |input| input.company_name.clear()),
-            ("contact_name", |input| input.contact_name.clear()),
-            ("contact_email", |input| input.contact_email.clear()),
-            ("tax_id", |input| input.tax_id.clear()),
+            ("companyName", |input| input.company_name.clear()),
+            ("contactName", |input| input.contact_name.clear()),
+            ("contactEmail", |input| input.contact_email.clear()),
+            ("taxId", |input| input.tax_id.clear()),
             ("address", |input| input.address.clear()),
             ("city", |input| input.city.clear()),
             ("state", |input| input.state.clear()),
-            ("group_name", |input| input.group_name.clear()),
+            ("groupName", |input| input.group_name.clear()),
         ];
         for (field, clear) in cases {
             let mut input = valid_input();

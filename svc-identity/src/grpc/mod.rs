@@ -173,7 +173,7 @@ impl IdentityApi for IdentityGrpc {
         request: Request<proto::ListAgencyStaffRequest>,
     ) -> Answer<proto::ListAgencyStaffResponse> {
         let caller = self.caller(&request).await?;
-        let agency_id = parse_id(&request.into_inner().agency_id, "agency_id").map_err(to_status)?;
+        let agency_id = parse_id(&request.into_inner().agency_id, "agencyId").map_err(to_status)?;
         let users = self.service.list_agency_staff(caller, agency_id).await.map_err(to_status)?;
         Ok(Response::new(proto::ListAgencyStaffResponse { users: users.iter().map(convert::user).collect() }))
     }
@@ -181,7 +181,7 @@ impl IdentityApi for IdentityGrpc {
     async fn suspend_agency(&self, request: Request<proto::SuspendAgencyRequest>) -> Answer<proto::Agency> {
         let caller = self.caller(&request).await?;
         let message = request.into_inner();
-        let agency_id = parse_id(&message.agency_id, "agency_id").map_err(to_status)?;
+        let agency_id = parse_id(&message.agency_id, "agencyId").map_err(to_status)?;
         let agency = self.service.suspend_agency(caller, agency_id, message.suspended).await.map_err(to_status)?;
         Ok(Response::new(convert::agency(&agency)))
     }
@@ -189,7 +189,7 @@ impl IdentityApi for IdentityGrpc {
     async fn suspend_user(&self, request: Request<proto::SuspendUserRequest>) -> Answer<proto::User> {
         let caller = self.caller(&request).await?;
         let message = request.into_inner();
-        let user_id = parse_id(&message.user_id, "user_id").map_err(to_status)?;
+        let user_id = parse_id(&message.user_id, "userId").map_err(to_status)?;
         let user = self.service.suspend_user(caller, user_id, message.suspended).await.map_err(to_status)?;
         Ok(Response::new(convert::user(&user)))
     }
@@ -197,8 +197,8 @@ impl IdentityApi for IdentityGrpc {
     async fn grant_group_admin(&self, request: Request<proto::GrantGroupAdminRequest>) -> Answer<proto::User> {
         let caller = self.caller(&request).await?;
         let message = request.into_inner();
-        let user_id = parse_id(&message.user_id, "user_id").map_err(to_status)?;
-        let group_id = parse_id(&message.group_id, "group_id").map_err(to_status)?;
+        let user_id = parse_id(&message.user_id, "userId").map_err(to_status)?;
+        let group_id = parse_id(&message.group_id, "groupId").map_err(to_status)?;
         let user = self.service.grant_group_admin(caller, user_id, group_id).await.map_err(to_status)?;
         Ok(Response::new(convert::user(&user)))
     }
@@ -260,7 +260,7 @@ impl IdentityApi for IdentityGrpc {
     async fn invite_staff(&self, request: Request<proto::InviteStaffRequest>) -> Answer<proto::Invitation> {
         let caller = self.caller(&request).await?;
         let message = request.into_inner();
-        let agency_id = parse_id(&message.agency_id, "agency_id").map_err(to_status)?;
+        let agency_id = parse_id(&message.agency_id, "agencyId").map_err(to_status)?;
         let role = convert::role_from_proto(message.role).map_err(to_status)?;
         let invitation = self.service.invite_staff(caller, agency_id, &message.email, role).await.map_err(to_status)?;
         Ok(Response::new(convert::invitation(&invitation)))

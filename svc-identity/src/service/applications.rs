@@ -60,7 +60,7 @@ impl IdentityService {
         if let GroupChoice::Existing(group_id) = draft.group
             && org_store::find_group(&self.database, group_id).await?.is_none()
         {
-            return Err(IdentityError::invalid("group_id", "no such group"));
+            return Err(IdentityError::invalid("groupId", "no such group"));
         }
         Ok(application_store::insert(&self.database, &draft).await?)
     }
@@ -167,7 +167,7 @@ impl IdentityService {
                 if !application_store::decide(&transaction, application.id, &review).await? {
                     return Err(IdentityError::Conflict("this application was already reviewed".into()));
                 }
-                let email = Email::parse(&application.contact_email, "contact_email")?;
+                let email = Email::parse(&application.contact_email, "contactEmail")?;
                 let (_, token) = self
                     .create_invitation(&transaction, &agency, &email, Role::AgencyManager, principal.user_id())
                     .await?;

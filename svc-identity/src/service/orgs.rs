@@ -179,7 +179,7 @@ impl IdentityService {
         let principal = require_caller(principal)?;
         principal.require_platform_admin()?;
         if principal.user_id() == Some(user_id) && suspended {
-            return Err(IdentityError::invalid("user_id", "you cannot suspend yourself"));
+            return Err(IdentityError::invalid("userId", "you cannot suspend yourself"));
         }
         let transaction = self.database.begin().await?;
         if user_store::set_suspended(&transaction, user_id, suspended).await? == 0 {

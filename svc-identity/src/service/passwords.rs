@@ -76,7 +76,7 @@ impl IdentityService {
         if !secrets::looks_like_secret(token) {
             return Err(invalid_reset_link());
         }
-        let password = NewPassword::parse(new_password).map_err(|error| rename_field(error, "new_password"))?;
+        let password = NewPassword::parse(new_password).map_err(|error| rename_field(error, "newPassword"))?;
         let now = now_unix();
         let Some(reset) = reset_store::find_by_hash(&self.database, &secrets::hash(token)).await? else {
             return Err(invalid_reset_link());
@@ -110,9 +110,9 @@ impl IdentityService {
         let principal = require_caller(principal)?;
         let user_id = principal.require_user_id()?;
         if input.current_password.is_empty() {
-            return Err(IdentityError::invalid("current_password", "the current password is required"));
+            return Err(IdentityError::invalid("currentPassword", "the current password is required"));
         }
-        let password = NewPassword::parse(&input.new_password).map_err(|error| rename_field(error, "new_password"))?;
+        let password = NewPassword::parse(&input.new_password).map_err(|error| rename_field(error, "newPassword"))?;
         let Some(user) = user_store::find(&self.database, user_id).await? else {
             return Err(IdentityError::Unauthenticated("this account no longer exists".into()));
         };
@@ -129,7 +129,7 @@ impl IdentityService {
             }
             Ok(false) => {
                 self.throttle.failed(permit).await;
-                return Err(IdentityError::invalid("current_password", "the current password is wrong"));
+                return Err(IdentityError::invalid("currentPassword", "the current password is wrong"));
             }
             Ok(true) => self.throttle.succeeded(permit).await,
         }
