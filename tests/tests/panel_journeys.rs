@@ -364,3 +364,105 @@ async fn the_inventory_filters_by_status_in_the_url_and_pages_at_fifty_with_java
     desktop.close().await;
     system.stop().await.unwrap();
 }
+
+/// A manager's agency billing (issue 17): no subscription at first, subscribing
+/// from the page, the listing published this month counted as billed, and the
+/// payout setup sent to Stripe's onboarding link and back; with JavaScript off
+/// the same page and forms work as plain HTML.
+#[tokio::test]
+async fn a_manager_subscribes_sees_the_listings_billed_and_is_sent_to_stripe_for_payouts() {
+    const STRIPE_KEY: &str = "sk_test_panel_billing";
+    let stripe = svc_billing::testing::StripeStandIn::start(STRIPE_KEY).await.unwrap();
+    let stripe_url = stripe.url();
+    let system = TestSystem::start(&[("NDS_STRIPE_SECRET_KEY", STRIPE_KEY), ("NDS_STRIPE_API_BASE", &stripe_url)])
+        .await
+        .unwrap();
+    let manager_email = "gerente@autosfacturados.mx";
+    let agency = system.onboard_agency("Autos Facturados", "AFA010101AB1", manager_email).await;
+    let created = system
+        .graphql(
+            "mutation($input: ListingInput!) { createListing(input: $input) { id } }",
+            json!({ "input": {
+                "make": "Nissan", "model": "Versa", "year": 2021, "price": 23_900_000, "mileageKm": 41_000,
+                "bodyType": "SEDAN", "fuel": "GASOLINE", "transmission": "MANUAL", "color": "Blanco",
+                "condition": "USED", "city": "Puebla", "state": "Puebla" } }),
+            Some(&agency.manager_token),
+        )
+        .await
+        .unwrap();
+    let listing_id = data(&created, "createListing")["id"].as_str().unwrap().to_string();
+    let published = system
+        .graphql(
+            "mutation($id: ID!) { publishListing(id: $id) { id } }",
+            json!({ "id": listing_id }),
+            Some(&agency.manager_token),
+        )
+        .await
+        .unwrap();
+    data(&published, "publishListing");
+    let billing_path = format!("/agencies/{}/billing", agency.id);
+    let browser = Browser::start().await;
+
+    let page = browser.session(SessionOptions::phone()).await;
+    page.goto(&system.panel_url(&billing_path)).await;
+    log_in(&page, manager_email, "gerencia-2026-segura").await;
+    assert!(page.url().await.contains(&billing_path), "{}", page.url().await);
+    // The badge is written in capitals by the style sheet.
+    assert_eq!(page.text("[data-subscription]").await.to_lowercase(), "sin suscripción");
+    assert!(
+        page.body().await.contains("Aún no configuras la cuenta donde recibes los anticipos"),
+        "{}",
+        page.body().await
+    );
+    assert_accessible(&page, "billing").await;
+
+    page.click_and_wait(&format!("form[action='{billing_path}/subscribe'] button")).await;
+    assert!(page.body().await.contains("Listo: la suscripción está activa."), "{}", page.body().await);
+    assert_eq!(page.text("[data-subscription]").await.to_lowercase(), "activa");
+    assert!(stripe.requests_to("subscriptions").len() == 1, "one subscription was created at Stripe");
+    // The car published this month is billed once billing's feed has seen it.
+    let mut billed = page.attr("[data-billed-count]", "data-billed-count").await;
+    for _ in 0..80 {
+        if billed.as_deref() == Some("1") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        page.goto(&system.panel_url(&billing_path)).await;
+        billed = page.attr("[data-billed-count]", "data-billed-count").await;
+    }
+    assert_eq!(billed.as_deref(), Some("1"));
+    assert!(page.body().await.contains("1 anuncio facturado en "), "{}", page.body().await);
+    assert_eq!(
+        page.count(&format!("form[action='{billing_path}/subscribe']")).await,
+        0,
+        "no second subscription offered"
+    );
+    page.screenshot("panel-billing").await;
+
+    // Payouts: the button sends the manager to Stripe's onboarding link…
+    page.click(&format!("a[href='/agencies/{}/payouts/start']", agency.id)).await;
+    assert!(
+        page.wait_for_url("connect.stripe.test/setup/", std::time::Duration::from_secs(20)).await,
+        "{}",
+        page.url().await
+    );
+    // …and Stripe's return page shows the account's state.
+    page.goto(&system.panel_url(&format!("/agencies/{}/payouts/done", agency.id))).await;
+    assert!(page.url().await.contains(&format!("{billing_path}?done=payouts")), "{}", page.url().await);
+    let body = page.body().await;
+    assert!(body.contains("Volviste de Stripe") && body.contains("Stripe está revisando"), "{body}");
+    page.close().await;
+
+    // With JavaScript off: the same page, and the payout link answered by a redirect to Stripe.
+    let plain = browser.session(SessionOptions::phone().without_javascript()).await;
+    plain.goto(&system.panel_url(&billing_path)).await;
+    log_in(&plain, manager_email, "gerencia-2026-segura").await;
+    assert_eq!(plain.text("[data-subscription]").await.to_lowercase(), "activa");
+    plain.click(&format!("a[href='/agencies/{}/payouts/start']", agency.id)).await;
+    assert!(
+        plain.wait_for_url("connect.stripe.test/setup/", std::time::Duration::from_secs(20)).await,
+        "{}",
+        plain.url().await
+    );
+    assert_eq!(stripe.requests_to("account_links").len(), 2);
+}

@@ -14,6 +14,10 @@ pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 pub struct Posted<T>(pub T);
 
+/// A form that carries only its CSRF token (a button: sign out, subscribe…).
+#[derive(serde::Deserialize)]
+pub struct NoFields {}
+
 #[derive(serde::Deserialize)]
 struct Token {
     #[serde(default)]

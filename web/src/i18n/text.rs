@@ -59,6 +59,7 @@ pub struct PanelText {
     pub photos: PhotoText,
     pub inventory: InventoryText,
     pub editor: EditorText,
+    pub billing: super::billing_text::BillingText,
 }
 
 /// The panel's inventory table.
@@ -741,6 +742,7 @@ pub static ES: Text = Text {
         ],
     },
     panel: PanelText {
+        billing: super::billing_text::ES,
         name: "Panel de NDS",
         home_title: "Panel",
         to_site: "Ver el sitio",
@@ -1245,6 +1247,7 @@ pub static EN: Text = Text {
         ],
     },
     panel: PanelText {
+        billing: super::billing_text::EN,
         name: "NDS panel",
         home_title: "Panel",
         to_site: "View the site",

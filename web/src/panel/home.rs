@@ -47,6 +47,9 @@ pub async fn home_page(State(state): State<SharedState>, visitor: Visitor) -> Re
                                 li { a href="/inventory" { (text.inventory.title) } }
                                 li { a href="/listings/new" { (text.inventory.new_listing) } }
                             }
+                            @if let Some(agency_id) = super::managed_agency(&visitor) {
+                                li { a href=(super::billing_path(&agency_id)) { (text.billing.nav) } }
+                            }
                         }
                     }
                 }

@@ -12,12 +12,15 @@
 //! `listing_editor`: inline checks, the API's field errors, and a conflict page with
 //! both versions when someone else saved first), publishing, marking sold and
 //! archiving with a confirmation page (`listing_actions`), and a listing's photos
-//! (upload, cover, order, deletion).
+//! (upload, cover, order, deletion); an agency's billing (`billing`: the
+//! subscription and the listings it bills this month, promotions running, and
+//! the payout account with Stripe's onboarding and its two return pages).
 //!
 //! Finding cars by make, model or VIN and sorting the inventory wait for the API:
 //! `listings` takes only an agency, a status and a cursor.
 
 mod applications;
+mod billing;
 mod home;
 mod inventory;
 mod listing_actions;
@@ -29,6 +32,8 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
+
+pub(crate) use billing::{billing_path, managed_agency};
 
 use crate::state::SharedState;
 use crate::visitor::visitor_layer;
@@ -54,6 +59,11 @@ pub fn panel_router(state: SharedState) -> Router {
         .route("/listings/{id}/publish", post(listing_actions::publish))
         .route("/listings/{id}/sold", get(listing_actions::confirm_sold).post(listing_actions::mark_sold))
         .route("/listings/{id}/archive", get(listing_actions::confirm_archive).post(listing_actions::archive))
+        .route("/agencies/{id}/billing", get(billing::billing_page))
+        .route("/agencies/{id}/billing/subscribe", post(billing::subscribe))
+        .route("/agencies/{id}/payouts/start", get(billing::start_payouts))
+        .route("/agencies/{id}/payouts/refresh", get(billing::start_payouts))
+        .route("/agencies/{id}/payouts/done", get(billing::payouts_done))
         .route("/listings/{id}/photos/order", post(photos::reorder))
         .route("/listings/{id}/photos/{photo}/delete", post(photos::delete))
         .fallback(crate::site::misc::not_found)

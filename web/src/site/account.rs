@@ -8,7 +8,7 @@ use nds_common::error::ErrorCode;
 
 use crate::edge::{EdgeError, operations};
 use crate::error::{PageError, safe_next, url_escape};
-use crate::posted::Posted;
+use crate::posted::{NoFields, Posted};
 use crate::session::SignedIn;
 use crate::state::SharedState;
 use crate::validate;
@@ -190,10 +190,7 @@ pub async fn sign_up(
     }
 }
 
-#[derive(serde::Deserialize)]
-pub struct Empty {}
-
-pub async fn log_out(State(state): State<SharedState>, visitor: Visitor, Posted(_): Posted<Empty>) -> Response {
+pub async fn log_out(State(state): State<SharedState>, visitor: Visitor, Posted(_): Posted<NoFields>) -> Response {
     if let Some(session) = &visitor.session {
         let variables = operations::log_out::Variables { refresh_token: session.data.refresh_token.clone() };
         if let Err(error) = state.edge.run::<operations::LogOut>(visitor.caller(), variables).await {

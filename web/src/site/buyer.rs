@@ -10,7 +10,7 @@ use super::search_params::{Applied, SearchParams};
 use crate::edge::operations::{self, search_page};
 use crate::edge::reshape;
 use crate::error::PageError;
-use crate::posted::Posted;
+use crate::posted::{NoFields, Posted};
 use crate::state::SharedState;
 use crate::validate;
 use crate::views::components::{CardView, NoticeKind, card_grid, empty_state, notice, pager};
@@ -159,16 +159,13 @@ pub async fn save_search(
     Ok(Redirect::to("/saved-searches?saved=1").into_response())
 }
 
-#[derive(serde::Deserialize)]
-pub struct Empty {}
-
 /// Deletes one of the buyer's saved searches. Identity of the owner comes from
 /// the session's token at catalog: another person's id is NOT_FOUND there.
 pub async fn delete_saved_search(
     State(state): State<SharedState>,
     visitor: Visitor,
     Path(id): Path<String>,
-    Posted(_): Posted<Empty>,
+    Posted(_): Posted<NoFields>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
     let variables = operations::delete_saved_search::Variables { id };

@@ -124,6 +124,9 @@ pub fn render(state: &SharedState, visitor: &Visitor, page: Page) -> Response {
                                         @if !crate::panel::staff_agencies(visitor).is_empty() {
                                             li { a href="/inventory" { (text.panel.inventory.title) } }
                                         }
+                                        @if let Some(agency_id) = crate::panel::managed_agency(visitor) {
+                                            li { a href=(crate::panel::billing_path(&agency_id)) { (text.panel.billing.nav) } }
+                                        }
                                         li { a href=(format!("{}/", state.settings.public_url)) { (text.panel.to_site) } }
                                         li { span title=(session.data.user.email) { (session.data.user.name) } }
                                         li {
