@@ -1,6 +1,7 @@
 //! Pure identity logic: validated inputs, password hashing, opaque tokens,
 //! throttling policy. No transport or storage types here.
 
+pub mod admin;
 pub mod application;
 pub mod email;
 pub mod key_sealing;

@@ -4,6 +4,7 @@ use nds_common::auth::{Membership, Role};
 use nds_proto::identity::v1 as proto;
 
 use crate::error::IdentityError;
+use crate::service::admin::AuditView;
 use crate::service::views::{SessionTokens, UserView};
 use crate::store::entities::{agency, application, group, invitation};
 
@@ -122,5 +123,20 @@ pub fn invitation(row: &invitation::Model) -> proto::Invitation {
         role: crate::domain::roles::parse_role(&row.role).map(role_to_proto).unwrap_or(proto::Role::Unspecified) as i32,
         expires_at_unix: row.expires_at,
         created_at_unix: row.created_at,
+    }
+}
+
+pub fn audit_entry(view: &AuditView) -> proto::AuditEntry {
+    let entry = &view.entry;
+    proto::AuditEntry {
+        id: entry.id.to_string(),
+        actor: entry.actor.clone(),
+        actor_email: view.actor_email.clone(),
+        action: entry.action.clone(),
+        target_type: entry.target_type.clone(),
+        target_id: entry.target_id.clone(),
+        target_label: view.target_label.clone(),
+        detail_json: entry.detail.clone(),
+        created_at_unix: entry.created_at,
     }
 }

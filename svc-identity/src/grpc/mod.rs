@@ -203,6 +203,52 @@ impl IdentityApi for IdentityGrpc {
         Ok(Response::new(convert::user(&user)))
     }
 
+    async fn find_users(&self, request: Request<proto::FindUsersRequest>) -> Answer<proto::FindUsersResponse> {
+        let caller = self.caller(&request).await?;
+        let users = self.service.find_users(caller, &request.into_inner().email).await.map_err(to_status)?;
+        Ok(Response::new(proto::FindUsersResponse { users: users.iter().map(convert::user).collect() }))
+    }
+
+    async fn list_groups(&self, request: Request<proto::ListGroupsRequest>) -> Answer<proto::ListGroupsResponse> {
+        let caller = self.caller(&request).await?;
+        let page = request.into_inner().page.unwrap_or_default();
+        let result = self.service.list_groups(caller, page.first, &page.after).await.map_err(to_status)?;
+        Ok(Response::new(proto::ListGroupsResponse {
+            groups: result
+                .groups
+                .iter()
+                .map(|(group, agencies)| proto::GroupWithAgencies {
+                    group: Some(convert::group(group)),
+                    agencies: agencies.iter().map(convert::agency).collect(),
+                })
+                .collect(),
+            page_info: Some(PageInfo {
+                has_next_page: result.has_next_page,
+                end_cursor: result.end_cursor,
+                total_count: result.total_count,
+            }),
+        }))
+    }
+
+    async fn list_audit_log(
+        &self,
+        request: Request<proto::ListAuditLogRequest>,
+    ) -> Answer<proto::ListAuditLogResponse> {
+        let caller = self.caller(&request).await?;
+        let message = request.into_inner();
+        let page = message.page.unwrap_or_default();
+        let result =
+            self.service.list_audit_log(caller, &message.action, page.first, &page.after).await.map_err(to_status)?;
+        Ok(Response::new(proto::ListAuditLogResponse {
+            entries: result.entries.iter().map(convert::audit_entry).collect(),
+            page_info: Some(PageInfo {
+                has_next_page: result.has_next_page,
+                end_cursor: result.end_cursor,
+                total_count: result.total_count,
+            }),
+        }))
+    }
+
     async fn apply_for_agency(
         &self,
         request: Request<proto::ApplyForAgencyRequest>,

@@ -6,6 +6,7 @@ use sea_orm_migration::{MigrationTrait, MigratorTrait};
 mod m20261125_000001_identity_schema;
 mod m20261206_000001_password_resets;
 mod m20261206_000002_sealed_signing_keys;
+mod m20261206_000003_audit_action_index;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_identity_schema::Migration),
             Box::new(m20261206_000001_password_resets::Migration),
             Box::new(m20261206_000002_sealed_signing_keys::Migration),
+            Box::new(m20261206_000003_audit_action_index::Migration),
         ]
     }
 

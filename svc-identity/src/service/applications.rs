@@ -31,11 +31,11 @@ pub struct ApplicationPage {
 }
 
 /// Cursors are opaque to clients: base64url of the next offset.
-fn encode_cursor(offset: u64) -> String {
+pub(crate) fn encode_cursor(offset: u64) -> String {
     URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
 }
 
-fn decode_cursor(cursor: &str) -> IdentityResult<u64> {
+pub(crate) fn decode_cursor(cursor: &str) -> IdentityResult<u64> {
     if cursor.is_empty() {
         return Ok(0);
     }

@@ -1,6 +1,7 @@
 //! The identity service: the use cases, over storage, independent of gRPC.
 //! The tonic adapter (`crate::grpc`) authenticates, converts and calls these.
 
+pub mod admin;
 pub mod applications;
 pub mod bootstrap;
 pub mod invitations;

@@ -1,7 +1,10 @@
 //! The audit log: who did what to which target, and when. Written in the same
 //! transaction as the change it records.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use super::entities::audit_entry;
@@ -46,4 +49,30 @@ pub async fn for_target<C: ConnectionTrait>(
 
 pub async fn all<C: ConnectionTrait>(connection: &C) -> Result<Vec<audit_entry::Model>, DbErr> {
     audit_entry::Entity::find().order_by_asc(audit_entry::Column::Id).all(connection).await
+}
+
+/// Newest first: ids are UUIDv7, so they sort by time and make a stable keyset
+/// cursor (`before`: the last id of the previous page). Also how many match.
+pub async fn page<C: ConnectionTrait>(
+    connection: &C,
+    action: Option<&str>,
+    before: Option<Uuid>,
+    limit: u64,
+) -> Result<(Vec<audit_entry::Model>, u64), DbErr> {
+    let mut matching = Condition::all();
+    if let Some(action) = action {
+        matching = matching.add(audit_entry::Column::Action.eq(action));
+    }
+    let total = audit_entry::Entity::find().filter(matching.clone()).count(connection).await?;
+    let mut page = matching;
+    if let Some(before) = before {
+        page = page.add(audit_entry::Column::Id.lt(before));
+    }
+    let rows = audit_entry::Entity::find()
+        .filter(page)
+        .order_by_desc(audit_entry::Column::Id)
+        .limit(limit)
+        .all(connection)
+        .await?;
+    Ok((rows, total))
 }

@@ -1,6 +1,9 @@
 //! Automobile groups and their agencies.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use super::conflict_on_unique;
@@ -68,4 +71,36 @@ pub async fn set_agency_suspended<C: ConnectionTrait>(connection: &C, id: Uuid, 
         .exec(connection)
         .await?;
     Ok(result.rows_affected)
+}
+
+/// A page of groups by name, and how many there are.
+pub async fn list_groups<C: ConnectionTrait>(
+    connection: &C,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<group::Model>, u64), DbErr> {
+    let total = group::Entity::find().count(connection).await?;
+    let rows = group::Entity::find()
+        .order_by_asc(group::Column::Name)
+        .order_by_asc(group::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(connection)
+        .await?;
+    Ok((rows, total))
+}
+
+/// The agencies of these groups, by name.
+pub async fn agencies_of_groups<C: ConnectionTrait>(
+    connection: &C,
+    group_ids: &[Uuid],
+) -> Result<Vec<agency::Model>, DbErr> {
+    if group_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    agency::Entity::find()
+        .filter(agency::Column::GroupId.is_in(group_ids.iter().copied()))
+        .order_by_asc(agency::Column::Name)
+        .all(connection)
+        .await
 }

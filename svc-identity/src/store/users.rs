@@ -1,6 +1,8 @@
 //! Users and their memberships.
 
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use super::conflict_on_unique;
@@ -129,4 +131,21 @@ pub async fn memberships_in_group<C: ConnectionTrait>(
     group_id: Uuid,
 ) -> Result<Vec<membership::Model>, DbErr> {
     membership::Entity::find().filter(membership::Column::GroupId.eq(group_id)).all(connection).await
+}
+
+/// Accounts whose address contains `fragment` (already lower-cased, as addresses
+/// are stored), by address. LIKE's wildcards in the fragment match themselves.
+pub async fn search_by_email<C: ConnectionTrait>(
+    connection: &C,
+    fragment: &str,
+    limit: u64,
+) -> Result<Vec<user::Model>, DbErr> {
+    let escaped = fragment.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let pattern = sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\');
+    user::Entity::find()
+        .filter(user::Column::Email.like(pattern))
+        .order_by_asc(user::Column::Email)
+        .limit(limit)
+        .all(connection)
+        .await
 }

@@ -1,0 +1,69 @@
+//! What platform admins may ask of the directory and the audit log: an e-mail
+//! fragment to find accounts by, and an audit action to filter by.
+
+use crate::error::IdentityError;
+
+/// Fewer characters would match most of the directory.
+pub const MIN_EMAIL_FRAGMENT: usize = 3;
+const MAX_EMAIL_FRAGMENT: usize = 254;
+
+/// Every action identity writes to the audit log. A filter naming anything else
+/// is a mistake worth telling the caller about, not an empty page.
+pub const AUDIT_ACTIONS: [&str; 10] = [
+    "application.approved",
+    "application.rejected",
+    "agency.suspended",
+    "agency.reinstated",
+    "user.suspended",
+    "user.reinstated",
+    "membership.granted",
+    "invitation.created",
+    "password.reset",
+    "password.changed",
+];
+
+/// Part of an address as stored (addresses are kept lower-cased).
+pub fn email_fragment(raw: &str) -> Result<String, IdentityError> {
+    let fragment = raw.trim().to_lowercase();
+    let length = fragment.chars().count();
+    if length < MIN_EMAIL_FRAGMENT {
+        return Err(IdentityError::invalid("email", format!("type at least {MIN_EMAIL_FRAGMENT} characters")));
+    }
+    if length > MAX_EMAIL_FRAGMENT {
+        return Err(IdentityError::invalid("email", "email is too long"));
+    }
+    Ok(fragment)
+}
+
+/// `None` for every action; an unknown action is refused.
+pub fn audit_action_filter(raw: &str) -> Result<Option<&'static str>, IdentityError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    AUDIT_ACTIONS
+        .iter()
+        .find(|known| **known == raw)
+        .map(|known| Some(*known))
+        .ok_or_else(|| IdentityError::invalid("action", format!("unknown action {raw:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fragments_are_lower_cased_and_long_enough() {
+        assert_eq!(email_fragment("  Ana@Norte ").unwrap(), "ana@norte");
+        assert!(email_fragment("ab").is_err());
+        assert!(email_fragment(&"a".repeat(300)).is_err());
+    }
+
+    #[test]
+    fn only_known_actions_filter() {
+        assert_eq!(audit_action_filter("").unwrap(), None);
+        assert_eq!(audit_action_filter("user.suspended").unwrap(), Some("user.suspended"));
+        assert!(audit_action_filter("user.deleted").is_err());
+        assert!(audit_action_filter("%").is_err());
+    }
+}
