@@ -13,7 +13,7 @@ use super::listing_editor::{car_title, load};
 use crate::edge::EdgeError;
 use crate::edge::operations::{self, panel_archive_listing, panel_mark_listing_sold, panel_publish_listing};
 use crate::error::PageError;
-use crate::posted::Posted;
+use crate::posted::{NoFields, Posted};
 use crate::state::SharedState;
 use crate::views::form::csrf_field;
 use crate::views::{self, Page};
@@ -32,14 +32,11 @@ fn back_to_editor(id: &str, outcome: Result<(), EdgeError>, done: &str) -> Resul
     Ok(Redirect::to(&format!("{}?done={done}", edit_path(id))).into_response())
 }
 
-#[derive(serde::Deserialize, Default)]
-pub struct ActionForm {}
-
 pub async fn publish(
     State(state): State<SharedState>,
     visitor: Visitor,
     Path(id): Path<String>,
-    Posted(_form): Posted<ActionForm>,
+    Posted(_): Posted<NoFields>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
     let variables = panel_publish_listing::Variables { id: id.clone() };
@@ -51,7 +48,7 @@ pub async fn mark_sold(
     State(state): State<SharedState>,
     visitor: Visitor,
     Path(id): Path<String>,
-    Posted(_form): Posted<ActionForm>,
+    Posted(_): Posted<NoFields>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
     let variables = panel_mark_listing_sold::Variables { id: id.clone() };
@@ -63,7 +60,7 @@ pub async fn archive(
     State(state): State<SharedState>,
     visitor: Visitor,
     Path(id): Path<String>,
-    Posted(_form): Posted<ActionForm>,
+    Posted(_): Posted<NoFields>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
     let variables = panel_archive_listing::Variables { id: id.clone() };
