@@ -57,6 +57,7 @@ const METRICS: &str =
     "query($scope: MetricsScopeInput!) { metrics(scope: $scope) { values { source name label value } } }";
 const AGENCY_BILLING: &str =
     "query($agency: ID!) { agencyBilling(agencyId: $agency) { agencyId subscription listingsBilledThisPeriod } }";
+const AGENCY_STAFF: &str = "query($agency: ID!) { agencyStaff(agencyId: $agency) { id name } }";
 const CONVERSATION: &str = "query($id: ID!) { conversation(id: $id) { id messageCount assigneeId } }";
 const CONVERSATIONS: &str = "{ conversations(first: 50) { totalCount edges { node { id } } } }";
 const SEND_MESSAGE: &str =
@@ -654,6 +655,28 @@ fn cases(world: &World) -> Vec<Case> {
                 })
                 .collect(),
             |_| read(AGENCY_BILLING, "agencyBilling", json!({ "agency": tenant.agency_id })),
+        );
+    }
+    for (tenant, name, overseer, manager, salesperson) in [
+        (a, "agencyStaff(A)", GroupAdminA, ManagerA, SalespersonA),
+        (b, "agencyStaff(B)", GroupAdminB, ManagerB, SalespersonB),
+    ] {
+        full_row(
+            &mut cases,
+            name,
+            EVERYONE
+                .into_iter()
+                .map(|actor| match actor {
+                    PlatformAdmin => lists(actor, &[&tenant.manager_id, &tenant.salesperson_id], &[]),
+                    Anonymous => refused(actor, "UNAUTHENTICATED"),
+                    // Its own staff see whom a lead can go to; its group's admins oversee it.
+                    actor if actor == manager || actor == salesperson || actor == overseer => {
+                        lists(actor, &[&tenant.manager_id, &tenant.salesperson_id], &[])
+                    }
+                    _ => refused(actor, "FORBIDDEN"),
+                })
+                .collect(),
+            |_| read(AGENCY_STAFF, "agencyStaff", json!({ "agency": tenant.agency_id })),
         );
     }
 

@@ -294,6 +294,16 @@ impl IdentityQuery {
         Ok(loaders(context)?.agencies().load_one(id.0).await?.map(Agency))
     }
 
+    /// An agency's staff, by name (e.g. whom a lead can be assigned to): for its
+    /// staff, its group's admins and platform admins.
+    async fn agency_staff(&self, context: &Context<'_>, agency_id: ID) -> async_graphql::Result<Vec<User>> {
+        let request = request_context(context)?;
+        let message = identity::ListAgencyStaffRequest { agency_id: agency_id.0 };
+        let response =
+            clients(context)?.identity().list_agency_staff(request.call.request(message)).await.or_graphql()?;
+        Ok(response.users.into_iter().map(User).collect())
+    }
+
     /// Platform admins: applications to review.
     #[graphql(complexity = "connection_cost(first, child_complexity)")]
     async fn agency_applications(
