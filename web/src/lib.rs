@@ -18,6 +18,7 @@ pub mod posted;
 pub mod session;
 pub mod site;
 pub mod state;
+pub mod thread;
 pub mod validate;
 pub mod views;
 pub mod visitor;

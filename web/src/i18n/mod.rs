@@ -4,6 +4,7 @@
 
 mod billing_text;
 pub mod format;
+mod leads_text;
 mod text;
 
 pub use text::{Text, VocabText};

@@ -60,6 +60,7 @@ pub struct PanelText {
     pub inventory: InventoryText,
     pub editor: EditorText,
     pub billing: super::billing_text::BillingText,
+    pub leads: super::leads_text::LeadsText,
 }
 
 /// The panel's inventory table.
@@ -743,6 +744,7 @@ pub static ES: Text = Text {
     },
     panel: PanelText {
         billing: super::billing_text::ES,
+        leads: super::leads_text::ES,
         name: "Panel de NDS",
         home_title: "Panel",
         to_site: "Ver el sitio",
@@ -1248,6 +1250,7 @@ pub static EN: Text = Text {
     },
     panel: PanelText {
         billing: super::billing_text::EN,
+        leads: super::leads_text::EN,
         name: "NDS panel",
         home_title: "Panel",
         to_site: "View the site",

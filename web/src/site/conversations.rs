@@ -1,37 +1,27 @@
 //! A buyer's conversations with agencies: the inbox with unread counts, a
 //! thread, replies, and the first message from a listing's page. An open thread
-//! shows the agency's answer within moments: the server follows the edge's
-//! `messageAdded` subscription with the person's token (which never reaches the
-//! browser) and streams each message, already rendered, as a server-sent event.
-
-use std::convert::Infallible;
-use std::time::Duration;
+//! shows the agency's answer within moments (`crate::thread`: the live stream the
+//! panel's lead page shares).
 
 use axum::extract::{Path, Query, State};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
-use futures::StreamExt;
 use http::HeaderMap;
-use maud::{Markup, html};
-use uuid::Uuid;
+use maud::html;
 
 use super::cards::wire_name;
 use super::listing::{listing_id, render_listing};
-use crate::edge::{self, operations};
+use crate::edge::operations;
 use crate::error::PageError;
 use crate::i18n::{Lang, format};
 use crate::names::car_name;
 use crate::posted::Posted;
 use crate::state::SharedState;
+use crate::thread::{Reader, conversation_id, message_item};
 use crate::validate;
 use crate::views::components::{empty_state, pager};
 use crate::views::form::{Field, FormErrors, InputKind, csrf_field, form_summary};
 use crate::views::{self, Page};
 use crate::visitor::Visitor;
-
-fn conversation_id(raw: &str) -> Result<String, PageError> {
-    Uuid::parse_str(raw).map(|id| id.to_string()).map_err(|_| PageError::NotFound)
-}
 
 /// Staff answer leads in the panel; a mailed thread link sends them there.
 fn staff_redirect(state: &SharedState, visitor: &Visitor) -> Option<Response> {
@@ -118,19 +108,6 @@ pub fn status_label(lang: Lang, status: &str) -> &'static str {
     }
 }
 
-/// One message of a thread; the id lets the live stream skip what is shown.
-pub fn message_item(lang: Lang, id: &str, sender: &str, body: &str, sent_at: Option<&str>, mine_is: &str) -> Markup {
-    let text = &lang.text().conversations;
-    let mine = sender == mine_is;
-    let when = format::parse_api_time(sent_at).map(|moment| format::relative(moment, chrono::Utc::now(), lang));
-    html! {
-        li.message.mine[mine] id=(format!("msg-{id}")) {
-            span.who { (if mine { text.you } else { text.agency }) @if let Some(when) = when { " · " (when) } }
-            p { (body) }
-        }
-    }
-}
-
 pub async fn thread(
     State(state): State<SharedState>,
     visitor: Visitor,
@@ -181,7 +158,7 @@ async fn render_thread(
         ol.thread data-live-thread=(format!("/conversations/{id}/events")) aria-live="polite" {
             @for edge in &messages {
                 @let message = &edge.node;
-                (message_item(lang, &message.id, &wire_name(&message.sender), &message.body, message.sent_at.as_deref(), "BUYER"))
+                (message_item(lang, Reader::Buyer, &message.id, &wire_name(&message.sender), &message.body, message.sent_at.as_deref()))
             }
         }
         p.small data-live-hint hidden { (text.conversations.live_hint) }
@@ -263,60 +240,12 @@ pub async fn contact(
     Ok(response)
 }
 
-/// Server-sent events of a thread: each new message, rendered. A reconnecting
-/// browser sends `Last-Event-ID` (the last sequence it saw) and first gets what
-/// it missed, so a token refresh between two connections loses nothing.
+/// Server-sent events of a thread: each new message, rendered for the buyer.
 pub async fn events(
     State(state): State<SharedState>,
     visitor: Visitor,
     Path(raw_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let session = visitor.require_session()?;
-    let id = conversation_id(&raw_id)?;
-    let lang = visitor.lang;
-    let last_seen: i64 = headers
-        .get("last-event-id")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(i64::MAX);
-    // The conversation must be the caller's (the subscription checks again).
-    let variables = operations::thread::Variables { id: id.clone() };
-    let Some(conversation) = state.edge.run::<operations::Thread>(visitor.caller(), variables).await?.conversation
-    else {
-        return Err(PageError::NotFound);
-    };
-    let missed: Vec<Event> = conversation
-        .messages
-        .edges
-        .into_iter()
-        .rev()
-        .filter(|edge| edge.node.sequence > last_seen)
-        .map(|edge| {
-            let message = edge.node;
-            render_event(
-                lang,
-                &message.id,
-                &wire_name(&message.sender),
-                &message.body,
-                message.sent_at.as_deref(),
-                message.sequence,
-            )
-        })
-        .collect();
-    let live = edge::subscribe_message_added(state.edge.websocket_url(), &session.data.access_token, &id).await?;
-    let live = live.map(move |message| {
-        render_event(lang, &message.id, &message.sender, &message.body, message.sent_at.as_deref(), message.sequence)
-    });
-    let shutdown = state.shutdown.clone();
-    let stream = futures::stream::iter(missed)
-        .chain(live)
-        .take_until(async move { shutdown.wait().await })
-        .map(Ok::<Event, Infallible>);
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(20))).into_response())
-}
-
-fn render_event(lang: Lang, id: &str, sender: &str, body: &str, sent_at: Option<&str>, sequence: i64) -> Event {
-    let html = message_item(lang, id, sender, body, sent_at, "BUYER").into_string();
-    Event::default().id(sequence.to_string()).data(html)
+    crate::thread::events(&state, &visitor, &raw_id, &headers, Reader::Buyer).await
 }
