@@ -398,3 +398,53 @@ pub struct PanelSubscribeAgency;
     variables_derives = "Debug, Clone"
 )]
 pub struct PanelStartPayoutOnboarding;
+// The panel's lead inbox and one lead (panel/leads.rs, panel/lead.rs); replies and
+// read markers use the site's SendMessage and MarkConversationRead.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/leads.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelLeads;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/leads.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelLead;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/leads.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelAgencyStaff;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/leads.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelAssignLead;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/leads.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelSetLeadStatus;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/leads.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelRecentUnreadLeads;

@@ -1,5 +1,6 @@
 //! The panel's first page: who is signed in, with which roles, and the pages
-//! those roles have; for agency staff, the agency's latest cars with their photos.
+//! those roles have; for agency staff, the agency's latest cars with their photos
+//! and how many recent leads wait to be read.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -21,12 +22,14 @@ pub async fn home_page(State(state): State<SharedState>, visitor: Visitor) -> Re
     let user = &session.data.user;
     let agency = super::current_agency(&visitor, None);
     let agency_staff = agency.is_some();
-    let cars = match agency {
+    let (cars, unread_leads) = match agency {
         Some(agency_id) => {
             let variables = panel_agency_listings::Variables { agency_id, first: LATEST_CARS };
-            Some(state.edge.run::<operations::PanelAgencyListings>(visitor.caller(), variables).await?.listings)
+            let cars = state.edge.run::<operations::PanelAgencyListings>(visitor.caller(), variables);
+            let (cars, unread) = futures::join!(cars, super::leads::recent_unread_leads(&state, &visitor));
+            (Some(cars?.listings), Some(unread?))
         }
-        None => None,
+        None => (None, None),
     };
     let content = html! {
         div.panel-home {
@@ -45,6 +48,10 @@ pub async fn home_page(State(state): State<SharedState>, visitor: Visitor) -> Re
                             @if super::is_platform_admin(&visitor) { li { a href="/applications" { (text.applications) } } }
                             @if agency_staff {
                                 li { a href="/inventory" { (text.inventory.title) } }
+                                li {
+                                    a href="/leads" { (text.leads.nav) }
+                                    @if let Some(count) = unread_leads { " · " span.small { ((text.leads.unread_leads)(count)) } }
+                                }
                                 li { a href="/listings/new" { (text.inventory.new_listing) } }
                             }
                             @if let Some(agency_id) = super::managed_agency(&visitor) {

@@ -14,7 +14,10 @@
 //! archiving with a confirmation page (`listing_actions`), and a listing's photos
 //! (upload, cover, order, deletion); an agency's billing (`billing`: the
 //! subscription and the listings it bills this month, promotions running, and
-//! the payout account with Stripe's onboarding and its two return pages).
+//! the payout account with Stripe's onboarding and its two return pages); the
+//! lead inbox (`leads`: 50 a page, unassigned first within the page, refreshed by
+//! htmx) and one lead (`lead`: messages that arrive live, reply, status, and the
+//! assignment for managers).
 //!
 //! Finding cars by make, model or VIN and sorting the inventory wait for the API:
 //! `listings` takes only an agency, a status and a cursor.
@@ -23,6 +26,8 @@ mod applications;
 mod billing;
 mod home;
 mod inventory;
+mod lead;
+mod leads;
 mod listing_actions;
 mod listing_editor;
 mod listing_form;
@@ -66,6 +71,13 @@ pub fn panel_router(state: SharedState) -> Router {
         .route("/agencies/{id}/payouts/done", get(billing::payouts_done))
         .route("/listings/{id}/photos/order", post(photos::reorder))
         .route("/listings/{id}/photos/{photo}/delete", post(photos::delete))
+        // The lead inbox and one lead (leads, lead).
+        .route("/leads", get(leads::leads_page))
+        .route("/leads/{id}", get(lead::lead_page))
+        .route("/leads/{id}/reply", post(lead::reply))
+        .route("/leads/{id}/status", post(lead::set_status))
+        .route("/leads/{id}/assign", post(lead::assign))
+        .route("/leads/{id}/events", get(lead::events))
         .fallback(crate::site::misc::not_found)
         .layer(from_fn_with_state(state.clone(), visitor_layer));
     Router::new()

@@ -123,6 +123,7 @@ pub fn render(state: &SharedState, visitor: &Visitor, page: Page) -> Response {
                                         }
                                         @if !crate::panel::staff_agencies(visitor).is_empty() {
                                             li { a href="/inventory" { (text.panel.inventory.title) } }
+                                            li { a href="/leads" { (text.panel.leads.nav) } }
                                         }
                                         @if let Some(agency_id) = crate::panel::managed_agency(visitor) {
                                             li { a href=(crate::panel::billing_path(&agency_id)) { (text.panel.billing.nav) } }
