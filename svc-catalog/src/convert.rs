@@ -142,6 +142,7 @@ pub fn listing_to_wire(listing: &Listing) -> wire::Listing {
         updated_at_unix: listing.updated_at_unix,
         published_at_unix: listing.published_at_unix.unwrap_or(0),
         view_count: u64::try_from(listing.view_count).unwrap_or(0),
+        agency_suspended: listing.agency_suspended,
     }
 }
 

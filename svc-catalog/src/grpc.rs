@@ -228,6 +228,19 @@ impl CatalogServiceApi for CatalogGrpc {
         reply(result.await.map(|listing| listing_to_wire(&listing)))
     }
 
+    async fn set_agency_suspended(
+        &self,
+        request: Request<wire::SetAgencySuspendedRequest>,
+    ) -> Result<Response<wire::SetAgencySuspendedResponse>, Status> {
+        let caller = self.caller(&request).await?;
+        let message = request.into_inner();
+        let result = async {
+            let agency_id = parse_id(&message.agency_id, "agencyId")?;
+            self.service.set_agency_suspended(caller.as_ref(), agency_id, message.suspended).await
+        };
+        reply(result.await.map(|listings_changed| wire::SetAgencySuspendedResponse { listings_changed }))
+    }
+
     async fn add_favourite(
         &self,
         request: Request<wire::FavouriteRequest>,

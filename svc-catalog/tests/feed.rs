@@ -68,6 +68,7 @@ fn domain_listing() -> Listing {
         updated_at_unix: 1,
         published_at_unix: None,
         view_count: 0,
+        agency_suspended: false,
     }
 }
 

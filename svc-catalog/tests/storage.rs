@@ -56,6 +56,7 @@ fn listing(owner: Owner, vin: &str) -> Listing {
         updated_at_unix: 1_700_000_000,
         published_at_unix: None,
         view_count: 0,
+        agency_suspended: false,
     }
 }
 
@@ -168,8 +169,11 @@ async fn pages_cover_every_listing_once_and_filters_hold(database: &TestDatabase
     sorted.dedup();
     assert_eq!(sorted.len(), 7, "no listing twice, none missing");
 
-    let my_published =
-        ListingFilter { agencies: Some(vec![mine.agency_id]), statuses: Some(vec![ListingStatus::Published]) };
+    let my_published = ListingFilter {
+        agencies: Some(vec![mine.agency_id]),
+        statuses: Some(vec![ListingStatus::Published]),
+        public_only: false,
+    };
     let page = store.list_listings(&my_published, Page { first: 10, after: None }, Order::OldestFirst).await.unwrap();
     assert_eq!(page.total_count, 3);
     assert!(page.items.iter().all(|listing| listing.owner == mine && listing.status == ListingStatus::Published));

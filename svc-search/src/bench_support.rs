@@ -135,6 +135,7 @@ pub fn catalog_listing(doc: &ListingDoc, status: ListingStatus) -> Listing {
         updated_at_unix: doc.published_at_unix,
         published_at_unix: doc.published_at_unix,
         view_count: 0,
+        agency_suspended: false,
     }
 }
 

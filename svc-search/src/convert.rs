@@ -11,12 +11,13 @@ use crate::domain::{IndexChange, ListingCard, ListingDoc};
 use crate::error::SearchError;
 
 /// A listing as catalog reports it, as the change search applies: published
-/// listings are indexed, every other status removes the listing.
+/// listings are indexed; every other status, and a suspended agency's listings,
+/// remove the listing.
 pub fn change_from_listing(listing: &Listing) -> Result<IndexChange, SearchError> {
     let malformed =
         |reason: &str| SearchError::MalformedListing { listing_id: listing.id.clone(), reason: reason.to_string() };
     let id = Uuid::parse_str(&listing.id).map_err(|_| malformed("id is not a UUID"))?;
-    if listing.status != ListingStatus::Published as i32 {
+    if listing.status != ListingStatus::Published as i32 || listing.agency_suspended {
         return Ok(IndexChange::Remove { id, version: listing.version });
     }
     let agency_id = Uuid::parse_str(&listing.agency_id).map_err(|_| malformed("agency_id is not a UUID"))?;
@@ -58,4 +59,28 @@ pub fn change_from_listing(listing: &Listing) -> Result<IndexChange, SearchError
 /// would be stale here anyway: views do not move the feed.
 pub fn public_card(listing: &Listing) -> ListingCard {
     ListingCard::from_bytes(Listing { view_count: 0, ..listing.clone() }.encode_to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn published() -> Listing {
+        Listing {
+            id: Uuid::now_v7().to_string(),
+            agency_id: Uuid::now_v7().to_string(),
+            status: ListingStatus::Published as i32,
+            version: 4,
+            make: "Mazda".into(),
+            ..Listing::default()
+        }
+    }
+
+    #[test]
+    fn a_suspended_agencys_published_listing_is_removed_at_its_version() {
+        let listing = Listing { agency_suspended: true, ..published() };
+        let change = change_from_listing(&listing).unwrap();
+        assert!(matches!(change, IndexChange::Remove { version: 4, .. }), "{change:?}");
+        assert!(matches!(change_from_listing(&published()).unwrap(), IndexChange::Upsert(_)));
+    }
 }

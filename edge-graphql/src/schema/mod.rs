@@ -3,6 +3,7 @@
 //! Names of the contract NDS started from (`tests/fixtures/graphql/contract-origin.graphql`) are fixed; the schema
 //! may add types and fields freely.
 
+pub mod admin;
 pub mod billing;
 pub mod catalog;
 pub mod conversations;
@@ -25,6 +26,7 @@ pub struct Query(
     metrics::MetricsQuery,
     billing::BillingQuery,
     conversations::ConversationQuery,
+    admin::AdminQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -34,6 +36,7 @@ pub struct Mutation(
     photos::PhotoMutation,
     billing::BillingMutation,
     conversations::ConversationMutation,
+    admin::AdminMutation,
 );
 
 #[derive(MergedSubscription, Default)]

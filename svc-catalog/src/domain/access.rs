@@ -1,6 +1,7 @@
 //! Who may see and do what with a listing. The rules in one place:
 //!
 //! - Published listings are public (anonymous callers included).
+//! - Listings of a suspended agency are as private as drafts until it is reinstated.
 //! - Drafts, sold and archived listings and internal fields (view counts) are
 //!   private: the listing's agency staff, group admins of its group and platform
 //!   admins read them. Anyone else gets NOT_FOUND, so existence does not leak.
@@ -26,7 +27,12 @@ pub fn can_manage(caller: Option<&Principal>, owner: Owner) -> bool {
 }
 
 pub fn can_see(caller: Option<&Principal>, listing: &Listing) -> bool {
-    listing.status.is_public() || can_read_private(caller, listing.owner)
+    is_public(listing) || can_read_private(caller, listing.owner)
+}
+
+/// Published, and its agency not suspended.
+pub fn is_public(listing: &Listing) -> bool {
+    listing.status.is_public() && !listing.agency_suspended
 }
 
 /// The listing as this caller may see it: internal fields blanked for the public.
@@ -41,7 +47,9 @@ pub fn redact_for(caller: Option<&Principal>, mut listing: Listing) -> Listing {
 /// "no longer available" page; a draft archived before it was ever published stays as
 /// private as any draft.
 pub fn is_publicly_retired(listing: &Listing) -> bool {
-    matches!(listing.status, ListingStatus::Sold | ListingStatus::Archived) && listing.published_at_unix.is_some()
+    matches!(listing.status, ListingStatus::Sold | ListingStatus::Archived)
+        && listing.published_at_unix.is_some()
+        && !listing.agency_suspended
 }
 
 pub fn is_internal(caller: Option<&Principal>) -> bool {

@@ -112,6 +112,10 @@ pub struct Listing {
     pub updated_at_unix: i64,
     pub published_at_unix: Option<i64>,
     pub view_count: i64,
+    /// Its agency is suspended: out of search and hidden from the public.
+    /// (Feed snapshots written before this field read as not suspended.)
+    #[serde(default)]
+    pub agency_suspended: bool,
 }
 
 /// Why a change row was written.

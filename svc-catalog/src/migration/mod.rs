@@ -4,12 +4,17 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_initial;
 mod m20261206_000001_listing_photos;
+mod m20261206_000002_agency_suspension;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_initial::Migration), Box::new(m20261206_000001_listing_photos::Migration)]
+        vec![
+            Box::new(m0001_initial::Migration),
+            Box::new(m20261206_000001_listing_photos::Migration),
+            Box::new(m20261206_000002_agency_suspension::Migration),
+        ]
     }
 }

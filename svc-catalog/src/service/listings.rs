@@ -75,7 +75,7 @@ fn check_version(listing: &Listing, expected_version: i64) -> Result<(), Catalog
     Ok(())
 }
 
-fn require_internal(caller: Option<&Principal>) -> Result<(), CatalogError> {
+pub(super) fn require_internal(caller: Option<&Principal>) -> Result<(), CatalogError> {
     let principal = require_principal(caller)?;
     principal.require_platform_admin()?;
     Ok(())
@@ -115,6 +115,7 @@ impl CatalogService {
             updated_at_unix: now,
             published_at_unix: None,
             view_count: 0,
+            agency_suspended: false,
         };
         self.store.insert_listing(&listing, now).await?;
         self.notifier.notify();
@@ -190,7 +191,7 @@ impl CatalogService {
         Ok(updated)
     }
 
-    async fn commit_update(
+    pub(super) async fn commit_update(
         &self,
         updated: &Listing,
         expected_version: i64,
@@ -259,7 +260,7 @@ impl CatalogService {
                 return Ok(PageOf { items: Vec::new(), has_next_page: false, end_cursor: None, total_count: 0 });
             }
         };
-        let filter = ListingFilter { agencies, statuses };
+        let filter = ListingFilter { agencies, statuses, public_only: !private };
         let page = self.store.list_listings(&filter, page, Order::NewestFirst).await?;
         Ok(PageOf { items: page.items.into_iter().map(|listing| redact_for(caller, listing)).collect(), ..page })
     }
@@ -337,7 +338,8 @@ impl CatalogService {
     ) -> Result<(PageOf<Listing>, i64), CatalogError> {
         require_internal(caller)?;
         let feed_sequence = self.store.current_sequence().await?;
-        let filter = ListingFilter { agencies: None, statuses: status.map(|status| vec![status]) };
+        // Suspended agencies' listings too: search removes them by their flag.
+        let filter = ListingFilter { agencies: None, statuses: status.map(|status| vec![status]), public_only: false };
         let listings = self.store.list_listings(&filter, page, Order::OldestFirst).await?;
         Ok((listings, feed_sequence))
     }

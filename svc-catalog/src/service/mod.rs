@@ -3,6 +3,7 @@
 //! gRPC adapter and the demo seeder both call. Callers arrive as `Option<&Principal>`
 //! (None = anonymous), already authenticated.
 
+mod agency_suspension;
 mod buyers;
 mod cache;
 pub mod feed;

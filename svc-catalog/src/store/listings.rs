@@ -21,6 +21,8 @@ use crate::error::CatalogError;
 pub struct ListingFilter {
     pub agencies: Option<Vec<Uuid>>,
     pub statuses: Option<Vec<ListingStatus>>,
+    /// Leave out listings of suspended agencies (what the public may list).
+    pub public_only: bool,
 }
 
 impl ListingFilter {
@@ -31,6 +33,9 @@ impl ListingFilter {
         }
         if let Some(statuses) = &self.statuses {
             condition = condition.add(listing::Column::Status.is_in(status_names(statuses)));
+        }
+        if self.public_only {
+            condition = condition.add(listing::Column::AgencySuspended.eq(false));
         }
         condition
     }
@@ -131,6 +136,18 @@ impl CatalogStore {
     pub async fn owner_of_agency(&self, agency_id: Uuid) -> Result<Option<Owner>, CatalogError> {
         let row = listing::Entity::find().filter(listing::Column::AgencyId.eq(agency_id)).one(self.database()).await?;
         Ok(row.map(|row| Owner { agency_id: row.agency_id, group_id: row.group_id }))
+    }
+
+    /// Every listing id of one agency (its suspension touches them all).
+    pub async fn listing_ids_of_agency(&self, agency_id: Uuid) -> Result<Vec<Uuid>, CatalogError> {
+        Ok(listing::Entity::find()
+            .select_only()
+            .column(listing::Column::Id)
+            .filter(listing::Column::AgencyId.eq(agency_id))
+            .order_by_asc(listing::Column::Id)
+            .into_tuple::<Uuid>()
+            .all(self.database())
+            .await?)
     }
 
     /// Ids after `after` in id order, for jobs that walk every listing.

@@ -56,6 +56,7 @@ pub fn listing_from_row(row: listing::Model) -> Result<Listing, CatalogError> {
         updated_at_unix: row.updated_at,
         published_at_unix: row.published_at,
         view_count: row.view_count,
+        agency_suspended: row.agency_suspended,
     })
 }
 
@@ -92,6 +93,7 @@ pub fn listing_to_row(listing: &Listing) -> listing::ActiveModel {
         updated_at: Set(listing.updated_at_unix),
         published_at: Set(listing.published_at_unix),
         view_count: Set(listing.view_count),
+        agency_suspended: Set(listing.agency_suspended),
     }
 }
 

@@ -38,6 +38,7 @@ pub struct Model {
     pub updated_at: i64,
     pub published_at: Option<i64>,
     pub view_count: i64,
+    pub agency_suspended: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
