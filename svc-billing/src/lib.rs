@@ -6,6 +6,7 @@
 #[cfg(feature = "bench")]
 pub mod bench_support;
 pub mod clients;
+pub mod convert;
 pub mod domain;
 pub mod error;
 pub mod grpc;

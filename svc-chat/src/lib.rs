@@ -3,6 +3,7 @@
 //! conversations (leads) between buyers and agencies, live over
 //! `StreamMessages` (see `realtime` for the fan-out across replicas).
 
+pub mod convert;
 pub mod domain;
 pub mod error;
 pub mod grpc;
