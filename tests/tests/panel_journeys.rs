@@ -466,3 +466,90 @@ async fn a_manager_subscribes_sees_the_listings_billed_and_is_sent_to_stripe_for
     );
     assert_eq!(stripe.requests_to("account_links").len(), 2);
 }
+
+/// Promoting a car from the panel (issue 17): the editor offers it for a published
+/// car, the page asks billing for a PaymentIntent and hands its client secret to
+/// Stripe's Payment Element, and once Stripe's signed webhook reports the payment
+/// the editor says until when the car is promoted.
+#[tokio::test]
+async fn a_manager_promotes_a_car_with_the_payment_element_and_the_webhook_promotes_it() {
+    const STRIPE_KEY: &str = "sk_test_panel_promote";
+    const WEBHOOK_SECRET: &str = "whsec_panel_promote";
+    let stripe = svc_billing::testing::StripeStandIn::start(STRIPE_KEY).await.unwrap();
+    let stripe_url = stripe.url();
+    let system = TestSystem::start(&[
+        ("NDS_STRIPE_SECRET_KEY", STRIPE_KEY),
+        ("NDS_STRIPE_WEBHOOK_SECRETS", WEBHOOK_SECRET),
+        ("NDS_STRIPE_API_BASE", &stripe_url),
+        ("NDS_STRIPE_PUBLISHABLE_KEY", "pk_test_panel_promote"),
+    ])
+    .await
+    .unwrap();
+    let manager_email = "gerente@autospromovidos.mx";
+    let agency = system.onboard_agency("Autos Promovidos", "APR010101AB1", manager_email).await;
+    let listing_id = create_listing(&system, &agency.manager_token, &CARS[0]).await;
+    publish(&system, &agency.manager_token, &listing_id).await;
+    let browser = Browser::start().await;
+    let page = browser.session(SessionOptions::phone()).await;
+    page.goto(&system.panel_url(&format!("/listings/{listing_id}/edit"))).await;
+    log_in(&page, manager_email, MANAGER_PASSWORD).await;
+    assert_eq!(page.count(".promoted-until").await, 0, "not promoted before paying");
+
+    page.click_and_wait(&format!("a[href='/listings/{listing_id}/promote']")).await;
+    assert!(page.body().await.contains("Durante 30 días"), "{}", page.body().await);
+    assert_accessible(&page, "promote").await;
+    page.click_and_wait(&format!("form[action='/listings/{listing_id}/promote'] button")).await;
+    let intents = stripe.requests_to("payment_intents");
+    assert_eq!(intents.len(), 1, "one PaymentIntent at Stripe");
+    assert_eq!(intents[0].form.get("metadata[listing_id]"), Some(&listing_id));
+    let secret = page.attr("[data-client-secret]", "data-client-secret").await.unwrap();
+    let payment_intent_id = secret.split("_secret_").next().unwrap().to_string();
+    assert!(stripe.object(&payment_intent_id).is_some(), "the page holds the PaymentIntent's client secret: {secret}");
+    assert_eq!(page.attr("[data-stripe-key]", "data-stripe-key").await.as_deref(), Some("pk_test_panel_promote"));
+    let return_url = page.attr("[data-return-url]", "data-return-url").await.unwrap();
+    assert!(return_url.ends_with(&format!("/listings/{listing_id}/promote/done")), "{return_url}");
+    assert!(page.body().await.contains("Pagar "), "{}", page.body().await);
+    page.screenshot("panel-promote-pay").await;
+
+    // Stripe reports the payment (the stand-in's PaymentIntent, now succeeded), signed.
+    let mut intent = stripe.object(&payment_intent_id).unwrap();
+    intent["status"] = "succeeded".into();
+    let paid_at = chrono::Utc::now().timestamp();
+    let mut event = svc_billing::testing::load_fixtures().unwrap()["event"].clone();
+    event["id"] = format!("evt_panel_{}", uuid::Uuid::new_v4().simple()).into();
+    event["type"] = "payment_intent.succeeded".into();
+    event["created"] = paid_at.into();
+    event["data"]["object"] = intent;
+    let body = event.to_string();
+    let signature = svc_billing::domain::signature::sign_header(WEBHOOK_SECRET, paid_at, body.as_bytes());
+    let delivered = reqwest::Client::new()
+        .post(system.http_url("/webhooks/stripe"))
+        .header("content-type", "application/json")
+        .header("stripe-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delivered.status(), 200);
+
+    // Stripe's return page, then the editor says until when.
+    page.goto(&return_url).await;
+    assert!(page.body().await.contains("Pago enviado"), "{}", page.body().await);
+    let editor = system.panel_url(&format!("/listings/{listing_id}/edit"));
+    let mut promoted = false;
+    for _ in 0..80 {
+        page.goto(&editor).await;
+        if page.count(".promoted-until").await == 1 {
+            promoted = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(promoted, "the editor never showed the promotion");
+    assert!(
+        page.text(".promoted-until").await.starts_with("Promocionado hasta el "),
+        "{}",
+        page.text(".promoted-until").await
+    );
+    page.screenshot("panel-promoted").await;
+}

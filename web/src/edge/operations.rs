@@ -398,6 +398,22 @@ pub struct PanelSubscribeAgency;
     variables_derives = "Debug, Clone"
 )]
 pub struct PanelStartPayoutOnboarding;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/billing.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelPromoteListing;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/billing.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelPromote;
 // The panel's lead inbox and one lead (panel/leads.rs, panel/lead.rs); replies and
 // read markers use the site's SendMessage and MarkConversationRead.
 #[derive(GraphQLQuery)]

@@ -33,6 +33,24 @@ pub struct BillingText {
     pub read_only: &'static str,
     /// Month names, January first, for the period.
     pub months: [&'static str; 12],
+    pub promote: PromoteText,
+}
+
+/// Promoting one listing: a PaymentIntent paid with Stripe's Payment Element.
+pub struct PromoteText {
+    pub link: &'static str,
+    pub title: fn(&str) -> String,
+    pub intro: &'static str,
+    pub only_published: &'static str,
+    pub continue_button: &'static str,
+    pub pay_heading: fn(&str) -> String,
+    pub pay_button: &'static str,
+    pub needs_javascript: &'static str,
+    pub done_title: &'static str,
+    pub done_body: &'static str,
+    pub back_to_car: &'static str,
+    /// "Promoted until 5 Jan 2027", on the editor.
+    pub promoted_until: fn(&str) -> String,
 }
 
 pub const ES: BillingText = BillingText {
@@ -78,6 +96,20 @@ pub const ES: BillingText = BillingText {
     payouts_returned: "Volviste de Stripe. Este es el estado de tu cuenta.",
     not_configured: "Los pagos en línea no están configurados en este sitio.",
     read_only: "Solo los gerentes de la agencia pueden cambiar su facturación.",
+    promote: PromoteText {
+        link: "Promocionar",
+        title: |car| format!("Promocionar {car}"),
+        intro: "Durante 30 días el auto aparece arriba de los resultados de búsqueda que coinciden con él. Si ya está promocionado, los 30 días se suman a los que le quedan.",
+        only_published: "Solo se pueden promocionar autos publicados.",
+        continue_button: "Continuar al pago",
+        pay_heading: |amount| format!("Pagar {amount}"),
+        pay_button: "Pagar la promoción",
+        needs_javascript: "El pago con tarjeta necesita JavaScript activado en tu navegador.",
+        done_title: "Pago enviado",
+        done_body: "En cuanto Stripe confirme el pago, el auto aparecerá promocionado; suele tardar unos segundos.",
+        back_to_car: "Volver al auto",
+        promoted_until: |date| format!("Promocionado hasta el {date}"),
+    },
     months: [
         "enero",
         "febrero",
@@ -137,6 +169,20 @@ pub const EN: BillingText = BillingText {
     payouts_returned: "You are back from Stripe. This is your account's state.",
     not_configured: "Online payments are not configured on this site.",
     read_only: "Only the agency's managers can change its billing.",
+    promote: PromoteText {
+        link: "Promote",
+        title: |car| format!("Promote {car}"),
+        intro: "For 30 days the car shows above the search results it matches. If it is promoted already, the 30 days are added to what is left.",
+        only_published: "Only published cars can be promoted.",
+        continue_button: "Continue to payment",
+        pay_heading: |amount| format!("Pay {amount}"),
+        pay_button: "Pay for the promotion",
+        needs_javascript: "Paying by card needs JavaScript turned on in your browser.",
+        done_title: "Payment sent",
+        done_body: "As soon as Stripe confirms the payment, the car shows as promoted; it usually takes a few seconds.",
+        back_to_car: "Back to the car",
+        promoted_until: |date| format!("Promoted until {date}"),
+    },
     months: [
         "January",
         "February",

@@ -212,12 +212,16 @@ fn render_edit(
 /// Publishing is one step; selling and archiving open a confirmation page first.
 fn status_box(state: &SharedState, visitor: &Visitor, listing: &Listing, status: &str) -> Markup {
     let text = &visitor.text().panel.editor;
+    let promote = &visitor.text().panel.billing.promote;
     let id = &listing.id;
     let updated = format::api_date(Some(&listing.updated_at), visitor.lang);
     html! {
         section.panel-box.status-box aria-labelledby="status-title" {
             h2 #status-title { (text.status_heading) }
             p.status-now { (status_badge(visitor, status)) " " span.small { ((text.version)(listing.version, &updated)) } }
+            @if let Some(until) = format::parse_api_time(listing.promoted_until.as_deref()).filter(|until| *until > chrono::Utc::now()) {
+                p.promoted-until { ((promote.promoted_until)(&format::date(until, visitor.lang))) }
+            }
             div.actions {
                 @if status == "DRAFT" {
                     form method="post" action=(format!("/listings/{id}/publish")) {
@@ -226,6 +230,7 @@ fn status_box(state: &SharedState, visitor: &Visitor, listing: &Listing, status:
                     }
                 }
                 @if status == "PUBLISHED" {
+                    a.button href=(super::promote::promote_path(id)) { (promote.link) }
                     a.button.secondary href=(format!("/listings/{id}/sold")) { (text.mark_sold) "…" }
                 }
                 @if editable(status) {

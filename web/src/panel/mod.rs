@@ -36,6 +36,7 @@ mod photos;
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
+mod promote;
 use tower_http::compression::CompressionLayer;
 
 pub(crate) use billing::{billing_path, managed_agency};
@@ -68,6 +69,8 @@ pub fn panel_router(state: SharedState) -> Router {
         .route("/agencies/{id}/billing/subscribe", post(billing::subscribe))
         .route("/agencies/{id}/payouts/start", get(billing::start_payouts))
         .route("/agencies/{id}/payouts/refresh", get(billing::start_payouts))
+        .route("/listings/{id}/promote", get(promote::promote_page).post(promote::start_payment))
+        .route("/listings/{id}/promote/done", get(promote::payment_done))
         .route("/agencies/{id}/payouts/done", get(billing::payouts_done))
         .route("/listings/{id}/photos/order", post(photos::reorder))
         .route("/listings/{id}/photos/{photo}/delete", post(photos::delete))

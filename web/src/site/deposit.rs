@@ -16,7 +16,7 @@ use crate::names::car_name;
 use crate::posted::Posted;
 use crate::state::SharedState;
 use crate::validate;
-use crate::views::components::{NoticeKind, notice};
+use crate::views::components::{NoticeKind, notice, payment_form};
 use crate::views::form::{Field, FormErrors, InputKind, csrf_field, form_summary};
 use crate::views::{self, Page};
 use crate::visitor::Visitor;
@@ -117,14 +117,7 @@ pub async fn start_deposit(
         div.form {
             h1 { ((text.deposit.pay_heading)(&amount)) }
             p { (car.name) }
-            form {
-                div data-stripe-key=(key) data-client-secret=(checkout.client_secret) data-return-url=(return_url) {
-                    div data-payment-element {}
-                    p.field-error data-payment-error role="alert" {}
-                }
-                noscript { (notice(text.deposit.needs_javascript, NoticeKind::Info)) }
-                button type="submit" { (text.deposit.pay_button) }
-            }
+            (payment_form(&key, &checkout.client_secret, &return_url, text.deposit.needs_javascript, text.deposit.pay_button))
         }
     };
     let mut page = Page::new(text.deposit.title.to_string(), content);

@@ -175,6 +175,23 @@ pub enum NoticeKind {
     Info,
 }
 
+/// Stripe's Payment Element for one PaymentIntent: site.js mounts it with the
+/// publishable key and the client secret and confirms to `return_url`; without
+/// JavaScript the page says that paying needs it. The page loads Stripe.js
+/// (`page.scripts.stripe`), which also opens the CSP to Stripe.
+pub fn payment_form(key: &str, client_secret: &str, return_url: &str, needs_javascript: &str, pay: &str) -> Markup {
+    html! {
+        form {
+            div data-stripe-key=(key) data-client-secret=(client_secret) data-return-url=(return_url) {
+                div data-payment-element {}
+                p.field-error data-payment-error role="alert" {}
+            }
+            noscript { (notice(needs_javascript, NoticeKind::Info)) }
+            button type="submit" { (pay) }
+        }
+    }
+}
+
 /// A table with its headings (the caption for screen readers). On a phone each
 /// row reads as a card (site.css), so no column scrolls out of sight.
 pub fn data_table(caption: &str, headings: &[&str], rows: Markup) -> Markup {
