@@ -5,7 +5,8 @@
 //! manager assigns it to a salesperson and replies, and the buyer's next message
 //! appears on the open page without reload; the salesperson sees the lead as
 //! theirs and marks it won; another agency's manager gets the not-found page. The
-//! inbox and a reply also work with JavaScript off; pages are checked with axe-core.
+//! inbox and a reply also work with JavaScript off, and the site's thread link
+//! (chat's mails) takes staff to the lead; pages are checked with axe-core.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -216,6 +217,10 @@ async fn a_new_lead_is_assigned_answered_and_won_in_the_panel_as_it_happens() {
     plain.click_and_wait(&format!("form[action='/leads/{id}/reply'] button")).await;
     assert!(!plain.text("#field-body-error").await.trim().is_empty(), "{}", plain.body().await);
     assert_eq!(lead(&system, &buyer_token, &id).await["messageCount"], 4);
+    // The thread link in chat's mails names the site: staff land on the lead.
+    plain.goto(&system.site_url(&format!("/conversations/{id}"))).await;
+    assert_eq!(plain.url().await, system.panel_url(&format!("/leads/{id}")));
+    assert!(plain.text("ol.thread").await.contains("con gusto lo valuamos"));
     plain.close().await;
 
     manager.close().await;

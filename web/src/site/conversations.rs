@@ -23,14 +23,15 @@ use crate::views::form::{Field, FormErrors, InputKind, csrf_field, form_summary}
 use crate::views::{self, Page};
 use crate::visitor::Visitor;
 
-/// Staff answer leads in the panel; a mailed thread link sends them there.
+/// Staff answer leads in the panel; a mailed thread link sends them to the
+/// same conversation there (`/conversations/{id}` is the panel's `/leads/{id}`).
 fn staff_redirect(state: &SharedState, visitor: &Visitor) -> Option<Response> {
     let session = visitor.session.as_ref()?;
-    session
-        .data
-        .user
-        .is_staff()
-        .then(|| Redirect::to(&format!("{}{}", state.settings.panel_url, visitor.here)).into_response())
+    if !session.data.user.is_staff() {
+        return None;
+    }
+    let rest = visitor.here.strip_prefix("/conversations").unwrap_or_default();
+    Some(Redirect::to(&format!("{}/leads{rest}", state.settings.panel_url)).into_response())
 }
 
 #[derive(serde::Deserialize)]
