@@ -123,6 +123,13 @@ pub async fn visitor_layer(State(state): State<SharedState>, mut request: Reques
 
     let mut response = next.run(request).await;
     if let Some(error) = response.extensions().get::<PageError>().cloned() {
+        // A signed-in person asked to sign in: the edge refused their token (they
+        // were suspended, or their session was revoked). The session ends here, or
+        // the login page would send them straight back with it.
+        if let (PageError::SignInRequired(_), Some(session)) = (&error, &visitor.session) {
+            state.sessions.delete(&session.id).await;
+            clear_session = true;
+        }
         response = render_error(&state, &visitor, &error);
     }
     finish(&state, &visitor, existing_csrf.is_none(), clear_session, response)

@@ -2,6 +2,7 @@
 //! person chose it (a cookie). Every string a page shows comes from a catalogue
 //! (`text`); numbers, prices and dates are written per language (`format`).
 
+mod admin_text;
 mod billing_text;
 pub mod format;
 mod leads_text;

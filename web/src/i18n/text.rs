@@ -61,6 +61,7 @@ pub struct PanelText {
     pub editor: EditorText,
     pub billing: super::billing_text::BillingText,
     pub leads: super::leads_text::LeadsText,
+    pub admin: super::admin_text::AdminText,
 }
 
 /// The panel's inventory table.
@@ -745,6 +746,7 @@ pub static ES: Text = Text {
     panel: PanelText {
         billing: super::billing_text::ES,
         leads: super::leads_text::ES,
+        admin: super::admin_text::ES,
         name: "Panel de NDS",
         home_title: "Panel",
         to_site: "Ver el sitio",
@@ -1251,6 +1253,7 @@ pub static EN: Text = Text {
     panel: PanelText {
         billing: super::billing_text::EN,
         leads: super::leads_text::EN,
+        admin: super::admin_text::EN,
         name: "NDS panel",
         home_title: "Panel",
         to_site: "View the site",

@@ -45,7 +45,12 @@ pub async fn home_page(State(state): State<SharedState>, visitor: Visitor) -> Re
                 @if super::is_platform_admin(&visitor) || agency_staff {
                     nav aria-label=(text.name) {
                         ul {
-                            @if super::is_platform_admin(&visitor) { li { a href="/applications" { (text.applications) } } }
+                            @if super::is_platform_admin(&visitor) {
+                                li { a href="/applications" { (text.applications) } }
+                                li { a href="/users" { (text.admin.users_nav) } }
+                                li { a href="/agencies" { (text.admin.agencies_nav) } }
+                                li { a href="/audit" { (text.admin.audit_nav) } }
+                            }
                             @if agency_staff {
                                 li { a href="/inventory" { (text.inventory.title) } }
                                 li {

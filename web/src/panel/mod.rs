@@ -17,11 +17,19 @@
 //! the payout account with Stripe's onboarding and its two return pages); the
 //! lead inbox (`leads`: 50 a page, unassigned first within the page, refreshed by
 //! htmx) and one lead (`lead`: messages that arrive live, reply, status, and the
-//! assignment for managers).
+//! assignment for managers); and the platform admins' people and agencies
+//! (`admin_users`: accounts by e-mail with roles and state; `admin_agencies`:
+//! groups with their agencies), suspending either after a confirmation page and
+//! reinstating in one step (`admin` holds the role check and the question page),
+//! and the audit log filtered by action in the URL (`admin_audit`).
 //!
 //! Finding cars by make, model or VIN and sorting the inventory wait for the API:
 //! `listings` takes only an agency, a status and a cursor.
 
+mod admin;
+mod admin_agencies;
+mod admin_audit;
+mod admin_users;
 mod applications;
 mod billing;
 mod home;
@@ -81,6 +89,14 @@ pub fn panel_router(state: SharedState) -> Router {
         .route("/leads/{id}/status", post(lead::set_status))
         .route("/leads/{id}/assign", post(lead::assign))
         .route("/leads/{id}/events", get(lead::events))
+        // Platform admins: people, agencies, suspensions and the audit log.
+        .route("/users", get(admin_users::users_page))
+        .route("/users/{id}/suspend", get(admin_users::confirm_suspend).post(admin_users::suspend))
+        .route("/users/{id}/reinstate", post(admin_users::reinstate))
+        .route("/agencies", get(admin_agencies::agencies_page))
+        .route("/agencies/{id}/suspend", get(admin_agencies::confirm_suspend).post(admin_agencies::suspend))
+        .route("/agencies/{id}/reinstate", post(admin_agencies::reinstate))
+        .route("/audit", get(admin_audit::audit_page))
         .fallback(crate::site::misc::not_found)
         .layer(from_fn_with_state(state.clone(), visitor_layer));
     Router::new()

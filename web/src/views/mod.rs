@@ -120,6 +120,9 @@ pub fn render(state: &SharedState, visitor: &Visitor, page: Page) -> Response {
                                         li { a href="/" { (text.panel.home_title) } }
                                         @if crate::panel::is_platform_admin(visitor) {
                                             li { a href="/applications" { (text.panel.applications) } }
+                                            li { a href="/users" { (text.panel.admin.users_nav) } }
+                                            li { a href="/agencies" { (text.panel.admin.agencies_nav) } }
+                                            li { a href="/audit" { (text.panel.admin.audit_nav) } }
                                         }
                                         @if !crate::panel::staff_agencies(visitor).is_empty() {
                                             li { a href="/inventory" { (text.panel.inventory.title) } }
