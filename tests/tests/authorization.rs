@@ -78,6 +78,13 @@ const DEPOSIT: &str = "mutation($listing: ID!) { payDeposit(listingId: $listing,
 const APPLICATIONS: &str = "{ agencyApplications(first: 100) { totalCount edges { node { id companyName status } } } }";
 const REVIEW: &str = "mutation($id: ID!) { reviewAgencyApplication(id: $id, approve: true) { id status } }";
 const INVITE: &str = "mutation($agency: ID!, $email: String!, $role: Role!) { inviteStaff(agencyId: $agency, email: $email, role: $role) { id } }";
+const FIND_USERS: &str = "query($email: String!) { users(email: $email) { id email suspended } }";
+const GROUPS: &str = "{ groups(first: 50) { totalCount edges { node { id agencies { id suspended } } } } }";
+const AUDIT_LOG: &str = "{ auditLog(first: 50) { totalCount edges { node { id action actorEmail } } } }";
+const SUSPEND_USER: &str =
+    "mutation($id: ID!, $suspended: Boolean!) { suspendUser(userId: $id, suspended: $suspended) { id suspended } }";
+const SUSPEND_AGENCY: &str =
+    "mutation($id: ID!, $suspended: Boolean!) { suspendAgency(agencyId: $id, suspended: $suspended) { id suspended } }";
 
 // ---------------------------------------------------------------------------
 // Actors and the world they act in
@@ -382,6 +389,10 @@ enum Guard {
     Stripe,
     /// Buyer A's favourites.
     FavouritesOfBuyerA,
+    /// Whether the account with this e-mail is suspended, as the platform admin finds it.
+    UserSuspended(String),
+    /// Whether this agency is suspended, as anyone reads it.
+    AgencySuspended(String),
 }
 
 #[derive(Clone)]
@@ -1152,6 +1163,43 @@ fn cases(world: &World) -> Vec<Case> {
             },
         );
     }
+
+    // --- Platform administration (suspensions last: they change tenant B) ------------
+    let platform_admins_only = |allowed_cell: Cell| {
+        EVERYONE
+            .into_iter()
+            .filter(|actor| *actor != PlatformAdmin)
+            .map(|actor| match actor {
+                Anonymous => refused(actor, "UNAUTHENTICATED"),
+                _ => refused(actor, "FORBIDDEN"),
+            })
+            // Listed last: an allowed suspension changes what later callers are.
+            .chain([allowed_cell])
+            .collect::<Vec<Cell>>()
+    };
+    full_row(
+        &mut cases,
+        "users(email: sur.mx)",
+        platform_admins_only(lists(PlatformAdmin, &[&b.manager_id, &b.salesperson_id], &[&a.manager_id])),
+        |_| read(FIND_USERS, "users", json!({ "email": "sur.mx" })),
+    );
+    full_row(
+        &mut cases,
+        "groups",
+        platform_admins_only(lists(PlatformAdmin, &[&a.group_id, &b.group_id], &[])),
+        |_| read(GROUPS, "groups", json!({})),
+    );
+    full_row(&mut cases, "auditLog", platform_admins_only(allowed(PlatformAdmin)), |_| {
+        read(AUDIT_LOG, "auditLog", json!({}))
+    });
+    full_row(&mut cases, "suspendAgency(agency B)", platform_admins_only(allowed(PlatformAdmin)), |_| {
+        let variables = json!({ "id": b.agency_id, "suspended": true });
+        write(SUSPEND_AGENCY, "suspendAgency", variables, Guard::AgencySuspended(b.agency_id.clone()))
+    });
+    full_row(&mut cases, "suspendUser(salesperson B)", platform_admins_only(allowed(PlatformAdmin)), |_| {
+        let variables = json!({ "id": b.salesperson_id, "suspended": true });
+        write(SUSPEND_USER, "suspendUser", variables, Guard::UserSuspended("ventas@sur.mx".into()))
+    });
     cases
 }
 
@@ -1235,6 +1283,16 @@ impl World {
             Guard::FavouritesOfBuyerA => {
                 let response = self.call(FAVOURITES, json!({}), Some(&self.buyer_a)).await;
                 json!(ids(data(&response, "favourites")))
+            }
+            Guard::UserSuspended(email) => {
+                let response = self.call(FIND_USERS, json!({ "email": email }), Some(&self.admin)).await;
+                let users = data(&response, "users").as_array().unwrap().clone();
+                users.iter().find(|user| user["email"] == email.as_str()).map(|user| user["suspended"].clone()).unwrap()
+            }
+            Guard::AgencySuspended(id) => {
+                let response =
+                    self.call("query($id: ID!) { agency(id: $id) { suspended } }", json!({ "id": id }), None).await;
+                data(&response, "agency")["suspended"].clone()
             }
         }
     }
