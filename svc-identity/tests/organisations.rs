@@ -244,8 +244,19 @@ async fn invitations_are_single_use_and_expire() {
         email: email.into(),
         role: proto::Role::Salesperson as i32,
     };
+    let pending = |mut client: proto::identity_service_client::IdentityServiceClient<tonic::transport::Channel>,
+                   caller: String| {
+        let request = proto::ListPendingInvitationsRequest { agency_id: agency.agency_id.to_string() };
+        async move {
+            let listed = client.list_pending_invitations(authed(request, &caller)).await?.into_inner();
+            Ok::<_, tonic::Status>(
+                listed.invitations.into_iter().map(|invitation| invitation.email).collect::<Vec<_>>(),
+            )
+        }
+    };
     let invitation = client.invite_staff(authed(invite("nuevo@example.com"), &manager)).await.unwrap().into_inner();
     assert_eq!(invitation.role, proto::Role::Salesperson as i32);
+    assert_eq!(pending(client.clone(), manager.clone()).await.unwrap(), vec!["nuevo@example.com".to_string()]);
     let mail = identity.mails_to("nuevo@example.com").pop().unwrap();
     let accept = |token: String| proto::AcceptInvitationRequest {
         token,
@@ -256,6 +267,10 @@ async fn invitations_are_single_use_and_expire() {
     assert_eq!(accepted.user.unwrap().memberships[0].role, proto::Role::Salesperson as i32);
     let reused = client.accept_invitation(accept(token_in(&mail))).await.unwrap_err();
     assert_eq!(code_of(&reused), ErrorCode::Conflict);
+    assert!(
+        pending(client.clone(), manager.clone()).await.unwrap().is_empty(),
+        "an accepted invitation is not pending"
+    );
 
     client.invite_staff(authed(invite("tarde@example.com"), &manager)).await.unwrap();
     let late_mail = identity.mails_to("tarde@example.com").pop().unwrap();
@@ -269,12 +284,27 @@ async fn invitations_are_single_use_and_expire() {
     let mut expired: invitation::ActiveModel = row.into();
     expired.expires_at = Set(chrono::Utc::now().timestamp() - 1);
     expired.update(&identity.db).await.unwrap();
+    assert!(pending(client.clone(), manager.clone()).await.unwrap().is_empty(), "an expired invitation is not pending");
     let late = client.accept_invitation(accept(token_in(&late_mail))).await.unwrap_err();
     assert_eq!(code_of(&late), ErrorCode::BadUserInput);
     assert!(identity.log_in("tarde@example.com", PASSWORD).await.is_err(), "an expired invitation creates no account");
 
     let unknown = client.accept_invitation(accept(svc_identity::domain::secrets::generate())).await.unwrap_err();
     assert_eq!(code_of(&unknown), ErrorCode::NotFound);
+
+    // Who has not joined yet is for those who may invite: not a salesperson, not another agency's manager.
+    client.invite_staff(authed(invite("otro@example.com"), &manager)).await.unwrap();
+    let salesperson = token(&identity, demo_email(&demo, Role::Salesperson, Some(&agency.name))).await;
+    let refused = pending(client.clone(), salesperson).await.unwrap_err();
+    assert_eq!(code_of(&refused), ErrorCode::Forbidden);
+    let other = token(&identity, demo_email(&demo, Role::AgencyManager, Some(&demo.agencies[1].name))).await;
+    let refused = pending(client.clone(), other).await.unwrap_err();
+    assert_eq!(code_of(&refused), ErrorCode::Forbidden);
+    let malformed = client
+        .list_pending_invitations(authed(proto::ListPendingInvitationsRequest { agency_id: "nope".into() }, &manager))
+        .await
+        .unwrap_err();
+    assert_eq!(field_of(&malformed).as_deref(), Some("agencyId"));
 }
 
 #[tokio::test]

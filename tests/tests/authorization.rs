@@ -55,6 +55,7 @@ const CREATE_LISTING: &str = "mutation($input: ListingInput!) { createListing(in
 const LISTINGS: &str = "query($agency: ID, $status: ListingStatus) { listings(agencyId: $agency, status: $status, first: 100) { totalCount edges { node { id } } } }";
 const METRICS: &str =
     "query($scope: MetricsScopeInput!) { metrics(scope: $scope) { values { source name label value } } }";
+const PENDING_INVITATIONS: &str = "query($agency: ID!) { pendingInvitations(agencyId: $agency) { id email role } }";
 const AGENCY_BILLING: &str =
     "query($agency: ID!) { agencyBilling(agencyId: $agency) { agencyId subscription listingsBilledThisPeriod } }";
 const AGENCY_STAFF: &str = "query($agency: ID!) { agencyStaff(agencyId: $agency) { id name } }";
@@ -666,6 +667,25 @@ fn cases(world: &World) -> Vec<Case> {
                 })
                 .collect(),
             |_| read(AGENCY_BILLING, "agencyBilling", json!({ "agency": tenant.agency_id })),
+        );
+    }
+    for (tenant, name, overseer, manager) in
+        [(a, "pendingInvitations(A)", GroupAdminA, ManagerA), (b, "pendingInvitations(B)", GroupAdminB, ManagerB)]
+    {
+        full_row(
+            &mut cases,
+            name,
+            EVERYONE
+                .into_iter()
+                .map(|actor| match actor {
+                    PlatformAdmin => allowed(actor),
+                    Anonymous => refused(actor, "UNAUTHENTICATED"),
+                    actor if actor == manager || actor == overseer => allowed(actor),
+                    // Those who may invite the agency's staff; salespeople may not.
+                    _ => refused(actor, "FORBIDDEN"),
+                })
+                .collect(),
+            |_| read(PENDING_INVITATIONS, "pendingInvitations", json!({ "agency": tenant.agency_id })),
         );
     }
     for (tenant, name, overseer, manager, salesperson) in [

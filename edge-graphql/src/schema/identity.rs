@@ -247,6 +247,27 @@ pub struct Invitation {
     pub email: String,
     pub role: Role,
     pub expires_at: Option<DateTime<Utc>>,
+    /// When it was sent.
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+impl Invitation {
+    fn with_role(invitation: identity::Invitation, role: Role) -> Invitation {
+        Invitation {
+            id: ID(invitation.id),
+            agency_id: ID(invitation.agency_id),
+            email: invitation.email,
+            role,
+            expires_at: timestamp(invitation.expires_at_unix),
+            created_at: timestamp(invitation.created_at_unix),
+        }
+    }
+
+    /// None for a role outside the contract (identity only invites staff roles).
+    fn from_wire(invitation: identity::Invitation) -> Option<Invitation> {
+        let role = Role::from_wire(invitation.role)?;
+        Some(Invitation::with_role(invitation, role))
+    }
 }
 
 #[derive(InputObject)]
@@ -302,6 +323,21 @@ impl IdentityQuery {
         let response =
             clients(context)?.identity().list_agency_staff(request.call.request(message)).await.or_graphql()?;
         Ok(response.users.into_iter().map(User).collect())
+    }
+
+    /// An agency's invitations not yet accepted and not expired, newest first:
+    /// for those who may invite its staff (its managers, its group's admins,
+    /// platform admins).
+    async fn pending_invitations(
+        &self,
+        context: &Context<'_>,
+        agency_id: ID,
+    ) -> async_graphql::Result<Vec<Invitation>> {
+        let request = request_context(context)?;
+        let message = identity::ListPendingInvitationsRequest { agency_id: agency_id.0 };
+        let response =
+            clients(context)?.identity().list_pending_invitations(request.call.request(message)).await.or_graphql()?;
+        Ok(response.invitations.into_iter().filter_map(Invitation::from_wire).collect())
     }
 
     /// Platform admins: applications to review.
@@ -484,13 +520,8 @@ impl IdentityMutation {
         let request = request_context(context)?;
         let message = identity::InviteStaffRequest { agency_id: agency_id.0, email, role: role.to_wire() as i32 };
         let invitation = clients(context)?.identity().invite_staff(request.call.request(message)).await.or_graphql()?;
-        Ok(Invitation {
-            id: ID(invitation.id),
-            agency_id: ID(invitation.agency_id),
-            email: invitation.email,
-            role: Role::from_wire(invitation.role).unwrap_or(role),
-            expires_at: timestamp(invitation.expires_at_unix),
-        })
+        let role = Role::from_wire(invitation.role).unwrap_or(role);
+        Ok(Invitation::with_role(invitation, role))
     }
 
     #[graphql(directive = expensive::apply(Work::PasswordHashOrMail))]

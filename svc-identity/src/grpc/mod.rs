@@ -312,6 +312,18 @@ impl IdentityApi for IdentityGrpc {
         Ok(Response::new(convert::invitation(&invitation)))
     }
 
+    async fn list_pending_invitations(
+        &self,
+        request: Request<proto::ListPendingInvitationsRequest>,
+    ) -> Answer<proto::ListPendingInvitationsResponse> {
+        let caller = self.caller(&request).await?;
+        let agency_id = parse_id(&request.into_inner().agency_id, "agencyId").map_err(to_status)?;
+        let rows = self.service.pending_invitations(caller, agency_id).await.map_err(to_status)?;
+        Ok(Response::new(proto::ListPendingInvitationsResponse {
+            invitations: rows.iter().map(convert::invitation).collect(),
+        }))
+    }
+
     async fn accept_invitation(&self, request: Request<proto::AcceptInvitationRequest>) -> Answer<proto::AuthPayload> {
         let message = request.into_inner();
         let input = AcceptInvitation { token: message.token, name: message.name, password: message.password };

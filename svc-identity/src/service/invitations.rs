@@ -20,6 +20,8 @@ use crate::store::users as user_store;
 use nds_common::clock::now_unix;
 
 pub const INVITATION_TTL_SECONDS: i64 = 7 * 24 * 3600;
+/// The most open invitations one agency's list shows (a page is plenty: they expire in a week).
+const MAX_PENDING_LISTED: u64 = 200;
 
 pub struct AcceptInvitation {
     pub token: String,
@@ -90,6 +92,19 @@ impl IdentityService {
         let mail = super::mail::invitation(&self.public_url, email.as_str(), &agency.name, role.as_str(), &token);
         super::mail::deliver(&self.mailer, mail).await;
         Ok(row)
+    }
+
+    /// The agency's invitations still open (not accepted, not expired), newest
+    /// first: for those who may invite its staff, so they see who has not joined yet.
+    pub async fn pending_invitations(
+        &self,
+        principal: Option<Principal>,
+        agency_id: Uuid,
+    ) -> IdentityResult<Vec<invitation::Model>> {
+        let principal = require_caller(principal)?;
+        let (_, reference) = self.agency_ref(agency_id).await?;
+        principal.require_on_agency(reference, AgencyAction::ManageStaff)?;
+        Ok(invitation_store::pending_for_agency(&self.database, agency_id, now_unix(), MAX_PENDING_LISTED).await?)
     }
 
     /// Accepts an invitation: creates the account (or, for an existing account,

@@ -1,7 +1,9 @@
 //! Staff invitations: hashed single-use tokens with an expiry.
 
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use super::entities::invitation;
@@ -58,4 +60,22 @@ pub async fn accept_if_open<C: ConnectionTrait>(
         .exec(connection)
         .await?;
     Ok(result.rows_affected == 1)
+}
+
+/// The agency's invitations nobody accepted that are still valid at `now`, newest first.
+pub async fn pending_for_agency<C: ConnectionTrait>(
+    connection: &C,
+    agency_id: Uuid,
+    now: i64,
+    limit: u64,
+) -> Result<Vec<invitation::Model>, DbErr> {
+    invitation::Entity::find()
+        .filter(invitation::Column::AgencyId.eq(agency_id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::ExpiresAt.gt(now))
+        .order_by_desc(invitation::Column::CreatedAt)
+        .order_by_desc(invitation::Column::Id)
+        .limit(limit)
+        .all(connection)
+        .await
 }
