@@ -40,11 +40,11 @@ mod listing_actions;
 mod listing_editor;
 mod listing_form;
 mod photos;
+mod promote;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
-mod promote;
 use tower_http::compression::CompressionLayer;
 
 pub(crate) use billing::{billing_path, managed_agency};
@@ -73,12 +73,12 @@ pub fn panel_router(state: SharedState) -> Router {
         .route("/listings/{id}/publish", post(listing_actions::publish))
         .route("/listings/{id}/sold", get(listing_actions::confirm_sold).post(listing_actions::mark_sold))
         .route("/listings/{id}/archive", get(listing_actions::confirm_archive).post(listing_actions::archive))
+        .route("/listings/{id}/promote", get(promote::promote_page).post(promote::start_payment))
+        .route("/listings/{id}/promote/done", get(promote::payment_done))
         .route("/agencies/{id}/billing", get(billing::billing_page))
         .route("/agencies/{id}/billing/subscribe", post(billing::subscribe))
         .route("/agencies/{id}/payouts/start", get(billing::start_payouts))
         .route("/agencies/{id}/payouts/refresh", get(billing::start_payouts))
-        .route("/listings/{id}/promote", get(promote::promote_page).post(promote::start_payment))
-        .route("/listings/{id}/promote/done", get(promote::payment_done))
         .route("/agencies/{id}/payouts/done", get(billing::payouts_done))
         .route("/listings/{id}/photos/order", post(photos::reorder))
         .route("/listings/{id}/photos/{photo}/delete", post(photos::delete))
