@@ -553,3 +553,55 @@ async fn a_manager_promotes_a_car_with_the_payment_element_and_the_webhook_promo
     );
     page.screenshot("panel-promoted").await;
 }
+
+/// An agency's people (issue 17): the manager invites a salesperson from the
+/// panel (a malformed address is refused next to the field, and nothing is sent),
+/// sees the invitation pending, and once it is accepted on the site the
+/// salesperson is on the team and nothing is pending; with JavaScript off.
+#[tokio::test]
+async fn a_manager_invites_a_salesperson_who_joins_and_leaves_the_pending_list() {
+    let system = TestSystem::start(&[]).await.unwrap();
+    let manager_email = "gerente@autosconequipo.mx";
+    let agency = system.onboard_agency("Autos con Equipo", "ACE010101AB1", manager_email).await;
+    let staff_path = format!("/agencies/{}/staff", agency.id);
+    let browser = Browser::start().await;
+    let page = browser.session(SessionOptions::phone().without_javascript()).await;
+    page.goto(&system.panel_url("/")).await;
+    log_in(&page, manager_email, MANAGER_PASSWORD).await;
+    page.click_and_wait(&format!("a[href='{staff_path}']")).await;
+    assert!(page.body().await.contains("No hay invitaciones pendientes."), "{}", page.body().await);
+    assert_eq!(page.count(&format!("[data-staff-email='{manager_email}']")).await, 1, "the manager is on the team");
+
+    let mails_before = system.mails().len();
+    page.fill("#field-email", "vendedor-sin-arroba").await;
+    page.click_and_wait(&format!("form[action='{staff_path}'] button[type=submit]")).await;
+    assert!(!page.text("#field-email-error").await.trim().is_empty(), "{}", page.body().await);
+    assert_eq!(system.mails().len(), mails_before, "nothing was sent");
+
+    page.fill("#field-email", "ventas@autosconequipo.mx").await;
+    page.click_and_wait(&format!("form[action='{staff_path}'] button[type=submit]")).await;
+    assert!(
+        page.body().await.contains("Listo: enviamos la invitación a ventas@autosconequipo.mx."),
+        "{}",
+        page.body().await
+    );
+    assert_eq!(page.count("[data-invited-email='ventas@autosconequipo.mx']").await, 1);
+    assert!(page.text("[data-invited-email='ventas@autosconequipo.mx']").await.contains("Ventas"), "the role is shown");
+    page.screenshot("panel-staff-pending").await;
+
+    // The salesperson accepts on the site; the team has them and nothing is pending.
+    system.accept_invitation("ventas@autosconequipo.mx", "Valeria Ventas", "ventas-equipo-2026").await;
+    page.goto(&system.panel_url(&staff_path)).await;
+    assert_eq!(page.count("[data-staff-email='ventas@autosconequipo.mx']").await, 1, "{}", page.body().await);
+    assert_eq!(page.count("[data-invited-email]").await, 0, "{}", page.body().await);
+    assert!(page.body().await.contains("Valeria Ventas"));
+    page.close().await;
+
+    // The same page with JavaScript on, for axe-core.
+    let checked = browser.session(SessionOptions::phone()).await;
+    checked.goto(&system.panel_url(&staff_path)).await;
+    log_in(&checked, manager_email, MANAGER_PASSWORD).await;
+    assert_eq!(checked.count("[data-staff-email='ventas@autosconequipo.mx']").await, 1);
+    assert_accessible(&checked, "staff").await;
+    checked.screenshot("panel-staff").await;
+}

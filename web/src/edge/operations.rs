@@ -513,3 +513,20 @@ pub struct PanelSuspendAgency;
     variables_derives = "Debug, Clone"
 )]
 pub struct PanelAuditLog;
+// An agency's staff and invitations (panel/staff.rs).
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/staff.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelStaffPage;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/staff.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelInviteStaff;

@@ -60,6 +60,7 @@ pub struct PanelText {
     pub inventory: InventoryText,
     pub editor: EditorText,
     pub billing: super::billing_text::BillingText,
+    pub staff: super::staff_text::StaffText,
     pub leads: super::leads_text::LeadsText,
     pub admin: super::admin_text::AdminText,
 }
@@ -745,6 +746,7 @@ pub static ES: Text = Text {
     },
     panel: PanelText {
         billing: super::billing_text::ES,
+        staff: super::staff_text::ES,
         leads: super::leads_text::ES,
         admin: super::admin_text::ES,
         name: "Panel de NDS",
@@ -1252,6 +1254,7 @@ pub static EN: Text = Text {
     },
     panel: PanelText {
         billing: super::billing_text::EN,
+        staff: super::staff_text::EN,
         leads: super::leads_text::EN,
         admin: super::admin_text::EN,
         name: "NDS panel",

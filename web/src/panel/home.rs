@@ -60,6 +60,7 @@ pub async fn home_page(State(state): State<SharedState>, visitor: Visitor) -> Re
                                 li { a href="/listings/new" { (text.inventory.new_listing) } }
                             }
                             @if let Some(agency_id) = super::managed_agency(&visitor) {
+                                li { a href=(super::staff_path(&agency_id)) { (text.staff.nav) } }
                                 li { a href=(super::billing_path(&agency_id)) { (text.billing.nav) } }
                             }
                         }

@@ -41,6 +41,7 @@ mod listing_editor;
 mod listing_form;
 mod photos;
 mod promote;
+mod staff;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -48,6 +49,7 @@ use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 
 pub(crate) use billing::{billing_path, managed_agency};
+pub(crate) use staff::staff_path;
 
 use crate::state::SharedState;
 use crate::visitor::visitor_layer;
@@ -75,6 +77,7 @@ pub fn panel_router(state: SharedState) -> Router {
         .route("/listings/{id}/archive", get(listing_actions::confirm_archive).post(listing_actions::archive))
         .route("/listings/{id}/promote", get(promote::promote_page).post(promote::start_payment))
         .route("/listings/{id}/promote/done", get(promote::payment_done))
+        .route("/agencies/{id}/staff", get(staff::staff_page).post(staff::invite))
         .route("/agencies/{id}/billing", get(billing::billing_page))
         .route("/agencies/{id}/billing/subscribe", post(billing::subscribe))
         .route("/agencies/{id}/payouts/start", get(billing::start_payouts))

@@ -129,6 +129,7 @@ pub fn render(state: &SharedState, visitor: &Visitor, page: Page) -> Response {
                                             li { a href="/leads" { (text.panel.leads.nav) } }
                                         }
                                         @if let Some(agency_id) = crate::panel::managed_agency(visitor) {
+                                            li { a href=(crate::panel::staff_path(&agency_id)) { (text.panel.staff.nav) } }
                                             li { a href=(crate::panel::billing_path(&agency_id)) { (text.panel.billing.nav) } }
                                         }
                                         li { a href=(format!("{}/", state.settings.public_url)) { (text.panel.to_site) } }
