@@ -552,6 +552,20 @@ async fn a_manager_promotes_a_car_with_the_payment_element_and_the_webhook_promo
         page.text(".promoted-until").await
     );
     page.screenshot("panel-promoted").await;
+
+    // Buyers see the car in a promoted slot of the site's search.
+    let buyer = browser.session(SessionOptions::phone()).await;
+    let promoted_card = format!(".promoted-block a[href*='{listing_id}']");
+    let mut in_slot = false;
+    for _ in 0..80 {
+        buyer.goto(&system.site_url("/?q=toyota")).await;
+        if buyer.count(&promoted_card).await > 0 {
+            in_slot = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(in_slot, "the site never showed the car promoted: {}", buyer.body().await);
 }
 
 /// An agency's people (issue 17): the manager invites a salesperson from the
