@@ -9,7 +9,7 @@ use nds_common::ErrorCode;
 use nds_common::auth::Role;
 use nds_proto::common::v1::PageRequest;
 use nds_proto::identity::v1 as proto;
-use support::{TestIdentity, authed, code_of, field_of, start};
+use support::{TestIdentity, application, authed, code_of, field_of, start};
 use svc_identity::DemoIdentity;
 
 async fn seeded() -> (TestIdentity, DemoIdentity) {
@@ -209,6 +209,36 @@ async fn the_audit_log_names_who_suspended_and_reinstated_whom_newest_first() {
         .await
         .unwrap_err();
     assert_eq!(field_of(&bad_cursor).as_deref(), Some("after"));
+    // A review names the application's company.
+    let applied = client
+        .apply_for_agency(proto::ApplyForAgencyRequest {
+            application: Some(application("Autos Bajío", "Grupo Bajío"))
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let reason = "El RFC no corresponde.".to_string();
+    client
+        .review_agency_application(authed(
+            proto::ReviewAgencyApplicationRequest { id: applied.id.clone(), approve: false, reason },
+            &admin,
+        ))
+        .await
+        .unwrap();
+    let rejected = client
+        .list_audit_log(authed(
+            proto::ListAuditLogRequest { action: "application.rejected".into(), page: None },
+            &admin,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(rejected.entries.len(), 1);
+    assert_eq!(
+        (rejected.entries[0].target_id.as_str(), rejected.entries[0].target_label.as_str()),
+        (applied.id.as_str(), "Autos Bajío")
+    );
+
     let manager = log_in_as(&identity, &demo, Role::AgencyManager).await.access_token;
     let refused = client
         .list_audit_log(authed(proto::ListAuditLogRequest { action: String::new(), page: None }, &manager))

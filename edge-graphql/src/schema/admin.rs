@@ -78,7 +78,8 @@ impl AuditEntry {
     async fn target_id(&self) -> &str {
         &self.0.target_id
     }
-    /// The target as people name it (a user's e-mail, an agency's name), when known.
+    /// The target as people name it (a user's e-mail, an agency's or an
+    /// application's company name), when known.
     async fn target_label(&self) -> Option<&str> {
         (!self.0.target_label.is_empty()).then_some(self.0.target_label.as_str())
     }

@@ -14,7 +14,7 @@ use crate::domain::admin::{audit_action_filter, email_fragment};
 use crate::error::{IdentityError, IdentityResult};
 use crate::store::audit;
 use crate::store::entities::{agency, audit_entry, group, membership};
-use crate::store::{orgs as org_store, users as user_store};
+use crate::store::{applications as application_store, orgs as org_store, users as user_store};
 
 /// The panel's tables page at 50; a search answers at most one page.
 pub const PAGE_SIZE: u64 = 50;
@@ -28,7 +28,8 @@ pub struct GroupPage {
 }
 
 /// An audit row with the names people read: the acting user's e-mail, the
-/// target's e-mail or name (empty when the actor or target no longer exists).
+/// target's e-mail or name (an application's company), empty when the actor or
+/// target no longer exists.
 pub struct AuditView {
     pub entry: audit_entry::Model,
     pub actor_email: String,
@@ -133,7 +134,7 @@ impl IdentityService {
         Ok(AuditPage { entries: self.audit_views(rows).await?, has_next_page, end_cursor, total_count })
     }
 
-    /// Names the actors and targets of a page in two batch reads.
+    /// Names the actors and targets of a page in three batch reads.
     async fn audit_views(&self, rows: Vec<audit_entry::Model>) -> IdentityResult<Vec<AuditView>> {
         let mut user_ids: Vec<Uuid> = rows.iter().filter_map(|row| actor_user_id(&row.actor)).collect();
         user_ids.extend(
@@ -141,11 +142,14 @@ impl IdentityService {
         );
         user_ids.sort();
         user_ids.dedup();
-        let agency_ids: Vec<Uuid> = rows
-            .iter()
-            .filter(|row| row.target_type == "agency")
-            .filter_map(|row| Uuid::parse_str(&row.target_id).ok())
-            .collect();
+        let targets_of = |target_type: &str| -> Vec<Uuid> {
+            rows.iter()
+                .filter(|row| row.target_type == target_type)
+                .filter_map(|row| Uuid::parse_str(&row.target_id).ok())
+                .collect()
+        };
+        let agency_ids = targets_of("agency");
+        let application_ids = targets_of("agency_application");
         let emails: HashMap<Uuid, String> = user_store::find_many(&self.database, &user_ids)
             .await?
             .into_iter()
@@ -156,6 +160,11 @@ impl IdentityService {
             .into_iter()
             .map(|agency| (agency.id, agency.name))
             .collect();
+        let companies: HashMap<Uuid, String> = application_store::find_many(&self.database, &application_ids)
+            .await?
+            .into_iter()
+            .map(|application| (application.id, application.company_name))
+            .collect();
         Ok(rows
             .into_iter()
             .map(|entry| {
@@ -164,6 +173,7 @@ impl IdentityService {
                 let target_label = match entry.target_type.as_str() {
                     "user" => target.and_then(|id| emails.get(&id).cloned()),
                     "agency" => target.and_then(|id| agency_names.get(&id).cloned()),
+                    "agency_application" => target.and_then(|id| companies.get(&id).cloned()),
                     _ => None,
                 };
                 AuditView {

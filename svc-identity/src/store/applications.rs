@@ -112,3 +112,10 @@ pub async fn decide<C: ConnectionTrait>(connection: &C, id: Uuid, review: &Revie
         .await?;
     Ok(result.rows_affected == 1)
 }
+
+pub async fn find_many<C: ConnectionTrait>(connection: &C, ids: &[Uuid]) -> Result<Vec<application::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    application::Entity::find().filter(application::Column::Id.is_in(ids.iter().copied())).all(connection).await
+}
