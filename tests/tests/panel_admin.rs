@@ -136,6 +136,8 @@ async fn an_admin_suspends_and_reinstates_a_person_and_an_agency_and_the_audit_l
         "the suspended manager still reaches the inventory: {}",
         manager.body().await
     );
+    // The sign-in form itself, not a redirect loop between it and the page.
+    assert_eq!(manager.count("form[action='/login']").await, 1, "{}", manager.body().await);
     log_in(&manager, MANAGER_EMAIL, MANAGER_PASSWORD).await;
     assert!(manager.url().await.contains("/login"), "a suspended person cannot sign in again");
 
@@ -227,6 +229,14 @@ async fn with_javascript_off_an_admin_finds_a_buyer_and_suspends_them_after_the_
     let refused = system.graphql("{ me { id } }", json!({}), Some(&buyer)).await.unwrap();
     assert_eq!(refused["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{refused}");
     plain.screenshot("panel-user-suspended-nojs-phone").await;
+
+    // The admin's own account: identity refuses, and the page says why in words.
+    let admin_id = my_id(&system, &system.access_token(ADMIN_EMAIL, ADMIN_PASSWORD).await).await;
+    plain.goto(&system.panel_url("/users?email=admin%40nds")).await;
+    plain.click_and_wait(&format!("#user-{admin_id} a[href*='/suspend']")).await;
+    plain.click_and_wait("section.confirm button.danger").await;
+    assert!(plain.body().await.contains("No puedes suspender tu propia cuenta"), "{}", plain.body().await);
+    assert!(plain.text(&format!("#user-{admin_id}")).await.contains("Activa"));
 
     plain.close().await;
     system.stop().await.unwrap();
