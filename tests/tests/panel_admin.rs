@@ -57,6 +57,19 @@ async fn search_reaches(system: &TestSystem, expected: i64, within: Duration) ->
     false
 }
 
+/// Reloads a panel page until `css` matches `count` elements, for at most `within`.
+async fn reaches_count(page: &Page, url: &str, css: &str, count: usize, within: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
+        page.goto(url).await;
+        if page.count(css).await == count {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    false
+}
+
 /// Reloads a panel page until it lands on the sign-in form, for at most `within`.
 async fn signed_out_within(page: &Page, url: &str, within: Duration) -> bool {
     let deadline = tokio::time::Instant::now() + within;
@@ -148,6 +161,8 @@ async fn an_admin_suspends_and_reinstates_a_person_and_an_agency_and_the_audit_l
     manager.goto(&system.panel_url("/")).await;
     log_in(&manager, MANAGER_EMAIL, MANAGER_PASSWORD).await;
     assert!(manager.body().await.contains("Gerencia de agencia"), "{}", manager.body().await);
+    manager.goto(&system.panel_url("/inventory")).await;
+    assert_eq!(manager.count(&format!("#listing-{car}")).await, 1, "{}", manager.body().await);
 
     // The agency: suspended after its question, its car leaves search.
     admin.goto(&system.panel_url("/agencies")).await;
@@ -165,11 +180,23 @@ async fn an_admin_suspends_and_reinstates_a_person_and_an_agency_and_the_audit_l
     assert!(search_reaches(&system, 0, SEARCH_FOLLOWS_WITHIN).await, "the suspended agency's car is still searchable");
     let public = system.graphql("query($id: ID!) { listing(id: $id) { id } }", json!({ "id": car }), None).await;
     assert!(data(&public.unwrap(), "listing").is_null(), "its page is gone for the public");
+    // Its staff keep their session but lose the agency: its cars vanish from their inventory.
+    let inventory = system.panel_url("/inventory");
+    let car_row = format!("#listing-{car}");
+    assert!(
+        reaches_count(&manager, &inventory, &car_row, 0, SESSION_ENDS_WITHIN).await,
+        "the suspended agency's manager still sees its cars: {}",
+        manager.body().await
+    );
 
     // Reinstated: the car comes back.
     admin.click_and_wait(&format!("{agency_row} form[action$='/reinstate'] button")).await;
     assert!(admin.body().await.contains("Autos Norte está activa de nuevo"), "{}", admin.body().await);
     assert!(search_reaches(&system, 1, SEARCH_FOLLOWS_WITHIN).await, "the reinstated agency's car is not back");
+    assert!(
+        reaches_count(&manager, &inventory, &car_row, 1, SESSION_ENDS_WITHIN).await,
+        "the manager has the agency back"
+    );
 
     // The audit log: every step, by whom and when, newest first.
     admin.goto(&system.panel_url("/audit")).await;
