@@ -619,3 +619,74 @@ async fn a_manager_invites_a_salesperson_who_joins_and_leaves_the_pending_list()
     assert_accessible(&checked, "staff").await;
     checked.screenshot("panel-staff").await;
 }
+
+/// Metrics as pictures (issue 17): a manager's metrics page shows the last 30
+/// days in numbers and the last six months as SVG bar charts drawn by the
+/// server, the same with JavaScript off; another agency's manager gets the 403
+/// page at that URL (the API's refusal).
+#[tokio::test]
+async fn a_manager_sees_the_agency_metrics_as_numbers_and_bar_charts() {
+    let system = TestSystem::start(&[]).await.unwrap();
+    let manager_email = "gerente@autosmedidos.mx";
+    let agency = system.onboard_agency("Autos Medidos", "AME010101AB1", manager_email).await;
+    let other_email = "gerente@autosajenos.mx";
+    system.onboard_agency("Autos Ajenos", "AAJ010101AB1", other_email).await;
+    let listing_id = create_listing(&system, &agency.manager_token, &CARS[0]).await;
+    publish(&system, &agency.manager_token, &listing_id).await;
+    let viewed = system
+        .graphql("mutation($id: ID!) { recordListingView(id: $id) }", json!({ "id": listing_id }), None)
+        .await
+        .unwrap();
+    assert_eq!(data(&viewed, "recordListingView"), &json!(true));
+    let runtime = system.running.as_ref().unwrap().runtime.clone();
+    svc_catalog::run_job(&runtime, svc_catalog::FLUSH_VIEW_COUNTERS).await.unwrap();
+    let path = format!("/metrics?agency={}", agency.id);
+    let browser = Browser::start().await;
+
+    let phone = browser.session(SessionOptions::phone()).await;
+    phone.goto(&system.panel_url("/")).await;
+    log_in(&phone, manager_email, MANAGER_PASSWORD).await;
+    // The panel's header and home link to the agency's metrics.
+    assert!(phone.count(&format!("a[href='{path}']")).await >= 1, "{}", phone.source().await);
+    phone.goto(&system.panel_url(&path)).await;
+    let body = phone.body().await;
+    assert!(body.contains("Métricas de la agencia") && body.contains("Últimos 6 meses"), "{body}");
+    assert_eq!(phone.text("[data-metric='published'] dd").await, "1");
+    assert_eq!(phone.text("[data-metric='new-listings'] dd").await, "1");
+    assert!(phone.text("[data-metric='views'] dd").await.starts_with('1'), "{body}");
+    // Six bars a chart, the current month's (the last) non-zero for new cars.
+    assert_eq!(phone.count("[data-chart='new-listings'] svg[role='img'] rect").await, 6);
+    assert_eq!(phone.count("[data-chart='new-listings'] svg g[data-height]").await, 6);
+    let current = phone.attr("[data-chart='new-listings'] svg g:last-of-type", "data-height").await.unwrap();
+    assert!(current.parse::<f64>().unwrap() > 0.0, "current month's bar: {current}");
+    let first = phone.attr("[data-chart='new-listings'] svg g:first-of-type", "data-height").await.unwrap();
+    assert_eq!(first, "0.0");
+    let label = phone.attr("[data-chart='new-listings'] svg", "aria-label").await.unwrap();
+    assert!(label.starts_with("Autos nuevos por mes.") && label.ends_with(": 1"), "{label}");
+    assert_accessible(&phone, "metrics").await;
+    phone.screenshot("panel-metrics-phone").await;
+    phone.goto(&system.panel_url(&format!("{path}#by-month"))).await;
+    phone.screenshot("panel-metrics-charts-phone").await;
+    phone.close().await;
+
+    // JavaScript off: the same page (the charts are the server's SVG).
+    let plain = browser.session(SessionOptions::phone().without_javascript()).await;
+    plain.goto(&system.panel_url(&path)).await;
+    log_in(&plain, manager_email, MANAGER_PASSWORD).await;
+    assert!(plain.url().await.contains(&path), "{}", plain.url().await);
+    assert_eq!(plain.text("[data-metric='new-listings'] dd").await, "1");
+    assert_eq!(plain.count("svg.bar-chart").await, 4);
+    let current = plain.attr("[data-chart='new-listings'] svg g:last-of-type", "data-height").await.unwrap();
+    assert!(current.parse::<f64>().unwrap() > 0.0, "current month's bar: {current}");
+    plain.close().await;
+
+    // Another agency's manager: the API refuses, the page is the 403 page.
+    let other = browser.session(SessionOptions::desktop()).await;
+    other.goto(&system.panel_url(&path)).await;
+    log_in(&other, other_email, MANAGER_PASSWORD).await;
+    let body = other.body().await;
+    assert!(body.contains("No tienes acceso a esta página"), "{body}");
+    assert_eq!(other.count("svg.bar-chart").await, 0);
+    other.close().await;
+    system.stop().await.unwrap();
+}

@@ -530,3 +530,12 @@ pub struct PanelStaffPage;
     variables_derives = "Debug, Clone"
 )]
 pub struct PanelInviteStaff;
+// The metrics page (panel/metrics.rs): 30 days and six months in one request.
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/panel/metrics.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
+pub struct PanelMetrics;

@@ -61,6 +61,15 @@ pub fn kilometres(km: i64) -> String {
 const MONTHS_ES: [&str; 12] = ["ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sep", "oct", "nov", "dic"];
 const MONTHS_EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
+/// A month's short name, `1` → `ene` / `Jan` (charts' labels).
+pub fn month_short(month: u32, lang: Lang) -> &'static str {
+    let index = (month.clamp(1, 12) - 1) as usize;
+    match lang {
+        Lang::Es => MONTHS_ES[index],
+        Lang::En => MONTHS_EN[index],
+    }
+}
+
 /// `5 dic 2026` / `Dec 5, 2026`.
 pub fn date(moment: DateTime<Utc>, lang: Lang) -> String {
     let month = moment.month0() as usize;

@@ -6,6 +6,7 @@ mod admin_text;
 mod billing_text;
 pub mod format;
 mod leads_text;
+mod metrics_text;
 mod staff_text;
 mod text;
 

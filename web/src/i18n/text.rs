@@ -63,6 +63,7 @@ pub struct PanelText {
     pub staff: super::staff_text::StaffText,
     pub leads: super::leads_text::LeadsText,
     pub admin: super::admin_text::AdminText,
+    pub metrics: super::metrics_text::MetricsText,
 }
 
 /// The panel's inventory table.
@@ -749,6 +750,7 @@ pub static ES: Text = Text {
         staff: super::staff_text::ES,
         leads: super::leads_text::ES,
         admin: super::admin_text::ES,
+        metrics: super::metrics_text::ES,
         name: "Panel de NDS",
         home_title: "Panel",
         to_site: "Ver el sitio",
@@ -1257,6 +1259,7 @@ pub static EN: Text = Text {
         staff: super::staff_text::EN,
         leads: super::leads_text::EN,
         admin: super::admin_text::EN,
+        metrics: super::metrics_text::EN,
         name: "NDS panel",
         home_title: "Panel",
         to_site: "View the site",

@@ -22,6 +22,7 @@ pub async fn home_page(State(state): State<SharedState>, visitor: Visitor) -> Re
     let user = &session.data.user;
     let agency = super::current_agency(&visitor, None);
     let agency_staff = agency.is_some();
+    let metrics = super::metrics_path(&visitor);
     let (cars, unread_leads) = match agency {
         Some(agency_id) => {
             let variables = panel_agency_listings::Variables { agency_id, first: LATEST_CARS };
@@ -42,7 +43,7 @@ pub async fn home_page(State(state): State<SharedState>, visitor: Visitor) -> Re
                         @if membership.role != "BUYER" { li { ((text.role_name)(&membership.role)) } }
                     }
                 }
-                @if super::is_platform_admin(&visitor) || agency_staff {
+                @if super::is_platform_admin(&visitor) || agency_staff || metrics.is_some() {
                     nav aria-label=(text.name) {
                         ul {
                             @if super::is_platform_admin(&visitor) {
@@ -62,6 +63,9 @@ pub async fn home_page(State(state): State<SharedState>, visitor: Visitor) -> Re
                             @if let Some(agency_id) = super::managed_agency(&visitor) {
                                 li { a href=(super::staff_path(&agency_id)) { (text.staff.nav) } }
                                 li { a href=(super::billing_path(&agency_id)) { (text.billing.nav) } }
+                            }
+                            @if let Some(path) = &metrics {
+                                li { a href=(path) { (text.metrics.nav) } }
                             }
                         }
                     }

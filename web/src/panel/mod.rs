@@ -21,7 +21,9 @@
 //! (`admin_users`: accounts by e-mail with roles and state; `admin_agencies`:
 //! groups with their agencies), suspending either after a confirmation page and
 //! reinstating in one step (`admin` holds the role check and the question page),
-//! and the audit log filtered by action in the URL (`admin_audit`).
+//! and the audit log filtered by action in the URL (`admin_audit`); and the
+//! metrics of the platform, a group or an agency with bar charts drawn on the
+//! server (`metrics`).
 //!
 //! Finding cars by make, model or VIN and sorting the inventory wait for the API:
 //! `listings` takes only an agency, a status and a cursor.
@@ -39,6 +41,7 @@ mod leads;
 mod listing_actions;
 mod listing_editor;
 mod listing_form;
+mod metrics;
 mod photos;
 mod promote;
 mod staff;
@@ -49,6 +52,7 @@ use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 
 pub(crate) use billing::{billing_path, managed_agency};
+pub(crate) use metrics::metrics_path;
 pub(crate) use staff::staff_path;
 
 use crate::state::SharedState;
@@ -100,6 +104,8 @@ pub fn panel_router(state: SharedState) -> Router {
         .route("/agencies/{id}/suspend", get(admin_agencies::confirm_suspend).post(admin_agencies::suspend))
         .route("/agencies/{id}/reinstate", post(admin_agencies::reinstate))
         .route("/audit", get(admin_audit::audit_page))
+        // Metrics with charts for the platform, a group or an agency (metrics).
+        .route("/metrics", get(metrics::metrics_page))
         .fallback(crate::site::misc::not_found)
         .layer(from_fn_with_state(state.clone(), visitor_layer));
     Router::new()

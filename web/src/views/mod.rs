@@ -2,6 +2,7 @@
 //! reuses: a listing card, a price, a chip, a form field with its error, an
 //! empty state, a pager. maud escapes everything it interpolates.
 
+pub mod chart;
 pub mod components;
 pub mod form;
 
@@ -131,6 +132,9 @@ pub fn render(state: &SharedState, visitor: &Visitor, page: Page) -> Response {
                                         @if let Some(agency_id) = crate::panel::managed_agency(visitor) {
                                             li { a href=(crate::panel::staff_path(&agency_id)) { (text.panel.staff.nav) } }
                                             li { a href=(crate::panel::billing_path(&agency_id)) { (text.panel.billing.nav) } }
+                                        }
+                                        @if let Some(path) = crate::panel::metrics_path(visitor) {
+                                            li { a href=(path) { (text.panel.metrics.nav) } }
                                         }
                                         li { a href=(format!("{}/", state.settings.public_url)) { (text.panel.to_site) } }
                                         li { span title=(session.data.user.email) { (session.data.user.name) } }
