@@ -5,6 +5,7 @@
 //! Layers: [`domain`] (pure rules), [`store`] (sea-orm rows and queries,
 //! [`migration`]), [`service`] (use cases), [`grpc`] (the tonic adapter).
 
+pub mod convert;
 pub mod domain;
 pub mod error;
 pub mod grpc;

@@ -640,7 +640,7 @@ async fn demo_data_is_seeded_once_and_every_demo_account_logs_in() {
 }
 
 fn support_role(role: Role) -> proto::Role {
-    svc_identity::grpc::convert::role_to_proto(role)
+    svc_identity::convert::role_to_proto(role)
 }
 
 #[tokio::test]

@@ -1,6 +1,5 @@
-//! The tonic adapter: authenticate, take the message, call the service, convert.
-
-pub mod convert;
+//! The tonic adapter: authenticate, take the message, call the service, convert
+//! (`crate::convert`).
 
 use std::sync::Arc;
 
@@ -10,6 +9,8 @@ use nds_proto::common::v1::PageInfo;
 use nds_proto::identity::v1 as proto;
 use nds_proto::identity::v1::identity_service_server::IdentityService as IdentityApi;
 use tonic::{Request, Response, Status};
+
+use crate::convert;
 
 use crate::domain::application::{ApplicationInput, Decision};
 use crate::service::IdentityService;
