@@ -288,6 +288,19 @@ impl Page {
     }
 }
 
+/// Fails the test on any serious or critical axe-core violation of the page.
+pub async fn assert_accessible(page: &Page, what: &str) {
+    let violations = page.accessibility_violations().await;
+    assert!(violations.is_empty(), "{what}: accessibility violations {violations:#?}");
+}
+
+/// Signs in on the sign-in form the page shows (the site's or the panel's).
+pub async fn log_in(page: &Page, email: &str, password: &str) {
+    page.fill("#field-email", email).await;
+    page.fill("#field-password", password).await;
+    page.click_and_wait("form[action='/login'] button[type=submit]").await;
+}
+
 fn xpath_literal(text: &str) -> String {
     if !text.contains('\'') {
         return format!("'{text}'");

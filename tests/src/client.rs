@@ -50,6 +50,12 @@ pub struct Agency {
 }
 
 impl TestSystem {
+    /// The id of the user `token` belongs to (`me`).
+    pub async fn user_id(&self, token: &str) -> String {
+        let me = self.graphql("{ me { id } }", json!({}), Some(token)).await.unwrap();
+        data(&me, "me")["id"].as_str().unwrap().to_string()
+    }
+
     /// Every mail the system wrote, unfolded, oldest first.
     pub fn mails(&self) -> Vec<String> {
         nds_common::mail::read_mailbox(&self.data_dir.join("mail")).iter().map(|mail| unfolded(mail)).collect()

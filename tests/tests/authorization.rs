@@ -191,11 +191,6 @@ impl World {
     }
 }
 
-async fn my_id(system: &TestSystem, token: &str) -> String {
-    let me = system.graphql("{ me { id } }", json!({}), Some(token)).await.unwrap();
-    data(&me, "me")["id"].as_str().unwrap().to_string()
-}
-
 fn listing_input(agency_id: Option<&str>, model: &str) -> Value {
     json!({
         "agencyId": agency_id,
@@ -220,7 +215,7 @@ async fn create_listing(system: &TestSystem, manager: &str, publish: bool) -> St
 /// platform admin over gRPC: the public API has no such operation), and listings.
 async fn tenant(system: &TestSystem, admin: &str, name: &str, tax_id: &str, domain: &str) -> Tenant {
     let agency = system.onboard_agency(name, tax_id, &format!("gerente@{domain}")).await;
-    let manager_id = my_id(system, &agency.manager_token).await;
+    let manager_id = system.user_id(&agency.manager_token).await;
     let salesperson_email = format!("ventas@{domain}");
     let invited = system
         .graphql(
@@ -232,14 +227,14 @@ async fn tenant(system: &TestSystem, admin: &str, name: &str, tax_id: &str, doma
         .unwrap();
     data(&invited, "inviteStaff");
     let salesperson = system.accept_invitation(&salesperson_email, "Ventas", PASSWORD).await;
-    let salesperson_id = my_id(system, &salesperson).await;
+    let salesperson_id = system.user_id(&salesperson).await;
 
     let found =
         system.graphql("query($id: ID!) { agency(id: $id) { groupId } }", json!({ "id": agency.id }), None).await;
     let group_id = data(&found.unwrap(), "agency")["groupId"].as_str().unwrap().to_string();
     let group_admin_email = format!("direccion@{domain}");
     let signed_up = system.sign_up_buyer(&group_admin_email, PASSWORD).await;
-    let user_id = my_id(system, &signed_up).await;
+    let user_id = system.user_id(&signed_up).await;
     let runtime = &system.running.as_ref().unwrap().runtime;
     let mut identity = IdentityServiceClient::new(runtime.channels.identity.clone());
     let context = CallContext::new(Duration::from_secs(5)).with_bearer(admin);

@@ -38,11 +38,6 @@ async fn wait_for_notifications(system: &TestSystem, email: &str, conversation_i
     assert_eq!(notifications(system, email, conversation_id), expected, "mails to {email}");
 }
 
-async fn my_id(system: &TestSystem, token: &str) -> String {
-    let me = system.graphql("{ me { id } }", json!({}), Some(token)).await.unwrap();
-    data(&me, "me")["id"].as_str().unwrap().to_string()
-}
-
 /// A salesperson of the agency: (user id, token).
 async fn hire_salesperson(system: &TestSystem, manager: &str, agency_id: &str, email: &str) -> (String, String) {
     let invited = system
@@ -55,7 +50,7 @@ async fn hire_salesperson(system: &TestSystem, manager: &str, agency_id: &str, e
         .unwrap();
     data(&invited, "inviteStaff");
     let token = system.accept_invitation(email, "Vendedora", "vendedora-2026-segura").await;
-    (my_id(system, &token).await, token)
+    (system.user_id(&token).await, token)
 }
 
 async fn listing(system: &TestSystem, manager: &str, publish: bool) -> String {
@@ -316,7 +311,7 @@ async fn done_when_scenario(world: World) {
     // The buyer subscribes; the salesperson answers; the buyer hears it live.
     let mut socket = connect_socket(system, Some(&world.buyer)).await;
     subscribe(&mut socket, &conversation_id).await;
-    let buyer_id = my_id(system, &world.buyer).await;
+    let buyer_id = system.user_id(&world.buyer).await;
     wait_for_presence(system, &conversation_id, &buyer_id, true).await;
     let answer = send(system, salesperson, &conversation_id, "¡Hola! Sí, sigue disponible.\u{0}").await;
     assert_eq!(data(&answer, "sendMessage")["sender"], "AGENCY");
@@ -553,7 +548,7 @@ async fn suspending_a_buyer_ends_their_open_message_stream_within_the_recheck_in
     let admin = system.admin_token().await;
     let context = nds_common::grpc::CallContext::new(Duration::from_secs(5)).with_bearer(&admin);
     let runtime = &system.running.as_ref().unwrap().runtime;
-    let buyer_id = my_id(system, &world.buyer).await;
+    let buyer_id = system.user_id(&world.buyer).await;
     IdentityServiceClient::new(runtime.channels.identity.clone())
         .suspend_user(context.request(SuspendUserRequest { user_id: buyer_id, suspended: true }))
         .await

@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use nds_tests::TestSystem;
-use nds_tests::browser::{Browser, Page, SessionOptions};
+use nds_tests::browser::{Browser, Page, SessionOptions, assert_accessible, log_in};
 use nds_tests::client::{ADMIN_EMAIL, ADMIN_PASSWORD, data};
 use nds_tests::inventory::{CARS, create_listing, publish, wait_until_searchable};
 use serde_json::json;
@@ -23,22 +23,6 @@ const MANAGER_PASSWORD: &str = "gerencia-2026-segura";
 /// follows catalog's feed within a second: generous bounds for both.
 const SESSION_ENDS_WITHIN: Duration = Duration::from_secs(15);
 const SEARCH_FOLLOWS_WITHIN: Duration = Duration::from_secs(15);
-
-async fn assert_accessible(page: &Page, what: &str) {
-    let violations = page.accessibility_violations().await;
-    assert!(violations.is_empty(), "{what}: accessibility violations {violations:#?}");
-}
-
-async fn log_in(page: &Page, email: &str, password: &str) {
-    page.fill("#field-email", email).await;
-    page.fill("#field-password", password).await;
-    page.click_and_wait("form[action='/login'] button[type=submit]").await;
-}
-
-async fn my_id(system: &TestSystem, token: &str) -> String {
-    let me = system.graphql("{ me { id } }", json!({}), Some(token)).await.unwrap();
-    data(&me, "me")["id"].as_str().unwrap().to_string()
-}
 
 async fn searchable_count(system: &TestSystem) -> i64 {
     let response = system.graphql("{ search(input: {}) { results { totalCount } } }", json!({}), None).await.unwrap();
@@ -87,7 +71,7 @@ async fn signed_out_within(page: &Page, url: &str, within: Duration) -> bool {
 async fn an_admin_suspends_and_reinstates_a_person_and_an_agency_and_the_audit_log_says_who() {
     let system = TestSystem::start(&[]).await.unwrap();
     let agency = system.onboard_agency("Autos Norte", "ANO010203AB1", MANAGER_EMAIL).await;
-    let manager_id = my_id(&system, &agency.manager_token).await;
+    let manager_id = system.user_id(&agency.manager_token).await;
     let car = create_listing(&system, &agency.manager_token, &CARS[0]).await;
     publish(&system, &agency.manager_token, &car).await;
     wait_until_searchable(&system, 1).await;
@@ -229,7 +213,7 @@ async fn with_javascript_off_an_admin_finds_a_buyer_and_suspends_them_after_the_
     let system = TestSystem::start(&[]).await.unwrap();
     system.admin_token().await; // creates the platform admin
     let buyer = system.sign_up_buyer("compradora@correo.mx", "compradora-2026-segura").await;
-    let buyer_id = my_id(&system, &buyer).await;
+    let buyer_id = system.user_id(&buyer).await;
     let browser = Browser::start().await;
     let plain = browser.session(SessionOptions::phone().without_javascript()).await;
     plain.goto(&system.panel_url("/users")).await;
@@ -258,7 +242,7 @@ async fn with_javascript_off_an_admin_finds_a_buyer_and_suspends_them_after_the_
     plain.screenshot("panel-user-suspended-nojs-phone").await;
 
     // The admin's own account: identity refuses, and the page says why in words.
-    let admin_id = my_id(&system, &system.access_token(ADMIN_EMAIL, ADMIN_PASSWORD).await).await;
+    let admin_id = system.user_id(&system.access_token(ADMIN_EMAIL, ADMIN_PASSWORD).await).await;
     plain.goto(&system.panel_url("/users?email=admin%40nds")).await;
     plain.click_and_wait(&format!("#user-{admin_id} a[href*='/suspend']")).await;
     plain.click_and_wait("section.confirm button.danger").await;

@@ -11,15 +11,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use nds_tests::TestSystem;
-use nds_tests::browser::{Browser, Page, SessionOptions};
+use nds_tests::browser::{Browser, Page, SessionOptions, assert_accessible, log_in};
 use nds_tests::client::{ADMIN_EMAIL, ADMIN_PASSWORD, data, mailed_path};
 use nds_tests::inventory::{CARS, create_listing, publish};
 use serde_json::json;
-
-async fn assert_accessible(page: &Page, what: &str) {
-    let violations = page.accessibility_violations().await;
-    assert!(violations.is_empty(), "{what}: accessibility violations {violations:#?}");
-}
 
 async fn apply(system: &TestSystem, company: &str, email: &str, tax_id: &str) -> String {
     let input = json!({
@@ -35,12 +30,6 @@ async fn apply(system: &TestSystem, company: &str, email: &str, tax_id: &str) ->
         .await
         .unwrap();
     data(&applied, "applyForAgency")["id"].as_str().unwrap().to_string()
-}
-
-async fn log_in(page: &Page, email: &str, password: &str) {
-    page.fill("#field-email", email).await;
-    page.fill("#field-password", password).await;
-    page.click_and_wait("form[action='/login'] button[type=submit]").await;
 }
 
 fn mail_to(system: &TestSystem, address: &str) -> Option<String> {

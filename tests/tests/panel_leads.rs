@@ -14,7 +14,7 @@
 use std::time::Duration;
 
 use nds_tests::TestSystem;
-use nds_tests::browser::{Browser, Page, SessionOptions};
+use nds_tests::browser::{Browser, Page, SessionOptions, assert_accessible, log_in};
 use nds_tests::client::data;
 use nds_tests::inventory::{CARS, create_listing, publish};
 use serde_json::{Value, json};
@@ -27,17 +27,6 @@ const BUYER_EMAIL: &str = "lucia@correo.mx";
 const BUYER_PASSWORD: &str = "compradora-2026-segura";
 /// The inbox asks again every 5 s; a live update gets a few rounds.
 const LIVE: Duration = Duration::from_secs(20);
-
-async fn assert_accessible(page: &Page, what: &str) {
-    let violations = page.accessibility_violations().await;
-    assert!(violations.is_empty(), "{what}: accessibility violations {violations:#?}");
-}
-
-async fn log_in(page: &Page, email: &str, password: &str) {
-    page.fill("#field-email", email).await;
-    page.fill("#field-password", password).await;
-    page.click_and_wait("form[action='/login'] button[type=submit]").await;
-}
 
 /// The lead as its buyer's side of the API reads it back.
 async fn lead(system: &TestSystem, token: &str, id: &str) -> Value {

@@ -10,18 +10,13 @@ use std::time::Duration;
 
 use fantoccini::Locator;
 use nds_tests::TestSystem;
-use nds_tests::browser::{Browser, Page, SessionOptions};
+use nds_tests::browser::{Browser, Page, SessionOptions, assert_accessible, log_in};
 use nds_tests::client::{data, mailed_path};
 use nds_tests::inventory::Inventory;
 use serde_json::{Value, json};
 
 const BUYER_EMAIL: &str = "lucia@correo.mx";
 const BUYER_PASSWORD: &str = "lucia-busca-auto-2026";
-
-async fn assert_accessible(page: &Page, what: &str) {
-    let violations = page.accessibility_violations().await;
-    assert!(violations.is_empty(), "{what}: accessibility violations {violations:#?}");
-}
 
 async fn sign_up_in_browser(page: &Page, system: &TestSystem) {
     page.goto(&system.site_url("/signup")).await;
@@ -32,9 +27,7 @@ async fn sign_up_in_browser(page: &Page, system: &TestSystem) {
 }
 
 async fn log_in_in_browser(page: &Page) {
-    page.fill("#field-email", BUYER_EMAIL).await;
-    page.fill("#field-password", BUYER_PASSWORD).await;
-    page.click_and_wait("form[action='/login'] button[type=submit]").await;
+    log_in(page, BUYER_EMAIL, BUYER_PASSWORD).await;
 }
 
 #[tokio::test]

@@ -50,6 +50,13 @@ impl Reader {
     }
 }
 
+/// A reply's form, on the site's thread and the panel's lead alike.
+#[derive(serde::Deserialize)]
+pub struct ReplyForm {
+    #[serde(default)]
+    pub body: String,
+}
+
 /// A conversation id from the path; anything but a UUID is the 404 page.
 pub fn conversation_id(raw: &str) -> Result<String, PageError> {
     Uuid::parse_str(raw).map(|id| id.to_string()).map_err(|_| PageError::NotFound)

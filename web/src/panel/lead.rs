@@ -261,17 +261,11 @@ async fn after_action(
     render(state, visitor, id, None, retry).await
 }
 
-#[derive(serde::Deserialize)]
-pub struct Reply {
-    #[serde(default)]
-    body: String,
-}
-
 pub async fn reply(
     State(state): State<SharedState>,
     visitor: Visitor,
     Path(raw_id): Path<String>,
-    Posted(form): Posted<Reply>,
+    Posted(form): Posted<crate::thread::ReplyForm>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
     let id = conversation_id(&raw_id)?;
