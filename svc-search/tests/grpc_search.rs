@@ -298,7 +298,9 @@ async fn a_slow_chat_costs_at_most_its_budget_and_the_rules_answer() {
     let response = harness.client.search(request).await.unwrap().into_inner();
     let elapsed = started.elapsed();
     assert_eq!(response.understood_by, "local-rules");
-    assert!(elapsed < CHAT_BUDGET + Duration::from_millis(700), "took {elapsed:?}");
+    // Not a speed check: a search that waited for the silent chat would hang until
+    // its deadline; the slack only absorbs a loaded machine.
+    assert!(elapsed < CHAT_BUDGET + Duration::from_secs(3), "took {elapsed:?}");
     let applied = filters_from_wire(response.applied_filters.as_ref().unwrap()).unwrap();
     assert_eq!(applied.makes, vec!["nissan".to_string()]);
     drop(silent);
@@ -325,7 +327,15 @@ async fn results_are_cached_in_redis_per_index_generation_and_a_commit_invalidat
             .unwrap();
         keys.len()
     };
-    assert_eq!(cached_keys().await, 1);
+    // The answer is written to the cache off the request path (a spawned task): wait for it.
+    let cached = |expected: usize| async move {
+        let started = std::time::Instant::now();
+        while cached_keys().await != expected {
+            assert!(started.elapsed() < Duration::from_secs(10), "the cache never held {expected} answers");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    cached(1).await;
     let again = harness.client.search(request()).await.unwrap().into_inner();
     assert_eq!(again, first);
     assert_eq!(cached_keys().await, 1, "the repeat was served from the cache");
@@ -333,7 +343,7 @@ async fn results_are_cached_in_redis_per_index_generation_and_a_commit_invalidat
     seed(&harness.index, vec![doc(2, "kia", "forte", 190_000)]).await;
     let after_commit = harness.client.search(request()).await.unwrap().into_inner();
     assert_eq!(after_commit.results.len(), 2);
-    assert_eq!(cached_keys().await, 2);
+    cached(2).await;
     let _ = &harness.cache;
 }
 
