@@ -679,3 +679,125 @@ async fn a_manager_sees_the_agency_metrics_as_numbers_and_bar_charts() {
     other.close().await;
     system.stop().await.unwrap();
 }
+
+/// What one visit of a panel URL must show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shown {
+    Page,
+    Forbidden,
+    NotFound,
+    /// The "we are having problems" page: never what a role should see.
+    Broken,
+}
+
+/// The role matrix through the browser (issue 17, journey 5): every role signs in
+/// to the panel and visits every panel URL; each shows its page, or the 403 or
+/// 404 page the API's refusal (or the page's own tenancy) calls for. Two agencies
+/// in two groups, as in the GraphQL authorization matrix.
+#[tokio::test]
+async fn every_role_sees_each_panel_page_or_the_right_refusal() {
+    use Shown::{Forbidden, NotFound, Page as Shows};
+    let system = TestSystem::start(&[]).await.unwrap();
+    system.admin_token().await;
+    let a = system.onboard_agency("Autos Norte", "ANO010101AB1", "gerente@autosnorte.mx").await;
+    // Agency B: its manager signs in below.
+    system.onboard_agency("Autos Sur", "ASU010101AB1", "gerente@autossur.mx").await;
+    let invited = system
+        .graphql(
+            "mutation($agency: ID!) { inviteStaff(agencyId: $agency, email: \"ventas@autosnorte.mx\", role: SALESPERSON) { id } }",
+            json!({ "agency": a.id }),
+            Some(&a.manager_token),
+        )
+        .await
+        .unwrap();
+    data(&invited, "inviteStaff");
+    system.accept_invitation("ventas@autosnorte.mx", "Vendedor Norte", "ventas-norte-2026").await;
+    system.sign_up_buyer("comprador@correo.mx", "comprador-2026-seguro").await;
+    let car = create_listing(&system, &a.manager_token, &CARS[0]).await;
+    publish(&system, &a.manager_token, &car).await;
+
+    let urls = [
+        "/applications".to_string(),
+        "/users".to_string(),
+        "/agencies".to_string(),
+        "/audit".to_string(),
+        "/metrics".to_string(),
+        "/inventory".to_string(),
+        "/leads".to_string(),
+        format!("/listings/{car}/edit"),
+        format!("/listings/{car}/promote"),
+        format!("/agencies/{}/billing", a.id),
+        format!("/agencies/{}/staff", a.id),
+        format!("/metrics?agency={}", a.id),
+    ];
+    // Rows: the URLs above, in order.
+    let roles: [(&str, &str, &str, [Shown; 12]); 5] = [
+        (
+            "platform admin",
+            ADMIN_EMAIL,
+            ADMIN_PASSWORD,
+            [Shows, Shows, Shows, Shows, Shows, Forbidden, Forbidden, Shows, Shows, Shows, Shows, Shows],
+        ),
+        (
+            "manager of A",
+            "gerente@autosnorte.mx",
+            MANAGER_PASSWORD,
+            [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Shows, Shows, Shows, Shows, Shows, Shows, Shows],
+        ),
+        (
+            "salesperson of A",
+            "ventas@autosnorte.mx",
+            "ventas-norte-2026",
+            // The team page lists pending invitations, which only those who invite may read.
+            [
+                Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Shows, Shows, Shows, Shows, Forbidden,
+                Forbidden, Forbidden,
+            ],
+        ),
+        (
+            "manager of B",
+            "gerente@autossur.mx",
+            MANAGER_PASSWORD,
+            [
+                Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Shows, Shows, NotFound, NotFound, Forbidden,
+                Forbidden, Forbidden,
+            ],
+        ),
+        (
+            "buyer",
+            "comprador@correo.mx",
+            "comprador-2026-seguro",
+            [
+                Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound, NotFound,
+                Forbidden, Forbidden, Forbidden,
+            ],
+        ),
+    ];
+    let browser = Browser::start().await;
+    let mut mismatches = Vec::new();
+    for (role, email, password, expected) in roles {
+        let page = browser.session(SessionOptions::desktop().without_javascript()).await;
+        page.goto(&system.panel_url("/login")).await;
+        log_in(&page, email, password).await;
+        for (url, expected) in urls.iter().zip(expected) {
+            page.goto(&system.panel_url(url)).await;
+            let body = page.body().await;
+            assert!(!page.url().await.contains("/login"), "{role} was signed out at {url}");
+            let shown = if body.contains("Estamos teniendo problemas") {
+                Shown::Broken
+            } else if body.contains("No tienes acceso a esta página") {
+                Forbidden
+            } else if body.contains("No encontramos esta página") {
+                NotFound
+            } else {
+                Shows
+            };
+            if shown != expected {
+                let shown_text: String = body.chars().take(600).collect::<String>().replace('\n', " | ");
+                mismatches.push(format!("{role} at {url}: expected {expected:?}, shown {shown:?}: {shown_text}"));
+            }
+        }
+        page.close().await;
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}

@@ -164,12 +164,17 @@ impl EdgeClient {
             return Err(EdgeError::RateLimited);
         }
         let bytes = response.bytes().await.map_err(|error| EdgeError::Unavailable(error.to_string()))?;
-        let parsed: WireResponse<Q::ResponseData> = serde_json::from_slice(&bytes)
+        // Errors first, then the data: a refused field leaves partial data without
+        // it (`{"agency": {..}}` and FORBIDDEN on `agencyBilling`), which is not the
+        // operation's shape, and the refusal is what the page must show.
+        let parsed: WireResponse<serde_json::Value> = serde_json::from_slice(&bytes)
             .map_err(|error| EdgeError::Unavailable(format!("{status}: not a GraphQL response ({error})")))?;
         if !parsed.errors.is_empty() {
             return Err(EdgeError::Api(parsed.errors.into_iter().map(ApiFailure::from).collect()));
         }
-        parsed.data.ok_or_else(|| EdgeError::Unavailable(format!("{status}: a response without data")))
+        let data = parsed.data.ok_or_else(|| EdgeError::Unavailable(format!("{status}: a response without data")))?;
+        serde_json::from_value(data)
+            .map_err(|error| EdgeError::Unavailable(format!("{status}: data not of the operation's shape ({error})")))
     }
 }
 
