@@ -111,6 +111,11 @@ pub fn render_error(state: &SharedState, visitor: &Visitor, error: &PageError) -
 }
 
 /// Percent-encodes a path for a query value.
+/// An id from a URL path: ids are UUIDs, so anything else is a page that does not exist.
+pub fn path_id(raw: &str) -> Result<String, PageError> {
+    uuid::Uuid::parse_str(raw).map(|id| id.to_string()).map_err(|_| PageError::NotFound)
+}
+
 pub fn url_escape(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }

@@ -13,10 +13,9 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use http::HeaderMap;
 use maud::{Markup, html};
-use uuid::Uuid;
 
 use crate::edge::{self, operations, wire_name};
-use crate::error::PageError;
+use crate::error::{PageError, path_id};
 use crate::i18n::{Lang, format};
 use crate::state::SharedState;
 use crate::visitor::Visitor;
@@ -57,11 +56,6 @@ pub struct ReplyForm {
     pub body: String,
 }
 
-/// A conversation id from the path; anything but a UUID is the 404 page.
-pub fn conversation_id(raw: &str) -> Result<String, PageError> {
-    Uuid::parse_str(raw).map(|id| id.to_string()).map_err(|_| PageError::NotFound)
-}
-
 /// One message of a thread; the id lets the live stream skip what is shown.
 pub fn message_item(lang: Lang, reader: Reader, id: &str, sender: &str, body: &str, sent_at: Option<&str>) -> Markup {
     let mine = sender == reader.sender();
@@ -85,7 +79,7 @@ pub async fn events(
     reader: Reader,
 ) -> Result<Response, PageError> {
     let session = visitor.require_session()?;
-    let id = conversation_id(raw_id)?;
+    let id = path_id(raw_id)?;
     let lang = visitor.lang;
     let last_seen: i64 = headers
         .get("last-event-id")
@@ -167,7 +161,7 @@ mod tests {
 
     #[test]
     fn only_a_uuid_names_a_conversation() {
-        assert!(conversation_id("0b8f4f9e-3b1c-4f0e-9a57-8d5f1c2a7e10").is_ok());
-        assert!(matches!(conversation_id("../admin"), Err(PageError::NotFound)));
+        assert!(path_id("0b8f4f9e-3b1c-4f0e-9a57-8d5f1c2a7e10").is_ok());
+        assert!(matches!(path_id("../admin"), Err(PageError::NotFound)));
     }
 }

@@ -12,7 +12,7 @@ use nds_common::error::ErrorCode;
 
 use crate::edge::operations::{self, panel_agency_billing};
 use crate::edge::wire_name;
-use crate::error::PageError;
+use crate::error::{PageError, path_id};
 use crate::i18n::Lang;
 use crate::posted::{NoFields, Posted};
 use crate::state::SharedState;
@@ -23,11 +23,6 @@ use crate::visitor::Visitor;
 
 pub fn billing_path(agency_id: &str) -> String {
     format!("/agencies/{agency_id}/billing")
-}
-
-/// Agency ids are UUIDs; anything else is a page that does not exist.
-fn agency_id(raw: &str) -> Result<String, PageError> {
-    uuid::Uuid::parse_str(raw).map(|id| id.to_string()).map_err(|_| PageError::NotFound)
 }
 
 /// The agency a manager manages, for the panel's navigation.
@@ -79,7 +74,7 @@ pub async fn billing_page(
     Query(query): Query<BillingQuery>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
-    let id = agency_id(&raw_id)?;
+    let id = path_id(&raw_id)?;
     let text = &visitor.text().panel.billing;
     let note = match query.done.as_deref() {
         Some("subscribed") => Some((text.subscribed, NoticeKind::Success)),
@@ -181,7 +176,7 @@ pub async fn subscribe(
     Posted(_): Posted<NoFields>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
-    let id = agency_id(&raw_id)?;
+    let id = path_id(&raw_id)?;
     let text = &visitor.text().panel.billing;
     let variables = operations::panel_subscribe_agency::Variables { agency: id.clone() };
     match state.edge.run::<operations::PanelSubscribeAgency>(visitor.caller(), variables).await {
@@ -212,13 +207,13 @@ pub async fn start_payouts(
 
 /// Stripe's `return_url`: back on the billing page, which shows the account's state.
 pub async fn payouts_done(Path(raw_id): Path<String>) -> Result<Response, PageError> {
-    let id = agency_id(&raw_id)?;
+    let id = path_id(&raw_id)?;
     Ok(Redirect::to(&format!("{}?done=payouts", billing_path(&id))).into_response())
 }
 
 async fn onboarding_redirect(state: &SharedState, visitor: &Visitor, raw_id: &str) -> Result<Response, PageError> {
     visitor.require_session()?;
-    let id = agency_id(raw_id)?;
+    let id = path_id(raw_id)?;
     let text = &visitor.text().panel.billing;
     let variables = operations::panel_start_payout_onboarding::Variables { agency: id.clone() };
     match state.edge.run::<operations::PanelStartPayoutOnboarding>(visitor.caller(), variables).await {

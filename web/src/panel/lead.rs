@@ -16,12 +16,12 @@ use crate::edge::operations::{
     send_message,
 };
 use crate::edge::wire_name;
-use crate::error::PageError;
+use crate::error::{PageError, path_id};
 use crate::i18n::format;
 use crate::names::car_name;
 use crate::posted::Posted;
 use crate::state::SharedState;
-use crate::thread::{Reader, conversation_id, message_item};
+use crate::thread::{Reader, message_item};
 use crate::validate;
 use crate::views::components::{NoticeKind, notice};
 use crate::views::form::{Field, FormErrors, InputKind, Select, csrf_field, form_summary};
@@ -53,7 +53,7 @@ pub async fn lead_page(
     Query(query): Query<LeadQuery>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
-    let id = conversation_id(&raw_id)?;
+    let id = path_id(&raw_id)?;
     let text = &visitor.text().panel.leads;
     let note = match query.done.as_deref() {
         Some("sent") => Some(text.sent),
@@ -268,7 +268,7 @@ pub async fn reply(
     Posted(form): Posted<crate::thread::ReplyForm>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
-    let id = conversation_id(&raw_id)?;
+    let id = path_id(&raw_id)?;
     let mut retry = Retry { reply: &form.body, ..Retry::default() };
     let body = validate::required(&mut retry.errors, visitor.lang, "body", &form.body, validate::MAX_MESSAGE);
     let outcome = if retry.errors.is_empty() {
@@ -293,7 +293,7 @@ pub async fn set_status(
     Posted(form): Posted<StatusForm>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
-    let id = conversation_id(&raw_id)?;
+    let id = path_id(&raw_id)?;
     let mut retry = Retry::default();
     let outcome = match SETTABLE.iter().find(|choice| **choice == form.status) {
         Some(status) => {
@@ -324,7 +324,7 @@ pub async fn assign(
     Posted(form): Posted<AssignForm>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
-    let id = conversation_id(&raw_id)?;
+    let id = path_id(&raw_id)?;
     let mut retry = Retry::default();
     let outcome = match uuid::Uuid::parse_str(form.salesperson.trim()) {
         Ok(salesperson) => {

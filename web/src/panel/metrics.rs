@@ -17,7 +17,7 @@ use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use maud::{Markup, html};
 
 use crate::edge::operations::{self, panel_metrics};
-use crate::error::PageError;
+use crate::error::{PageError, path_id};
 use crate::i18n::{Lang, format};
 use crate::state::SharedState;
 use crate::views::chart::bar_chart;
@@ -48,11 +48,6 @@ enum Scope {
     Platform,
     Group(String),
     Agency(String),
-}
-
-/// Ids are UUIDs; anything else is a page that does not exist.
-fn uuid(raw: &str) -> Result<String, PageError> {
-    uuid::Uuid::parse_str(raw).map(|id| id.to_string()).map_err(|_| PageError::NotFound)
 }
 
 /// The first instant of the month `back` months before `now`'s.
@@ -105,8 +100,8 @@ pub async fn metrics_page(
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
     let scope = match (query.agency.as_deref(), query.group.as_deref()) {
-        (Some(agency), None) => Scope::Agency(uuid(agency)?),
-        (None, Some(group)) => Scope::Group(uuid(group)?),
+        (Some(agency), None) => Scope::Agency(path_id(agency)?),
+        (None, Some(group)) => Scope::Group(path_id(group)?),
         (None, None) => Scope::Platform,
         (Some(_), Some(_)) => return Err(PageError::NotFound),
     };

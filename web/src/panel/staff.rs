@@ -10,7 +10,7 @@ use nds_common::error::ErrorCode;
 
 use crate::edge::operations::{self, panel_invite_staff, panel_staff_page};
 use crate::edge::wire_name;
-use crate::error::{PageError, url_escape};
+use crate::error::{PageError, path_id, url_escape};
 use crate::i18n::format;
 use crate::posted::Posted;
 use crate::state::SharedState;
@@ -25,10 +25,6 @@ const INVITABLE: [&str; 2] = ["SALESPERSON", "AGENCY_MANAGER"];
 
 pub fn staff_path(agency_id: &str) -> String {
     format!("/agencies/{agency_id}/staff")
-}
-
-fn agency_id(raw: &str) -> Result<String, PageError> {
-    uuid::Uuid::parse_str(raw).map(|id| id.to_string()).map_err(|_| PageError::NotFound)
 }
 
 /// Whether the page offers the invitation form (identity decides in the end).
@@ -64,7 +60,7 @@ pub async fn staff_page(
     Query(query): Query<StaffQuery>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
-    let id = agency_id(&raw_id)?;
+    let id = path_id(&raw_id)?;
     render(&state, &visitor, &id, query.invited.as_deref(), &InviteForm::default(), &FormErrors::default()).await
 }
 
@@ -159,7 +155,7 @@ pub async fn invite(
     Posted(form): Posted<InviteForm>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
-    let id = agency_id(&raw_id)?;
+    let id = path_id(&raw_id)?;
     let lang = visitor.lang;
     let mut errors = FormErrors::default();
     let email = validate::email(&mut errors, lang, "email", &form.email);

@@ -9,14 +9,14 @@ use http::HeaderMap;
 use maud::html;
 
 use super::cards::wire_name;
-use super::listing::{listing_id, render_listing};
+use super::listing::render_listing;
 use crate::edge::operations;
-use crate::error::PageError;
+use crate::error::{PageError, path_id};
 use crate::i18n::{Lang, format};
 use crate::names::car_name;
 use crate::posted::Posted;
 use crate::state::SharedState;
-use crate::thread::{Reader, conversation_id, message_item};
+use crate::thread::{Reader, message_item};
 use crate::validate;
 use crate::views::components::{empty_state, pager};
 use crate::views::form::{Field, FormErrors, InputKind, csrf_field, form_summary};
@@ -118,7 +118,7 @@ pub async fn thread(
     if let Some(redirect) = staff_redirect(&state, &visitor) {
         return Ok(redirect);
     }
-    let id = conversation_id(&raw_id)?;
+    let id = path_id(&raw_id)?;
     render_thread(&state, &visitor, &id, &FormErrors::default(), "").await
 }
 
@@ -181,7 +181,7 @@ pub async fn reply(
     Posted(form): Posted<crate::thread::ReplyForm>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
-    let id = conversation_id(&raw_id)?;
+    let id = path_id(&raw_id)?;
     let mut errors = FormErrors::default();
     let body = validate::required(&mut errors, visitor.lang, "body", &form.body, validate::MAX_MESSAGE);
     if errors.is_empty() {
@@ -212,7 +212,7 @@ pub async fn contact(
     Path(raw_id): Path<String>,
     Posted(form): Posted<Contact>,
 ) -> Result<Response, PageError> {
-    let listing = listing_id(&raw_id)?;
+    let listing = path_id(&raw_id)?;
     if visitor.session.is_none() {
         return Err(PageError::SignInRequired(format!("/autos/{listing}#contact")));
     }

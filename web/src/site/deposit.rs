@@ -8,9 +8,8 @@ use maud::html;
 use nds_common::error::ErrorCode;
 
 use super::cards::wire_name;
-use super::listing::listing_id;
 use crate::edge::operations;
-use crate::error::PageError;
+use crate::error::{PageError, path_id};
 use crate::i18n::format;
 use crate::names::car_name;
 use crate::posted::Posted;
@@ -32,7 +31,7 @@ struct Car {
 }
 
 async fn car(state: &SharedState, visitor: &Visitor, raw_id: &str) -> Result<Car, PageError> {
-    let id = listing_id(raw_id)?;
+    let id = path_id(raw_id)?;
     let variables = operations::deposit_listing::Variables { id };
     let listing = state.edge.run::<operations::DepositListing>(visitor.caller(), variables).await?.listing;
     let listing = listing.filter(|listing| wire_name(&listing.status) == "PUBLISHED").ok_or(PageError::NotFound)?;
@@ -130,7 +129,7 @@ pub async fn deposit_done(
     visitor: Visitor,
     Path(raw_id): Path<String>,
 ) -> Result<Response, PageError> {
-    let id = listing_id(&raw_id)?;
+    let id = path_id(&raw_id)?;
     let text = visitor.text();
     let content = html! {
         section.notice.notice-success role="status" {

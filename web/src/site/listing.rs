@@ -7,11 +7,10 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, PreEscaped, html};
 use serde_json::json;
-use uuid::Uuid;
 
 use super::cards::wire_name;
 use crate::edge::operations::{self, listing_page};
-use crate::error::PageError;
+use crate::error::{PageError, path_id};
 use crate::i18n::{Lang, VocabText, format};
 use crate::names::car_name;
 use crate::posted::Posted;
@@ -23,16 +22,12 @@ use crate::views::{self, Page};
 use crate::visitor::Visitor;
 
 /// Only UUIDs are listing ids: anything else is 404 without asking the edge.
-pub fn listing_id(raw: &str) -> Result<String, PageError> {
-    Uuid::parse_str(raw).map(|id| id.to_string()).map_err(|_| PageError::NotFound)
-}
-
 pub async fn listing_page(
     State(state): State<SharedState>,
     visitor: Visitor,
     Path(raw_id): Path<String>,
 ) -> Result<Response, PageError> {
-    let id = listing_id(&raw_id)?;
+    let id = path_id(&raw_id)?;
     render_listing(&state, &visitor, &id, &FormErrors::default(), None).await
 }
 
@@ -268,7 +263,7 @@ pub async fn toggle_favourite(
     Path(raw_id): Path<String>,
     Posted(form): Posted<FavouriteForm>,
 ) -> Result<Response, PageError> {
-    let id = listing_id(&raw_id)?;
+    let id = path_id(&raw_id)?;
     let path = listing_path(&id);
     if visitor.session.is_none() {
         return Err(PageError::SignInRequired(path));
