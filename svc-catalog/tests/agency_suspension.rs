@@ -42,9 +42,19 @@ async fn public_list(client: &mut CatalogServiceClient<Channel>, agency: Agency)
         agency_id: agency.agency_id.to_string(),
         status: 0,
         page: Some(common::PageRequest { first: 50, after: String::new() }),
+        search: String::new(),
     };
     let response = client.list_listings(request(message, None)).await.unwrap().into_inner();
     response.listings.into_iter().map(|listing| listing.id).collect()
+}
+
+/// The ids on the public sitemap (one page holds them all here) and its count.
+async fn sitemap(client: &mut CatalogServiceClient<Channel>) -> (Vec<String>, Option<u64>) {
+    let message = wire::ListSitemapRequest { first: 0, after: String::new(), include_total: true };
+    let page = client.list_sitemap(request(message, None)).await.unwrap().into_inner();
+    let mut ids: Vec<String> = page.entries.into_iter().map(|entry| entry.id).collect();
+    ids.sort();
+    (ids, page.total_count)
 }
 
 #[tokio::test]
@@ -80,6 +90,7 @@ async fn a_suspended_agencys_listings_leave_the_public_and_come_back() {
     assert_eq!(public_listing(&mut client, &published.id).await.unwrap_err(), ErrorCode::NotFound);
     assert!(public_list(&mut client, world.own).await.is_empty());
     assert_eq!(public_listing(&mut client, &other.id).await.unwrap().id, other.id, "other agencies are untouched");
+    assert_eq!(sitemap(&mut client).await, (vec![other.id.clone()], Some(1)), "the sitemap lists only what is public");
     let scanned = client
         .scan_listings(request(
             wire::ScanListingsRequest {
@@ -105,4 +116,7 @@ async fn a_suspended_agencys_listings_leave_the_public_and_come_back() {
     assert!(!back.agency_suspended);
     assert_eq!(back.version, published.version + 2);
     assert_eq!(public_list(&mut client, world.own).await, vec![published.id.clone()]);
+    let mut both = vec![published.id.clone(), other.id.clone()];
+    both.sort();
+    assert_eq!(sitemap(&mut client).await, (both, Some(2)));
 }

@@ -172,7 +172,7 @@ async fn pages_cover_every_listing_once_and_filters_hold(database: &TestDatabase
     let my_published = ListingFilter {
         agencies: Some(vec![mine.agency_id]),
         statuses: Some(vec![ListingStatus::Published]),
-        public_only: false,
+        ..ListingFilter::default()
     };
     let page = store.list_listings(&my_published, Page { first: 10, after: None }, Order::OldestFirst).await.unwrap();
     assert_eq!(page.total_count, 3);
@@ -297,10 +297,10 @@ async fn the_sitemap_query_is_served_by_the_status_index(database: &TestDatabase
         }
         assert!(!plan.lines().any(|line| line.trim() == "SCAN listings"), "a full scan in\n{plan}");
     }
-    let page = store.published_sitemap(None, 50_001).await.unwrap();
+    let page = store.public_sitemap(None, 50_001).await.unwrap();
     assert_eq!(page.len(), 20);
     assert!(page.windows(2).all(|pair| pair[0].id < pair[1].id));
-    assert_eq!(store.count_published().await.unwrap(), 20);
+    assert_eq!(store.count_public().await.unwrap(), 20);
 }
 
 async fn views_and_metrics_add_up_per_scope(database: &TestDatabase) {

@@ -49,6 +49,14 @@ pub enum Order {
     OldestFirst,
 }
 
+/// What anyone may open: published, and its agency not suspended (the store's
+/// form of `domain::access`'s rule, for lists the public pages through).
+fn public_condition() -> Condition {
+    Condition::all()
+        .add(listing::Column::Status.eq(ListingStatus::Published.as_str()))
+        .add(listing::Column::AgencySuspended.eq(false))
+}
+
 /// The partial unique index on live VINs is the truth; its violation is a CONFLICT.
 fn map_write_error(error: DbErr) -> CatalogError {
     match error.sql_err() {
@@ -100,7 +108,7 @@ impl CatalogStore {
         Ok(PageOf { items, has_next_page, end_cursor, total_count })
     }
 
-    /// One sitemap page: published listings after `after`, in id order, with their last
+    /// One sitemap page: public listings after `after`, in id order, with their last
     /// change. Served by the `listings_status (status, id)` index (the storage tests
     /// check the plan): a range scan, no sort, no OFFSET.
     pub fn sitemap_query(after: Option<Uuid>, limit: u64) -> Select<listing::Entity> {
@@ -108,24 +116,21 @@ impl CatalogStore {
             .select_only()
             .column(listing::Column::Id)
             .column(listing::Column::UpdatedAt)
-            .filter(listing::Column::Status.eq(ListingStatus::Published.as_str()));
+            .filter(public_condition());
         if let Some(after) = after {
             query = query.filter(listing::Column::Id.gt(after));
         }
         query.order_by_asc(listing::Column::Id).limit(limit)
     }
 
-    pub async fn published_sitemap(&self, after: Option<Uuid>, limit: u64) -> Result<Vec<SitemapEntry>, CatalogError> {
+    pub async fn public_sitemap(&self, after: Option<Uuid>, limit: u64) -> Result<Vec<SitemapEntry>, CatalogError> {
         let rows = Self::sitemap_query(after, limit).into_tuple::<(Uuid, i64)>().all(self.database()).await?;
         Ok(rows.into_iter().map(|(id, updated_at_unix)| SitemapEntry { id, updated_at_unix }).collect())
     }
 
-    /// Published listings, counted on the `listings_status` index alone.
-    pub async fn count_published(&self) -> Result<u64, CatalogError> {
-        Ok(listing::Entity::find()
-            .filter(listing::Column::Status.eq(ListingStatus::Published.as_str()))
-            .count(self.database())
-            .await?)
+    /// Public listings, counted over the `listings_status` index's published range.
+    pub async fn count_public(&self) -> Result<u64, CatalogError> {
+        Ok(listing::Entity::find().filter(public_condition()).count(self.database()).await?)
     }
 
     pub async fn count_listings(&self) -> Result<u64, CatalogError> {
