@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use sea_orm::sea_query::LikeExpr;
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 use sea_orm_migration::MigratorTrait;
 
@@ -91,6 +92,21 @@ pub fn error_code(error: &DbErr) -> ErrorCode {
     }
 }
 
+/// A LIKE pattern finding a typed fragment anywhere; its `%`, `_` and `\` match
+/// themselves (the escape character is `\`, said explicitly: SQLite has no default).
+pub fn like_anywhere(fragment: &str) -> LikeExpr {
+    LikeExpr::new(format!("%{}%", escape_like(fragment))).escape('\\')
+}
+
+/// A LIKE pattern finding values that start with a typed fragment (escaped as above).
+pub fn like_prefix(fragment: &str) -> LikeExpr {
+    LikeExpr::new(format!("{}%", escape_like(fragment))).escape('\\')
+}
+
+fn escape_like(fragment: &str) -> String {
+    fragment.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 pub fn is_postgres(connection: &DatabaseConnection) -> bool {
     connection.get_database_backend() == DbBackend::Postgres
 }
@@ -176,5 +192,29 @@ mod tests {
         let terminate = Statement::from_string(DbBackend::Postgres, "SELECT pg_terminate_backend(pg_backend_pid())");
         let terminated = connection.execute_raw(terminate).await.unwrap_err();
         assert_eq!(error_code(&terminated), ErrorCode::Unavailable, "{terminated}");
+    }
+
+    /// Typed wildcards match only themselves, on both backends.
+    #[tokio::test]
+    async fn like_patterns_take_typed_wildcards_literally() {
+        use sea_orm::sea_query::ExprTrait;
+        let database = crate::testing::TestDatabase::postgres().await;
+        let postgres = connect(database.url()).await.unwrap();
+        let sqlite = connect("sqlite::memory:").await.unwrap();
+        for connection in [&postgres, &sqlite] {
+            let backend = connection.get_database_backend();
+            let matches = |value: &'static str, pattern: LikeExpr| async move {
+                let query = sea_orm::sea_query::Query::select()
+                    .expr(sea_orm::sea_query::Expr::val(value).like(pattern))
+                    .to_owned();
+                let row = connection.query_one(&query).await.unwrap().unwrap();
+                row.try_get_by_index::<bool>(0).unwrap()
+            };
+            assert!(matches("50% off_x", like_anywhere("0% off_")).await);
+            assert!(!matches("500 offax", like_anywhere("0% off_")).await, "{backend:?}: % and _ are literal");
+            assert!(matches(r"a\b", like_anywhere(r"\")).await);
+            assert!(matches("3VWabc", like_prefix("3VW")).await);
+            assert!(!matches("x3VWabc", like_prefix("3VW")).await, "{backend:?}: a prefix only at the start");
+        }
     }
 }

@@ -10,9 +10,10 @@ use nds_proto::catalog::v1::catalog_service_server::CatalogService as CatalogSer
 use tonic::{Request, Response, Status};
 
 use crate::convert::*;
+use crate::domain::inventory_search::InventorySearch;
 use crate::domain::lifecycle::Transition;
 use crate::error::CatalogError;
-use crate::service::{CatalogService, MetricsQuery};
+use crate::service::{CatalogService, ListingsQuery, MetricsQuery};
 
 pub use nds_proto::catalog::v1::catalog_service_server::CatalogServiceServer;
 
@@ -167,7 +168,8 @@ impl CatalogServiceApi for CatalogGrpc {
             let agency_id = parse_optional_id(&message.agency_id, "agencyId")?;
             let status = status_from_wire(message.status, "status")?;
             let page = page_from_wire(message.page)?;
-            self.service.list_listings(caller.as_ref(), agency_id, status, page).await
+            let search = InventorySearch::parse(&message.search)?;
+            self.service.list_listings(caller.as_ref(), ListingsQuery { agency_id, status, search }, page).await
         };
         reply(result.await.map(listings_page_to_wire))
     }

@@ -12,8 +12,10 @@ use nds_common::ErrorCode;
 use nds_common::cache::RedisCache;
 use nds_common::testing::{TestDatabase, redis_prefix, redis_url};
 use nds_proto::catalog::v1 as wire;
+use nds_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
 use nds_proto::common::v1 as common;
 use support::*;
+use tonic::transport::Channel;
 
 #[tokio::test]
 async fn a_manager_creates_edits_publishes_and_sells_and_a_buyer_reads_favourites_and_saves_a_search() {
@@ -496,5 +498,86 @@ async fn a_change_stream_ends_when_the_token_it_was_opened_with_expires() {
     assert!(status.message().contains("expired"), "{}", status.message());
     let after = tokio::time::timeout(Duration::from_secs(2), stream.message()).await.unwrap();
     assert!(matches!(after, Ok(None)), "nothing after the reason: {after:?}");
+    catalog.stop().await;
+}
+
+async fn create_car(
+    client: &mut CatalogServiceClient<Channel>,
+    token: &str,
+    (make, model): (&str, &str),
+    vin: &str,
+) -> wire::Listing {
+    let input = wire::ListingInput { make: make.into(), model: model.into(), ..listing_input(vin) };
+    let message = wire::CreateListingRequest { agency_id: String::new(), input: Some(input) };
+    client.create_listing(request(message, Some(token))).await.unwrap().into_inner()
+}
+
+/// The ids a list answers for `search`, sorted, or the refusal's code and field.
+async fn found(
+    client: &mut CatalogServiceClient<Channel>,
+    token: Option<&str>,
+    agency: Option<Agency>,
+    search: &str,
+) -> Result<Vec<String>, (ErrorCode, Option<String>)> {
+    let message = wire::ListListingsRequest {
+        agency_id: agency.map(|agency| agency.agency_id.to_string()).unwrap_or_default(),
+        search: search.into(),
+        ..Default::default()
+    };
+    let response =
+        client.list_listings(request(message, token)).await.map_err(|status| (code_of(&status), field_of(&status)))?;
+    let mut ids: Vec<String> = response.into_inner().listings.into_iter().map(|listing| listing.id).collect();
+    ids.sort();
+    Ok(ids)
+}
+
+#[tokio::test]
+async fn a_manager_finds_cars_by_make_model_or_vin_and_sees_no_one_elses() {
+    let database = TestDatabase::postgres().await;
+    let catalog = TestCatalog::start(&database).await;
+    let mut client = catalog.client().await;
+    let world = World::new();
+    let manager = manager_token(world.own);
+    let versa = create_published(&mut client, &manager, &vin(1)).await;
+    let jetta = create_car(&mut client, &manager, ("Volkswagen", "Jetta"), &vin(2)).await;
+    let aveo = create_car(&mut client, &manager, ("Chevrolet", "Aveo"), &vin(3)).await;
+    let foreign = create_car(&mut client, &manager_token(world.foreign), ("Volkswagen", "Jetta"), &vin(4)).await;
+    let foreign = publish(&mut client, &manager_token(world.foreign), &foreign).await;
+    let own = Some(world.own);
+    let sorted = |mut ids: Vec<String>| {
+        ids.sort();
+        ids
+    };
+
+    assert_eq!(found(&mut client, Some(&manager), own, "").await.unwrap().len(), 3, "nothing typed: everything");
+    for (typed, expected) in [
+        ("jetta", vec![jetta.id.clone()]),
+        ("JETTA", vec![jetta.id.clone()]),
+        ("vw", vec![jetta.id.clone()]),
+        ("volks jetta", vec![jetta.id.clone()]),
+        ("chev", vec![aveo.id.clone()]),
+        ("ave", vec![aveo.id.clone()]),
+        ("v", sorted(vec![versa.id.clone(), jetta.id.clone(), aveo.id.clone()])),
+        (&vin(1).to_lowercase(), vec![versa.id.clone()]),
+        // Words narrow: every one must match.
+        ("nissan jetta", vec![]),
+        // Inside a VIN is not a VIN search, and typed wildcards are literal.
+        (&vin(1)[3..], vec![]),
+        ("%", vec![]),
+        ("_", vec![]),
+    ] {
+        assert_eq!(found(&mut client, Some(&manager), own, typed).await.unwrap(), expected, "{typed:?}");
+    }
+
+    // The search narrows what the caller may see, never widens it.
+    assert_eq!(found(&mut client, None, own, "jetta").await.unwrap(), Vec::<String>::new(), "a draft stays private");
+    assert_eq!(found(&mut client, None, None, "jetta").await.unwrap(), vec![foreign.id.clone()]);
+    assert_eq!(found(&mut client, Some(&manager), None, "jetta").await.unwrap(), vec![jetta.id.clone()]);
+
+    let too_long = "a".repeat(101);
+    for refused in [too_long.as_str(), "a b c d e f g"] {
+        let error = found(&mut client, Some(&manager), own, refused).await.unwrap_err();
+        assert_eq!(error, (ErrorCode::BadUserInput, Some("search".to_string())), "{refused:?}");
+    }
     catalog.stop().await;
 }

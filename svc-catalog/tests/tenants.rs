@@ -199,7 +199,7 @@ async fn every_role_gets_exactly_its_rights_on_every_operation() {
                 wire::ListListingsRequest {
                     agency_id: world.own.agency_id.to_string(),
                     status: wire::ListingStatus::Draft as i32,
-                    page: None,
+                    ..Default::default()
                 },
                 token,
             ))
@@ -216,7 +216,7 @@ async fn every_role_gets_exactly_its_rights_on_every_operation() {
         }
         let public = client
             .list_listings(request(
-                wire::ListListingsRequest { agency_id: world.own.agency_id.to_string(), status: 0, page: None },
+                wire::ListListingsRequest { agency_id: world.own.agency_id.to_string(), ..Default::default() },
                 token,
             ))
             .await

@@ -338,6 +338,28 @@ async fn the_inventory_filters_by_status_in_the_url_and_pages_at_fifty_with_java
     plain.goto(&system.panel_url("/inventory?status=SOLD")).await;
     assert_eq!(plain.count("table.data-table").await, 0);
     assert!(plain.body().await.contains("No hay autos con este estado."), "{}", plain.body().await);
+
+    // Finding by make, model or VIN is a GET form: the URL keeps the words, and the
+    // status filters keep them too.
+    plain.goto(&system.panel_url("/inventory?status=PUBLISHED")).await;
+    plain.fill("form.search-form input[name=q]", "rav4").await;
+    plain.click_and_wait("form.search-form button[type=submit]").await;
+    let searched = plain.url().await;
+    assert!(searched.contains("q=rav4") && searched.contains("status=PUBLISHED"), "{searched}");
+    assert_eq!(plain.count("table.data-table tbody tr").await, 2);
+    plain.fill("form.search-form input[name=q]", "VW Jetta").await;
+    plain.click_and_wait("form.search-form button[type=submit]").await;
+    assert_eq!(plain.count("table.data-table tbody tr").await, 0, "the jettas are drafts");
+    plain.click_and_wait("nav.filters a[href='/inventory?status=DRAFT&q=VW+Jetta']").await;
+    assert!(plain.body().await.contains("6 autos"), "{}", plain.body().await);
+    assert!(plain.texts("table.data-table td.car").await.iter().all(|car| car.contains("Jetta")));
+    plain.screenshot("panel-inventory-search-nojs-phone").await;
+    plain.goto(&system.panel_url("/inventory?q=ferrari")).await;
+    assert!(plain.body().await.contains("Ningún auto coincide con «ferrari»."), "{}", plain.body().await);
+    // Words catalog refuses are explained on the field, and the table is not shown.
+    plain.goto(&system.panel_url("/inventory?q=a+b+c+d+e+f+g")).await;
+    assert_eq!(plain.text("form.search-form .field-error").await, "Escribe como máximo 100 caracteres y 6 palabras.");
+    assert_eq!(plain.count("table.data-table").await, 0);
     plain.close().await;
 
     // With JavaScript, the filter swaps the table without a new page; the URL follows.

@@ -417,12 +417,15 @@ impl CatalogQuery {
     }
 
     /// Staff: their agency's listings in any status. Anyone else: published only.
+    /// `search` narrows them: every word must match the make, the model or the start
+    /// of the VIN (case and accents ignored; at most 100 characters and 6 words).
     #[graphql(complexity = "connection_cost(first, child_complexity)")]
     async fn listings(
         &self,
         context: &Context<'_>,
         agency_id: Option<ID>,
         status: Option<ListingStatus>,
+        search: Option<String>,
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<ListingConnection> {
@@ -431,6 +434,7 @@ impl CatalogQuery {
             agency_id: agency_id.map(|id| id.0).unwrap_or_default(),
             status: status.map(ListingStatus::to_wire).unwrap_or(catalog::ListingStatus::Unspecified) as i32,
             page: Some(page_request(first, after)?),
+            search: search.unwrap_or_default(),
         };
         let response = clients(context)?.catalog().list_listings(request.call.request(message)).await.or_graphql()?;
         Ok(ListingConnection::from_response(response))

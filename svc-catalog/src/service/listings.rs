@@ -6,12 +6,21 @@ use uuid::Uuid;
 
 use super::{CatalogService, current_year, now_unix};
 use crate::domain::access::{can_manage, can_read_private, can_see, is_internal, is_publicly_retired, redact_for};
+use crate::domain::inventory_search::InventorySearch;
 use crate::domain::lifecycle::{Transition, is_editable};
 use crate::domain::paging::{Page, PageOf};
 use crate::domain::validation::{ListingInput, ListingPatch, apply_patch, validate_listing};
 use crate::domain::{ChangeKind, Listing, ListingFields, ListingStatus, Owner, PricePoint, Promotion};
 use crate::error::CatalogError;
 use crate::store::listings::{ListingFilter, Order};
+
+/// Which listings a list asks for; what the caller may see narrows it further.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListingsQuery {
+    pub agency_id: Option<Uuid>,
+    pub status: Option<ListingStatus>,
+    pub search: InventorySearch,
+}
 
 /// Batch reads are for DataLoaders: a page of ids, not a table dump. The number is
 /// the contract's, so the edge's loader splits its batches at the same size.
@@ -234,13 +243,14 @@ impl CatalogService {
 
     /// Staff: their agencies' listings in any status. Platform admins: everything.
     /// Group admins: an agency of their group in any status. Anyone else: published only.
+    /// The search narrows whichever of these the caller may see.
     pub async fn list_listings(
         &self,
         caller: Option<&Principal>,
-        agency_id: Option<Uuid>,
-        status: Option<ListingStatus>,
+        query: ListingsQuery,
         page: Page,
     ) -> Result<PageOf<Listing>, CatalogError> {
+        let ListingsQuery { agency_id, status, search } = query;
         let private = match agency_id {
             Some(agency_id) => self.can_read_agency(caller, agency_id).await?,
             None => is_internal(caller) || caller.is_some_and(|principal| principal.staff_agencies().next().is_some()),
@@ -260,7 +270,7 @@ impl CatalogService {
                 return Ok(PageOf { items: Vec::new(), has_next_page: false, end_cursor: None, total_count: 0 });
             }
         };
-        let filter = ListingFilter { agencies, statuses, public_only: !private };
+        let filter = ListingFilter { agencies, statuses, public_only: !private, search };
         let page = self.store.list_listings(&filter, page, Order::NewestFirst).await?;
         Ok(PageOf { items: page.items.into_iter().map(|listing| redact_for(caller, listing)).collect(), ..page })
     }
@@ -339,7 +349,7 @@ impl CatalogService {
         require_internal(caller)?;
         let feed_sequence = self.store.current_sequence().await?;
         // Suspended agencies' listings too: search removes them by their flag.
-        let filter = ListingFilter { agencies: None, statuses: status.map(|status| vec![status]), public_only: false };
+        let filter = ListingFilter { statuses: status.map(|status| vec![status]), ..ListingFilter::default() };
         let listings = self.store.list_listings(&filter, page, Order::OldestFirst).await?;
         Ok((listings, feed_sequence))
     }

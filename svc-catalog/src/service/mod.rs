@@ -17,6 +17,7 @@ mod sitemap;
 mod views;
 
 pub use feed::FeedNotifier;
+pub use listings::ListingsQuery;
 pub use metrics::MetricsQuery;
 pub use photo_worker::{PhotoPipeline, ProcessingOutcome};
 

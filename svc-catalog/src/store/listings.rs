@@ -1,6 +1,7 @@
 //! Listing rows: reads, and writes that always carry their change row.
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use nds_common::db::{like_anywhere, like_prefix};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Select, SqlErr,
@@ -11,6 +12,7 @@ use super::entities::{listing, price_history};
 use super::feed::append_change;
 use super::rows::{listing_from_row, listing_to_row, price_point_from_row, price_point_row, status_names};
 use super::{CatalogStore, WriteTransaction};
+use crate::domain::inventory_search::{InventorySearch, SearchWord};
 use crate::domain::paging::{Page, PageOf, encode_cursor};
 use crate::domain::sitemap::SitemapEntry;
 use crate::domain::{ChangeKind, Listing, ListingStatus, Owner, PricePoint};
@@ -23,6 +25,8 @@ pub struct ListingFilter {
     pub statuses: Option<Vec<ListingStatus>>,
     /// Leave out listings of suspended agencies (what the public may list).
     pub public_only: bool,
+    /// Typed words, each matching the make, the model or the VIN's start.
+    pub search: InventorySearch,
 }
 
 impl ListingFilter {
@@ -37,8 +41,25 @@ impl ListingFilter {
         if self.public_only {
             condition = condition.add(listing::Column::AgencySuspended.eq(false));
         }
+        for word in &self.search.words {
+            condition = condition.add(word_condition(word));
+        }
         condition
     }
+}
+
+/// One typed word: inside the make or the model (stored folded, as words are), at
+/// the start of the VIN (stored in capitals), or the canonical make it names.
+fn word_condition(word: &SearchWord) -> Condition {
+    let vin = Expr::expr(Func::lower(Expr::col(listing::Column::Vin)));
+    let mut condition = Condition::any()
+        .add(listing::Column::Make.like(like_anywhere(&word.text)))
+        .add(listing::Column::Model.like(like_anywhere(&word.text)))
+        .add(vin.like(like_prefix(&word.text)));
+    if let Some(make) = word.make {
+        condition = condition.add(listing::Column::Make.eq(make));
+    }
+    condition
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -140,10 +140,8 @@ pub async fn search_by_email<C: ConnectionTrait>(
     fragment: &str,
     limit: u64,
 ) -> Result<Vec<user::Model>, DbErr> {
-    let escaped = fragment.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    let pattern = sea_orm::sea_query::LikeExpr::new(format!("%{escaped}%")).escape('\\');
     user::Entity::find()
-        .filter(user::Column::Email.like(pattern))
+        .filter(user::Column::Email.like(nds_common::db::like_anywhere(fragment)))
         .order_by_asc(user::Column::Email)
         .limit(limit)
         .all(connection)

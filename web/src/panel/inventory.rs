@@ -1,11 +1,14 @@
-//! The agency's inventory as a table (`listings(agencyId, status, first, after)`):
-//! newest first, 50 rows a page through the API's cursor, a filter by status in the
-//! URL (`/inventory?status=PUBLISHED`). Filters and pages are plain links, so the
-//! table works with JavaScript off; with htmx they swap only the table.
+//! The agency's inventory as a table (`listings(agencyId, status, search, first,
+//! after)`): newest first, 50 rows a page through the API's cursor, a filter by
+//! status and a search by make, model or VIN, both in the URL
+//! (`/inventory?status=PUBLISHED&q=jetta`). Filters and pages are plain links and
+//! the search a GET form, so the table works with JavaScript off; with htmx they
+//! swap only the table.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
 use maud::{Markup, html};
+use nds_common::ErrorCode;
 
 use crate::edge::operations::{self, panel_inventory};
 use crate::edge::wire_name;
@@ -14,6 +17,7 @@ use crate::i18n::format;
 use crate::names::car_name;
 use crate::state::SharedState;
 use crate::views::components::{PhotoView, data_table, empty_state, pager, price, responsive_photo};
+use crate::views::form::{Field, FormErrors, InputKind};
 use crate::views::{self, Page};
 use crate::visitor::Visitor;
 
@@ -21,12 +25,17 @@ const PAGE_SIZE: i64 = 50;
 /// The statuses a filter may name, in the order the filters show them.
 pub const STATUSES: [&str; 4] = ["DRAFT", "PUBLISHED", "SOLD", "ARCHIVED"];
 const THUMBNAIL_SIZES: &str = "96px";
+/// catalog's own limit on a search (longer ones are refused on the field).
+const MAX_SEARCH_CHARS: usize = 100;
 
 type Row = panel_inventory::PanelInventoryListingsEdgesNode;
 
 #[derive(serde::Deserialize, Default)]
 pub struct InventoryQuery {
     status: Option<String>,
+    /// Words to find by make, model or VIN.
+    #[serde(default)]
+    q: String,
     after: Option<String>,
     /// For staff of several agencies: which one.
     agency: Option<String>,
@@ -57,21 +66,33 @@ pub async fn inventory_page(
     // Only an agency's staff have an inventory; the API scopes the rows.
     let agency_id = super::current_agency(&visitor, query.agency.as_deref()).ok_or(PageError::Forbidden)?;
     let status = status_from_query(query.status.as_deref());
+    let search = query.q.trim().to_string();
     let after = query.after.filter(|cursor| !cursor.is_empty());
     let variables = panel_inventory::Variables {
         agency_id: agency_id.clone(),
         status: status.map(|status| panel_inventory::ListingStatus::Other(status.to_string())),
+        search: (!search.is_empty()).then(|| search.clone()),
         first: PAGE_SIZE,
         after: after.clone(),
     };
-    let listings = state.edge.run::<operations::PanelInventory>(visitor.caller(), variables).await?.listings;
-
     let text = &visitor.text().panel.inventory;
+    // A search catalog refuses is shown on its field, over an empty table.
+    let mut errors = FormErrors::default();
+    let listings = match state.edge.run::<operations::PanelInventory>(visitor.caller(), variables).await {
+        Ok(data) => Some(data.listings),
+        Err(error) if error.is(ErrorCode::BadUserInput) && !search.is_empty() => {
+            errors.field("q", text.search_refused);
+            None
+        }
+        Err(error) => return Err(error.into()),
+    };
+
     // The agency stays in the links only when the URL named it.
     let agency_param = query.agency.as_ref().map(|_| format!("agency={}", url_escape(&agency_id)));
-    let href = |status: Option<&str>, cursor: Option<&str>| {
+    let href = |status: Option<&str>, search: &str, cursor: Option<&str>| {
         let pairs: Vec<String> = [
             status.map(|status| format!("status={status}")),
+            (!search.is_empty()).then(|| format!("q={}", url_escape(search))),
             agency_param.clone(),
             cursor.map(|cursor| format!("after={}", url_escape(cursor))),
         ]
@@ -92,11 +113,13 @@ pub async fn inventory_page(
         text.column_updated,
         text.column_actions,
     ];
-    let first = after.is_some().then(|| (text.first_page, href(status, None)));
-    let next = match (listings.page_info.has_next_page, listings.page_info.end_cursor.as_deref()) {
-        (true, Some(cursor)) => Some((text.next_page, href(status, Some(cursor)))),
-        _ => None,
-    };
+    let first = after.is_some().then(|| (text.first_page, href(status, &search, None)));
+    let next = listings.as_ref().and_then(|listings| {
+        match (listings.page_info.has_next_page, listings.page_info.end_cursor.as_deref()) {
+            (true, Some(cursor)) => Some((text.next_page, href(status, &search, Some(cursor)))),
+            _ => None,
+        }
+    });
     let content = html! {
         div.page-heading {
             h1 { (text.title) }
@@ -106,6 +129,15 @@ pub async fn inventory_page(
         // The filters and the pager are links: htmx swaps only this region for them
         // (the rows' links open their pages), and the URL keeps the state either way.
         div.inventory #inventory hx-target="#inventory" hx-select="#inventory" hx-swap="outerHTML" {
+            form.search-form method="get" action="/inventory" role="search" novalidate hx-boost="true" {
+                @if let Some(status) = status { input type="hidden" name="status" value=(status); }
+                @if query.agency.is_some() { input type="hidden" name="agency" value=(agency_id); }
+                (Field::new("q", text.search_label, InputKind::Search, &search).hint(text.search_hint).max_length(MAX_SEARCH_CHARS).render(&errors))
+                button type="submit" { (text.search_button) }
+                @if !search.is_empty() {
+                    a href=(href(status, "", None)) { (text.clear_search) }
+                }
+            }
             nav.filters aria-label=(visitor.text().panel.filter_label) hx-boost="true" {
                 span { (visitor.text().panel.filter_label) ": " }
                 @for choice in std::iter::once(None).chain(STATUSES.iter().copied().map(Some)) {
@@ -113,28 +145,35 @@ pub async fn inventory_page(
                     @if choice == status {
                         strong aria-current="page" { (label) }
                     } @else {
-                        a href=(href(choice, None)) { (label) }
+                        a href=(href(choice, &search, None)) { (label) }
                     }
                     " "
                 }
             }
-            p.small { ((text.count)(listings.total_count)) }
-            @if listings.edges.is_empty() {
-                @if status.is_none() && after.is_none() {
-                    (empty_state(text.empty, Some((text.new_listing, new_listing.as_str()))))
+            @if let Some(listings) = &listings {
+                p.small role="status" { ((text.count)(listings.total_count)) }
+                @if listings.edges.is_empty() {
+                    @if !search.is_empty() {
+                        (empty_state(&(text.empty_search)(&search), None))
+                    } @else if status.is_none() && after.is_none() {
+                        (empty_state(text.empty, Some((text.new_listing, new_listing.as_str()))))
+                    } @else {
+                        (empty_state(text.empty_status, None))
+                    }
                 } @else {
-                    (empty_state(text.empty_status, None))
+                    (data_table(text.caption, &headings, html! {
+                        @for edge in &listings.edges { (row(&visitor, &edge.node)) }
+                    }))
                 }
-            } @else {
-                (data_table(text.caption, &headings, html! {
-                    @for edge in &listings.edges { (row(&visitor, &edge.node)) }
-                }))
             }
             div hx-boost="true" { (pager(text.pages, first.as_ref().map(|(label, link)| (*label, link.clone())), next)) }
         }
     };
     let mut page = Page::new(text.title.to_string(), content);
     page.header_search = false;
+    if !errors.is_empty() {
+        page = page.status(http::StatusCode::UNPROCESSABLE_ENTITY);
+    }
     Ok(views::render(&state, &visitor, page))
 }
 
