@@ -5,7 +5,8 @@
 //! - [`domain`]: documents, queries, facets, cursors (pure).
 //! - [`index`]: the [`index::SearchIndex`] trait and its two backends.
 //! - [`indexer`]: follows the feed, rebuilds, owns the feed cursor ([`store`]).
-//! - [`service`]: the search use case; [`interpret`]: chat with a local fallback.
+//! - [`service`]: the search use case and its job (`reindex`); [`interpret`]: chat
+//!   with a local fallback.
 //! - [`grpc`]: the tonic adapter.
 
 /// The benchmark harness's side (synthetic listings, timed query mixes): not in production builds.
@@ -27,18 +28,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nds_common::config::{Config, SearchBackendKind, ServiceName};
-use nds_common::job_lock::{JobRun, run_exclusively};
 use nds_common::runtime::Runtime;
 use nds_proto::search::v1::search_service_server::SearchServiceServer;
 
 pub use error::SearchError;
 pub use grpc::SearchGrpc;
+pub use service::jobs::run_job;
 
 use crate::feed::{CatalogFeed, FeedCredentials};
 use crate::index::SharedIndex;
 use crate::index::elasticsearch::{DEFAULT_ALIAS, ElasticsearchIndex};
 use crate::index::tantivy::TantivyIndex;
-use crate::indexer::{Indexer, IndexerSettings, rebuild_lock_name};
+use crate::indexer::{Indexer, IndexerSettings};
 use crate::interpret::{CHAT_BUDGET, ChatWithFallback};
 use crate::service::SearchService;
 
@@ -142,38 +143,4 @@ pub async fn build(runtime: &Runtime) -> Result<SearchServiceServer<SearchGrpc>,
     let understanding = Arc::new(ChatWithFallback::new(runtime.channels.chat.clone(), CHAT_BUDGET));
     let service = Arc::new(SearchService::new(index, understanding, runtime.cache.clone(), database));
     Ok(SearchServiceServer::new(SearchGrpc::new(service, runtime.clone())))
-}
-
-/// Runs one search job once. `reindex`: rebuilds the whole index from catalog
-/// and swaps it in; the indexer then replays the feed from the scan's start.
-/// Guarded by a lock, so two overlapping runs do the work once.
-pub async fn run_job(runtime: &Runtime, name: &str) -> Result<String, SearchError> {
-    if name != "reindex" {
-        return Err(SearchError::UnknownJob(name.to_string()));
-    }
-    let database = nds_common::db::connect(&runtime.database_url(ServiceName::Search)).await?;
-    let index = prepare_index(&runtime.config).await.map_err(|error| match runtime.config.search_backend {
-        // The running server holds the tantivy writer; its indexer rebuilds by itself when needed.
-        SearchBackendKind::Tantivy => SearchError::Index(format!(
-            "cannot open the tantivy index ({error}); if `nds` is running, stop it first (or delete {} and let its indexer rebuild)",
-            tantivy_directory(&runtime.config).display()
-        )),
-        SearchBackendKind::Elasticsearch => error,
-    })?;
-    // The indexer's own rebuilds hold the same lock: it waits for this swap instead of rebuilding over it.
-    let lock_name = rebuild_lock_name(&index.consumer_name());
-    let run = run_exclusively(&database, &lock_name, || async {
-        let indexer = indexer_for(runtime, index, database.clone(), feed_credentials(runtime));
-        // Progress goes to stdout: `nds job reindex` is run by people and CronJobs alike.
-        let report = indexer.rebuild(&mut |line: String| println!("reindex: {line}")).await?;
-        Ok::<_, SearchError>(format!(
-            "reindex: {} listings scanned, {} documents in {}, feed resumes after sequence {}",
-            report.scanned, report.documents, report.physical_name, report.feed_sequence
-        ))
-    })
-    .await?;
-    match run {
-        JobRun::Ran(report) => Ok(report),
-        JobRun::Skipped => Ok("reindex: another run holds the lock; nothing done".to_string()),
-    }
 }

@@ -7,22 +7,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue, DatabaseConnection};
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "feed_cursor")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub consumer: String,
-    /// The last feed sequence whose change is committed in the index.
-    pub sequence: i64,
-    /// The physical index the sequence belongs to; a rebuild swap changes it.
-    pub index_name: String,
-    pub updated_at_unix: i64,
-}
-
-#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
-
-impl ActiveModelBehavior for ActiveModel {}
+use super::entities::feed_cursor::{ActiveModel, Column, Entity};
 
 /// A saved feed position.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,3 +1,4 @@
 //! The search database: the feed cursor of each index lineage.
 
+pub mod entities;
 pub mod feed_cursor;

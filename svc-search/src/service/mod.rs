@@ -3,6 +3,8 @@
 //! filters applied. Popular queries are served from the cache, keyed by the
 //! normalised request and the index generation so any index change misses.
 
+pub mod jobs;
+
 use std::sync::Arc;
 use std::time::Duration;
 
