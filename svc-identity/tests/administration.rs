@@ -77,7 +77,7 @@ async fn platform_admins_find_accounts_by_part_of_their_address() {
 }
 
 #[tokio::test]
-async fn platform_admins_list_groups_with_their_agencies_and_states() {
+async fn admins_list_groups_with_their_agencies_and_states_group_admins_only_theirs() {
     let (identity, demo) = seeded().await;
     let admin = log_in_as(&identity, &demo, Role::PlatformAdmin).await.access_token;
     let mut client = identity.client.clone();
@@ -124,7 +124,20 @@ async fn platform_admins_list_groups_with_their_agencies_and_states() {
         .await
         .unwrap_err();
     assert_eq!((code_of(&bad_cursor), field_of(&bad_cursor).as_deref()), (ErrorCode::BadUserInput, Some("after")));
-    let manager = log_in_as(&identity, &demo, Role::GroupAdmin).await.access_token;
+
+    // A group admin sees their own group only, with all its agencies side by side.
+    let group_admin = log_in_as(&identity, &demo, Role::GroupAdmin).await;
+    let own_group = group_admin.user.as_ref().unwrap().memberships[0].group_id.clone();
+    let own =
+        client.list_groups(authed(proto::ListGroupsRequest { page: None }, &group_admin.access_token)).await.unwrap();
+    let own = own.into_inner();
+    let own_ids: Vec<&str> = own.groups.iter().map(|group| group.group.as_ref().unwrap().id.as_str()).collect();
+    assert_eq!(own_ids, vec![own_group.as_str()]);
+    assert_eq!(own.page_info.unwrap().total_count, 1);
+    let expected = listed.groups.iter().find(|group| group.group.as_ref().unwrap().id == own_group).unwrap();
+    assert_eq!(own.groups[0].agencies, expected.agencies);
+
+    let manager = log_in_as(&identity, &demo, Role::AgencyManager).await.access_token;
     let refused = client.list_groups(authed(proto::ListGroupsRequest { page: None }, &manager)).await.unwrap_err();
     assert_eq!(code_of(&refused), ErrorCode::Forbidden);
 }

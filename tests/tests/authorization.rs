@@ -1201,7 +1201,18 @@ fn cases(world: &World) -> Vec<Case> {
     full_row(
         &mut cases,
         "groups",
-        platform_admins_only(lists(PlatformAdmin, &[&a.group_id, &b.group_id], &[])),
+        vec![
+            lists(PlatformAdmin, &[&a.group_id, &b.group_id], &[]),
+            lists(GroupAdminA, &[&a.group_id], &[&b.group_id]),
+            lists(GroupAdminB, &[&b.group_id], &[&a.group_id]),
+            refused(ManagerA, "FORBIDDEN"),
+            refused(ManagerB, "FORBIDDEN"),
+            refused(SalespersonA, "FORBIDDEN"),
+            refused(SalespersonB, "FORBIDDEN"),
+            refused(BuyerA, "FORBIDDEN"),
+            refused(BuyerB, "FORBIDDEN"),
+            refused(Anonymous, "UNAUTHENTICATED"),
+        ],
         |_| read(GROUPS, "groups", json!({})),
     );
     full_row(&mut cases, "auditLog", platform_admins_only(allowed(PlatformAdmin)), |_| {

@@ -823,3 +823,55 @@ async fn every_role_sees_each_panel_page_or_the_right_refusal() {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
 }
+
+/// A group admin's agencies side by side (issue 17): the demo group admin's
+/// metrics page lists the group's two agencies (and no other group's) with their
+/// last 30 days, and each row's inventory link opens that agency's cars read-only,
+/// with the same count of published cars as the row. JavaScript off, then on for
+/// axe-core.
+#[tokio::test]
+async fn a_group_admin_sees_the_agencies_side_by_side_and_reads_their_inventories() {
+    let system = TestSystem::start(&[]).await.unwrap();
+    let runtime = system.running.as_ref().unwrap().runtime.clone();
+    nds_tests::demo_load(&runtime).await.unwrap();
+    let (email, password) = ("direccion@valle.demo.nds.mx", "demo-group-2026");
+    let browser = Browser::start().await;
+
+    let plain = browser.session(SessionOptions::phone().without_javascript()).await;
+    plain.goto(&system.panel_url("/")).await;
+    log_in(&plain, email, password).await;
+    let metrics = plain.attr("header a[href^='/metrics?group=']", "href").await.expect("the header links the group");
+    plain.goto(&system.panel_url(&metrics)).await;
+    let body = plain.body().await;
+    assert!(body.contains("Agencias lado a lado"), "{body}");
+    assert_eq!(plain.count("tr[data-agency-row]").await, 2, "{body}");
+    assert!(body.contains("Valle Motors Polanco") && body.contains("Valle Motors Angelópolis"), "{body}");
+    assert!(!body.contains("Autos del Norte"), "another group's agencies leak: {body}");
+
+    let first = "tr[data-agency-row]:first-of-type";
+    let published = plain.text(&format!("{first} [data-metric='published']")).await;
+    assert!(published.parse::<u32>().is_ok_and(|count| count > 0), "published now: {published:?}");
+    let inventory = plain.attr(&format!("{first} a[href^='/inventory?agency=']"), "href").await.unwrap();
+    plain.screenshot("panel-group-side-by-side-nojs-phone").await;
+
+    // The agency's inventory, read-only: its cars, no editor, no new car.
+    plain.goto(&system.panel_url(&format!("{inventory}&status=PUBLISHED"))).await;
+    let expected = if published == "1" { "1 auto".to_string() } else { format!("{published} autos") };
+    assert_eq!(plain.text("#inventory p.small").await, expected, "{}", plain.body().await);
+    assert!(plain.count("table.data-table tbody tr").await > 0);
+    assert_eq!(plain.count("a[href^='/listings/new']").await, 0, "a group admin is offered a new car");
+    assert_eq!(plain.count("main a[href$='/edit']").await, 0, "a group admin is offered the editor");
+    assert!(plain.body().await.contains("Solo lectura"));
+    plain.screenshot("panel-group-inventory-read-only-nojs-phone").await;
+    plain.close().await;
+
+    let phone = browser.session(SessionOptions::phone()).await;
+    phone.goto(&system.panel_url(&metrics)).await;
+    log_in(&phone, email, password).await;
+    assert_eq!(phone.count("tr[data-agency-row]").await, 2);
+    assert_accessible(&phone, "group metrics with the agencies side by side").await;
+    phone.goto(&system.panel_url(&format!("{metrics}#side-by-side"))).await;
+    phone.screenshot("panel-group-side-by-side-phone").await;
+    phone.close().await;
+    system.stop().await.unwrap();
+}

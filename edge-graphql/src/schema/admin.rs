@@ -119,7 +119,8 @@ impl AdminQuery {
         Ok(response.users.into_iter().map(User).collect())
     }
 
-    /// Platform admins: automobile groups by name, each with its agencies.
+    /// Automobile groups by name, each with its agencies: all of them for platform
+    /// admins, the groups they administer for group admins.
     #[graphql(complexity = "connection_cost(first, child_complexity)")]
     async fn groups(
         &self,

@@ -81,16 +81,28 @@ impl IdentityService {
             .collect())
     }
 
-    /// Groups by name, each with its agencies (suspended ones too, marked).
+    /// Groups by name, each with its agencies (suspended ones too, marked):
+    /// every group for platform admins, the ones they administer for group admins
+    /// (their side-by-side view of their agencies).
     pub async fn list_groups(
         &self,
         principal: Option<Principal>,
         first: u32,
         after: &str,
     ) -> IdentityResult<GroupPage> {
-        require_platform_admin(principal)?;
+        let principal = require_caller(principal)?;
+        let only: Option<Vec<Uuid>> = if principal.is_platform_admin() {
+            None
+        } else {
+            let administered: Vec<Uuid> = principal.administered_groups().collect();
+            if administered.is_empty() {
+                return Err(IdentityError::Forbidden("only platform and group admins list groups".into()));
+            }
+            Some(administered)
+        };
         let offset = decode_cursor(after)?;
-        let (groups, total_count) = org_store::list_groups(&self.database, offset, page_limit(first)).await?;
+        let (groups, total_count) =
+            org_store::list_groups(&self.database, only.as_deref(), offset, page_limit(first)).await?;
         let ids: Vec<Uuid> = groups.iter().map(|group| group.id).collect();
         let mut agencies_by_group: HashMap<Uuid, Vec<agency::Model>> = HashMap::new();
         for agency in org_store::agencies_of_groups(&self.database, &ids).await? {

@@ -73,14 +73,19 @@ pub async fn set_agency_suspended<C: ConnectionTrait>(connection: &C, id: Uuid, 
     Ok(result.rows_affected)
 }
 
-/// A page of groups by name, and how many there are.
+/// A page of groups by name (only these, when given), and how many there are.
 pub async fn list_groups<C: ConnectionTrait>(
     connection: &C,
+    only: Option<&[Uuid]>,
     offset: u64,
     limit: u64,
 ) -> Result<(Vec<group::Model>, u64), DbErr> {
-    let total = group::Entity::find().count(connection).await?;
-    let rows = group::Entity::find()
+    let scoped = || match only {
+        Some(ids) => group::Entity::find().filter(group::Column::Id.is_in(ids.iter().copied())),
+        None => group::Entity::find(),
+    };
+    let total = scoped().count(connection).await?;
+    let rows = scoped()
         .order_by_asc(group::Column::Name)
         .order_by_asc(group::Column::Id)
         .offset(offset)

@@ -26,6 +26,15 @@ pub struct MetricsText {
     pub chart_revenue: &'static str,
     /// A duration in seconds in minutes or hours: "12 min", "3 h 5 min".
     pub duration: fn(i64) -> String,
+    pub side_by_side_heading: &'static str,
+    /// Names the group whose agencies the table compares.
+    pub side_by_side_intro: fn(&str) -> String,
+    pub no_agencies: &'static str,
+    pub column_agency: &'static str,
+    pub column_links: &'static str,
+    pub suspended: &'static str,
+    pub inventory_link: &'static str,
+    pub metrics_link: &'static str,
 }
 
 fn duration(seconds: i64, under_a_minute: &str) -> String {
@@ -67,6 +76,14 @@ pub const ES: MetricsText = MetricsText {
     chart_first_response: "Tiempo típico para la primera respuesta, por mes",
     chart_revenue: "Cobros por mes",
     duration: |seconds| duration(seconds, "menos de 1 min"),
+    side_by_side_heading: "Agencias lado a lado",
+    side_by_side_intro: |group| format!("Los últimos 30 días de cada agencia de {group}."),
+    no_agencies: "Este grupo aún no tiene agencias.",
+    column_agency: "Agencia",
+    column_links: "Ver",
+    suspended: "Suspendida",
+    inventory_link: "Inventario",
+    metrics_link: "Métricas",
 };
 
 pub const EN: MetricsText = MetricsText {
@@ -97,6 +114,14 @@ pub const EN: MetricsText = MetricsText {
     chart_first_response: "Typical time to first reply, by month",
     chart_revenue: "Charges by month",
     duration: |seconds| duration(seconds, "under 1 min"),
+    side_by_side_heading: "Agencies side by side",
+    side_by_side_intro: |group| format!("The last 30 days of each agency of {group}."),
+    no_agencies: "This group has no agencies yet.",
+    column_agency: "Agency",
+    column_links: "Open",
+    suspended: "Suspended",
+    inventory_link: "Inventory",
+    metrics_link: "Metrics",
 };
 
 #[cfg(test)]

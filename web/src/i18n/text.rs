@@ -70,6 +70,8 @@ pub struct PanelText {
 pub struct InventoryText {
     pub title: &'static str,
     pub intro: &'static str,
+    /// For group and platform admins reading an agency they are not staff of.
+    pub read_only_intro: &'static str,
     pub new_listing: &'static str,
     pub all_statuses: &'static str,
     /// A status as a filter names the group: DRAFT, PUBLISHED, SOLD, ARCHIVED.
@@ -856,6 +858,7 @@ pub static ES: Text = Text {
         inventory: InventoryText {
             title: "Inventario",
             intro: "Los autos de tu agencia, los más recientes primero. Toca uno para editarlo.",
+            read_only_intro: "Los autos de la agencia, los más recientes primero. Solo lectura: su equipo los edita.",
             new_listing: "Nuevo auto",
             all_statuses: "Todos",
             status_filter: |status| match status {
@@ -1371,6 +1374,7 @@ pub static EN: Text = Text {
         inventory: InventoryText {
             title: "Inventory",
             intro: "Your dealership's cars, newest first. Tap one to edit it.",
+            read_only_intro: "The dealership's cars, newest first. Read only: its staff edit them.",
             new_listing: "New car",
             all_statuses: "All",
             status_filter: |status| match status {

@@ -12,7 +12,7 @@ use nds_common::ErrorCode;
 
 use crate::edge::operations::{self, panel_inventory};
 use crate::edge::wire_name;
-use crate::error::{PageError, url_escape};
+use crate::error::{PageError, path_id, url_escape};
 use crate::i18n::format;
 use crate::names::car_name;
 use crate::state::SharedState;
@@ -63,8 +63,14 @@ pub async fn inventory_page(
     Query(query): Query<InventoryQuery>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
-    // Only an agency's staff have an inventory; the API scopes the rows.
-    let agency_id = super::current_agency(&visitor, query.agency.as_deref()).ok_or(PageError::Forbidden)?;
+    // An agency's staff have an inventory; group and platform admins read one of
+    // the agencies they oversee (catalog decides which cars they see).
+    let staff = super::staff_agencies(&visitor);
+    let agency_id = match query.agency.as_deref() {
+        Some(requested) if !staff.contains(&requested) && super::oversees_agencies(&visitor) => path_id(requested)?,
+        requested => super::current_agency(&visitor, requested).ok_or(PageError::Forbidden)?,
+    };
+    let read_only = !staff.contains(&agency_id.as_str());
     let status = status_from_query(query.status.as_deref());
     let search = query.q.trim().to_string();
     let after = query.after.filter(|cursor| !cursor.is_empty());
@@ -105,14 +111,11 @@ pub async fn inventory_page(
         Some(param) => format!("/listings/new?{param}"),
         None => "/listings/new".to_string(),
     };
-    let headings = [
-        text.column_photo,
-        text.column_car,
-        text.column_price,
-        text.column_status,
-        text.column_updated,
-        text.column_actions,
-    ];
+    let mut headings =
+        vec![text.column_photo, text.column_car, text.column_price, text.column_status, text.column_updated];
+    if !read_only {
+        headings.push(text.column_actions);
+    }
     let first = after.is_some().then(|| (text.first_page, href(status, &search, None)));
     let next = listings.as_ref().and_then(|listings| {
         match (listings.page_info.has_next_page, listings.page_info.end_cursor.as_deref()) {
@@ -123,9 +126,9 @@ pub async fn inventory_page(
     let content = html! {
         div.page-heading {
             h1 { (text.title) }
-            a.button href=(new_listing) { (text.new_listing) }
+            @if !read_only { a.button href=(new_listing) { (text.new_listing) } }
         }
-        p { (text.intro) }
+        p { (if read_only { text.read_only_intro } else { text.intro }) }
         // The filters and the pager are links: htmx swaps only this region for them
         // (the rows' links open their pages), and the URL keeps the state either way.
         div.inventory #inventory hx-target="#inventory" hx-select="#inventory" hx-swap="outerHTML" {
@@ -155,14 +158,14 @@ pub async fn inventory_page(
                 @if listings.edges.is_empty() {
                     @if !search.is_empty() {
                         (empty_state(&(text.empty_search)(&search), None))
-                    } @else if status.is_none() && after.is_none() {
+                    } @else if status.is_none() && after.is_none() && !read_only {
                         (empty_state(text.empty, Some((text.new_listing, new_listing.as_str()))))
                     } @else {
                         (empty_state(text.empty_status, None))
                     }
                 } @else {
                     (data_table(text.caption, &headings, html! {
-                        @for edge in &listings.edges { (row(&visitor, &edge.node)) }
+                        @for edge in &listings.edges { (row(&visitor, &edge.node, read_only)) }
                     }))
                 }
             }
@@ -177,7 +180,8 @@ pub async fn inventory_page(
     Ok(views::render(&state, &visitor, page))
 }
 
-fn row(visitor: &Visitor, car: &Row) -> Markup {
+/// One car; read-only rows (an overseen agency's) name it without the editor's links.
+fn row(visitor: &Visitor, car: &Row, read_only: bool) -> Markup {
     let text = &visitor.text().panel.inventory;
     let name = format!("{} {}", car_name(&car.make, &car.model), car.year);
     let status = wire_name(&car.status);
@@ -197,14 +201,18 @@ fn row(visitor: &Visitor, car: &Row) -> Markup {
                     span.no-photo { (text.no_photo) }
                 }
             }
-            td.car { a href=(edit_path(&car.id)) { (name) } }
+            td.car {
+                @if read_only { (name) } @else { a href=(edit_path(&car.id)) { (name) } }
+            }
             td.price { (price(car.price, &car.currency, visitor.lang)) }
             td.status { (status_badge(visitor, &status)) }
             td.updated data-label=(text.column_updated) { (format::api_date(Some(&car.updated_at), visitor.lang)) }
-            td.row-actions {
-                a href=(edit_path(&car.id)) { (text.edit) }
-                " · "
-                a href=(format!("/listings/{}/photos", car.id)) { (text.photos) }
+            @if !read_only {
+                td.row-actions {
+                    a href=(edit_path(&car.id)) { (text.edit) }
+                    " · "
+                    a href=(format!("/listings/{}/photos", car.id)) { (text.photos) }
+                }
             }
         }
     }

@@ -16,7 +16,7 @@ use axum::response::Response;
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use maud::{Markup, html};
 
-use crate::edge::operations::{self, panel_metrics};
+use crate::edge::operations::{self, panel_agency_numbers, panel_metrics};
 use crate::error::{PageError, path_id};
 use crate::i18n::{Lang, format};
 use crate::state::SharedState;
@@ -66,18 +66,49 @@ fn last_six_months(now: DateTime<Utc>) -> [(DateTime<Utc>, DateTime<Utc>, u32); 
     })
 }
 
-fn wire(moment: DateTime<Utc>) -> String {
+pub(super) fn wire(moment: DateTime<Utc>) -> String {
     moment.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-type Values = [panel_metrics::MetricNumbersValues];
+/// One metric value, whichever operation brought it (this page's or the
+/// side-by-side table's).
+pub(super) struct Number {
+    source: String,
+    name: String,
+    label: Option<String>,
+    value: f64,
+}
+
+impl From<&panel_metrics::MetricNumbersValues> for Number {
+    fn from(value: &panel_metrics::MetricNumbersValues) -> Self {
+        Number {
+            source: value.source.clone(),
+            name: value.name.clone(),
+            label: value.label.clone(),
+            value: value.value,
+        }
+    }
+}
+
+impl From<&panel_agency_numbers::PanelAgencyNumbersMetricsValues> for Number {
+    fn from(value: &panel_agency_numbers::PanelAgencyNumbersMetricsValues) -> Self {
+        Number {
+            source: value.source.clone(),
+            name: value.name.clone(),
+            label: value.label.clone(),
+            value: value.value,
+        }
+    }
+}
+
+pub(super) type Values = [Number];
 
 /// The sum of one service's metric over its labels.
-fn total(values: &Values, source: &str, name: &str) -> f64 {
+pub(super) fn total(values: &Values, source: &str, name: &str) -> f64 {
     values.iter().filter(|value| value.source == source && value.name == name).map(|value| value.value).sum()
 }
 
-fn labelled(values: &Values, source: &str, name: &str, label: &str) -> f64 {
+pub(super) fn labelled(values: &Values, source: &str, name: &str, label: &str) -> f64 {
     values
         .iter()
         .filter(|value| value.source == source && value.name == name && value.label.as_deref() == Some(label))
@@ -85,11 +116,11 @@ fn labelled(values: &Values, source: &str, name: &str, label: &str) -> f64 {
         .sum()
 }
 
-fn count(value: f64) -> String {
+pub(super) fn count(value: f64) -> String {
     format::grouped(value.round() as i64)
 }
 
-fn pesos(minor: f64, lang: Lang) -> String {
+pub(super) fn pesos(minor: f64, lang: Lang) -> String {
     format::price(minor.round() as i64, "MXN", lang)
 }
 
@@ -137,14 +168,22 @@ pub async fn metrics_page(
         to5,
     };
     let response = state.edge.run::<operations::PanelMetrics>(visitor.caller(), variables).await?;
-    let monthly: [&Values; 6] = [
-        &response.m0.values,
-        &response.m1.values,
-        &response.m2.values,
-        &response.m3.values,
-        &response.m4.values,
-        &response.m5.values,
+    let numbers_of =
+        |values: &[panel_metrics::MetricNumbersValues]| values.iter().map(Number::from).collect::<Vec<_>>();
+    let last30 = numbers_of(&response.last30.values);
+    let monthly: [Vec<Number>; 6] = [
+        numbers_of(&response.m0.values),
+        numbers_of(&response.m1.values),
+        numbers_of(&response.m2.values),
+        numbers_of(&response.m3.values),
+        numbers_of(&response.m4.values),
+        numbers_of(&response.m5.values),
     ];
+    // A group's page also shows its agencies side by side (what the person may list).
+    let agencies = match &scope {
+        Scope::Group(id) => super::group_agencies::side_by_side(&state, &visitor, id, now).await?,
+        _ => None,
+    };
     let lang = visitor.lang;
     let text = &visitor.text().panel.metrics;
     let title = match scope {
@@ -162,8 +201,9 @@ pub async fn metrics_page(
             p { (text.intro) }
             section aria-labelledby="last-30" {
                 h2 #last-30 { (text.last_30_heading) }
-                (numbers(&response.last30.values, lang))
+                (numbers(&last30, lang))
             }
+            @if let Some(agencies) = agencies { (agencies) }
             section aria-labelledby="by-month" {
                 h2 #by-month { (text.months_heading) }
                 div.chart-grid {

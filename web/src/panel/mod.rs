@@ -34,6 +34,7 @@ mod admin_audit;
 mod admin_users;
 mod applications;
 mod billing;
+mod group_agencies;
 mod home;
 mod inventory;
 mod lead;
@@ -121,6 +122,19 @@ pub fn panel_router(state: SharedState) -> Router {
 pub(crate) fn is_platform_admin(visitor: &crate::visitor::Visitor) -> bool {
     visitor.session.as_ref().is_some_and(|session| {
         session.data.user.memberships.iter().any(|membership| membership.role == "PLATFORM_ADMIN")
+    })
+}
+
+/// Group and platform admins oversee agencies they are not staff of: they may
+/// open those agencies' pages read-only (the API decides which).
+pub(crate) fn oversees_agencies(visitor: &crate::visitor::Visitor) -> bool {
+    visitor.session.as_ref().is_some_and(|session| {
+        session
+            .data
+            .user
+            .memberships
+            .iter()
+            .any(|membership| matches!(membership.role.as_str(), "PLATFORM_ADMIN" | "GROUP_ADMIN"))
     })
 }
 
