@@ -3,14 +3,13 @@
 use std::collections::BTreeMap;
 
 use nds_common::auth::{AgencyAction, Principal};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::{Billing, parse_id};
 use crate::domain::period::month_of;
 use crate::domain::promotion::PromotionStatus;
 use crate::domain::status::SubscriptionState;
 use crate::error::BillingError;
-use crate::store::entities::{agency_account, ledger_entry, promotion};
+use crate::store::entities::ledger_entry;
 use crate::store::ledger::{self, LedgerScope};
 use crate::store::{self, now_unix};
 
@@ -45,11 +44,7 @@ impl Billing {
         self.require_on_agency(principal, agency_id, AgencyAction::ReadMetrics).await?;
         let agency_key = agency_id.to_string();
         let account = store::accounts::get(&self.database, &agency_key).await?;
-        let active_promotions = promotion::Entity::find()
-            .filter(promotion::Column::AgencyId.eq(agency_key.clone()))
-            .filter(promotion::Column::Status.eq(PromotionStatus::Active.as_str()))
-            .count(&self.database)
-            .await?;
+        let active_promotions = store::promotions::count_active_of_agency(&self.database, &agency_key).await?;
         let period = month_of(now_unix());
         // Metered listings are billed only under a live subscription, from the period it pays from.
         let billed_now = account.as_ref().is_some_and(|account| {
@@ -143,7 +138,7 @@ impl Billing {
         for (kind, amount) in revenue {
             metrics.push(("billing_revenue_minor".to_string(), amount as f64, kind));
         }
-        let promotions = promotion::Entity::find().filter(scope_filter_promotion(&scope)).all(&self.database).await?;
+        let promotions = store::promotions::in_scope(&self.database, &scope).await?;
         let now = now_unix();
         let active = promotions
             .iter()
@@ -158,7 +153,7 @@ impl Billing {
             .count();
         metrics.push(("promotions_active".into(), active as f64, String::new()));
         metrics.push(("promotions_bought".into(), bought as f64, String::new()));
-        let accounts = agency_account::Entity::find().filter(scope_filter_account(&scope)).all(&self.database).await?;
+        let accounts = store::accounts::in_scope(&self.database, &scope).await?;
         let mut statuses: BTreeMap<String, i64> = BTreeMap::new();
         for account in accounts {
             *statuses.entry(account.subscription_status).or_default() += 1;
@@ -172,27 +167,5 @@ impl Billing {
             metrics.push(("stripe_events_failed".into(), failed as f64, String::new()));
         }
         Ok(metrics)
-    }
-}
-
-fn scope_filter_promotion(scope: &LedgerScope) -> sea_orm::Condition {
-    match scope {
-        LedgerScope::Platform => sea_orm::Condition::all(),
-        LedgerScope::Group(group_id) => sea_orm::Condition::all().add(promotion::Column::GroupId.eq(group_id.clone())),
-        LedgerScope::Agency(agency_id) => {
-            sea_orm::Condition::all().add(promotion::Column::AgencyId.eq(agency_id.clone()))
-        }
-    }
-}
-
-fn scope_filter_account(scope: &LedgerScope) -> sea_orm::Condition {
-    match scope {
-        LedgerScope::Platform => sea_orm::Condition::all(),
-        LedgerScope::Group(group_id) => {
-            sea_orm::Condition::all().add(agency_account::Column::GroupId.eq(group_id.clone()))
-        }
-        LedgerScope::Agency(agency_id) => {
-            sea_orm::Condition::all().add(agency_account::Column::AgencyId.eq(agency_id.clone()))
-        }
     }
 }

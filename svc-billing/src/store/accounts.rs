@@ -6,6 +6,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 
 use super::entities::agency_account::{ActiveModel, Column, Entity, Model};
 use super::entities::deposit;
+use super::ledger::LedgerScope;
 use super::now_unix;
 use crate::domain::status::SubscriptionState;
 
@@ -14,6 +15,11 @@ pub async fn get<C: ConnectionTrait>(database: &C, agency_id: &str) -> Result<Op
 }
 
 /// The agency's row, created empty on first use.
+/// Every agency account of a scope (metrics count them by subscription status).
+pub async fn in_scope<C: ConnectionTrait>(database: &C, scope: &LedgerScope) -> Result<Vec<Model>, DbErr> {
+    Entity::find().filter(scope.condition(Column::GroupId, Column::AgencyId)).all(database).await
+}
+
 pub async fn ensure<C: ConnectionTrait>(database: &C, agency_id: &str, group_id: &str) -> Result<Model, DbErr> {
     let row = ActiveModel {
         agency_id: Set(agency_id.to_string()),

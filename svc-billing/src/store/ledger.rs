@@ -50,12 +50,20 @@ pub enum LedgerScope {
     Agency(String),
 }
 
-fn scope_condition(scope: &LedgerScope) -> Condition {
-    match scope {
-        LedgerScope::Platform => Condition::all(),
-        LedgerScope::Group(group_id) => Condition::all().add(Column::GroupId.eq(group_id.clone())),
-        LedgerScope::Agency(agency_id) => Condition::all().add(Column::AgencyId.eq(agency_id.clone())),
+impl LedgerScope {
+    /// The rows of this scope in a table that names each row's group and agency
+    /// (ledger entries, promotions, agency accounts).
+    pub fn condition(&self, group_column: impl ColumnTrait, agency_column: impl ColumnTrait) -> Condition {
+        match self {
+            LedgerScope::Platform => Condition::all(),
+            LedgerScope::Group(group_id) => Condition::all().add(group_column.eq(group_id.clone())),
+            LedgerScope::Agency(agency_id) => Condition::all().add(agency_column.eq(agency_id.clone())),
+        }
     }
+}
+
+fn scope_condition(scope: &LedgerScope) -> Condition {
+    scope.condition(Column::GroupId, Column::AgencyId)
 }
 
 /// Newest first; `after` is the id of the last row of the previous page (ids are v7, so sortable).

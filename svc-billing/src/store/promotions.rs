@@ -2,11 +2,13 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
 use super::entities::promotion::{ActiveModel, Column, Entity, Model};
+use super::ledger::LedgerScope;
 use super::now_unix;
 use crate::domain::promotion::PromotionStatus;
 
@@ -180,6 +182,20 @@ pub async fn expired_unnotified<C: ConnectionTrait>(database: &C) -> Result<Vec<
         .filter(Column::ExpiryNotified.eq(false))
         .all(database)
         .await
+}
+
+/// Promotions of an agency that run now (the status page's count).
+pub async fn count_active_of_agency<C: ConnectionTrait>(database: &C, agency_id: &str) -> Result<u64, DbErr> {
+    Entity::find()
+        .filter(Column::AgencyId.eq(agency_id))
+        .filter(Column::Status.eq(PromotionStatus::Active.as_str()))
+        .count(database)
+        .await
+}
+
+/// Every promotion of a scope (metrics count them by state and window).
+pub async fn in_scope<C: ConnectionTrait>(database: &C, scope: &LedgerScope) -> Result<Vec<Model>, DbErr> {
+    Entity::find().filter(scope.condition(Column::GroupId, Column::AgencyId)).all(database).await
 }
 
 pub async fn all_for_listing<C: ConnectionTrait>(database: &C, listing_id: &str) -> Result<Vec<Model>, DbErr> {
