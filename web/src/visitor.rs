@@ -14,7 +14,7 @@ use std::net::{IpAddr, SocketAddr};
 use crate::edge::Caller;
 use crate::error::{PageError, render_error};
 use crate::i18n::Lang;
-use crate::session::{ActiveSession, SESSION_TTL, cookies};
+use crate::session::{ActiveSession, Membership, SESSION_TTL, cookies};
 use crate::state::SharedState;
 
 /// A year: the language and CSRF cookies outlive sessions.
@@ -58,6 +58,17 @@ impl Visitor {
     /// The session, or the page that asks to sign in and comes back here.
     pub fn require_session(&self) -> Result<&ActiveSession, PageError> {
         self.session.as_ref().ok_or_else(|| PageError::SignInRequired(self.here.clone()))
+    }
+
+    /// The signed-in person's roles as read at sign-in (none when signed out). Pages
+    /// use them only to choose what to offer: the services decide.
+    pub fn memberships(&self) -> &[Membership] {
+        self.session.as_ref().map(|session| session.data.user.memberships.as_slice()).unwrap_or_default()
+    }
+
+    /// Whether any of the person's roles passes `test`.
+    pub fn has_membership(&self, test: impl Fn(&Membership) -> bool) -> bool {
+        self.memberships().iter().any(test)
     }
 }
 

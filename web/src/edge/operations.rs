@@ -539,15 +539,7 @@ pub struct PanelInviteStaff;
     variables_derives = "Debug, Clone"
 )]
 pub struct PanelMetrics;
-// A group admin's agencies side by side (panel/group_agencies.rs).
-#[derive(GraphQLQuery)]
-#[graphql(
-    schema_path = "../edge-graphql/schema.graphql",
-    query_path = "graphql/panel/metrics.graphql",
-    response_derives = "Debug, Clone",
-    variables_derives = "Debug, Clone"
-)]
-pub struct PanelGroupAgencies;
+// One agency's numbers, for a group's agencies side by side (panel/group_agencies.rs).
 #[derive(GraphQLQuery)]
 #[graphql(
     schema_path = "../edge-graphql/schema.graphql",

@@ -27,11 +27,8 @@ pub fn billing_path(agency_id: &str) -> String {
 
 /// The agency a manager manages, for the panel's navigation.
 pub(crate) fn managed_agency(visitor: &Visitor) -> Option<String> {
-    let session = visitor.session.as_ref()?;
-    session
-        .data
-        .user
-        .memberships
+    visitor
+        .memberships()
         .iter()
         .find(|membership| membership.role == "AGENCY_MANAGER")
         .and_then(|membership| membership.agency_id.clone())
@@ -40,10 +37,8 @@ pub(crate) fn managed_agency(visitor: &Visitor) -> Option<String> {
 /// Whether the page offers the subscription and payout actions (billing decides in the end).
 fn may_manage(visitor: &Visitor, agency_id: &str) -> bool {
     super::is_platform_admin(visitor)
-        || visitor.session.as_ref().is_some_and(|session| {
-            session.data.user.memberships.iter().any(|membership| {
-                membership.role == "AGENCY_MANAGER" && membership.agency_id.as_deref() == Some(agency_id)
-            })
+        || visitor.has_membership(|membership| {
+            membership.role == "AGENCY_MANAGER" && membership.agency_id.as_deref() == Some(agency_id)
         })
 }
 

@@ -11,13 +11,16 @@ use futures::future::try_join_all;
 use maud::{Markup, html};
 
 use super::metrics::{Number, count, labelled, pesos, total, wire};
-use crate::edge::operations::{self, panel_agency_numbers, panel_group_agencies};
+use crate::edge::operations::{self, panel_agency_numbers, panel_groups};
 use crate::error::{PageError, url_escape};
 use crate::state::SharedState;
 use crate::views::components::data_table;
 use crate::visitor::Visitor;
 
-type Agency = panel_group_agencies::PanelGroupAgenciesGroupsEdgesNodeAgencies;
+type Agency = panel_groups::PanelGroupsGroupsEdgesNodeAgencies;
+/// More groups than anyone administers; a platform admin's group further down the
+/// list gets no table (its numbers still show).
+const GROUPS_LOOKED_AT: i64 = 100;
 
 /// The table for this group, or nothing when the person may not list it.
 pub(super) async fn side_by_side(
@@ -26,15 +29,14 @@ pub(super) async fn side_by_side(
     group_id: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Markup>, PageError> {
-    let groups =
-        match state.edge.run::<operations::PanelGroupAgencies>(visitor.caller(), panel_group_agencies::Variables).await
-        {
-            Ok(data) => data.groups.edges,
-            // A manager may read the group's metrics through their agency but not list
-            // the group: the page keeps its numbers and shows no table.
-            Err(error) if error.is(nds_common::ErrorCode::Forbidden) => return Ok(None),
-            Err(error) => return Err(error.into()),
-        };
+    let variables = panel_groups::Variables { first: Some(GROUPS_LOOKED_AT), after: None };
+    let groups = match state.edge.run::<operations::PanelGroups>(visitor.caller(), variables).await {
+        Ok(data) => data.groups.edges,
+        // A manager may read the group's metrics through their agency but not list
+        // the group: the page keeps its numbers and shows no table.
+        Err(error) if error.is(nds_common::ErrorCode::Forbidden) => return Ok(None),
+        Err(error) => return Err(error.into()),
+    };
     let Some(group) = groups.into_iter().map(|edge| edge.node).find(|group| group.id == group_id) else {
         return Ok(None);
     };

@@ -67,13 +67,8 @@ pub async fn lead_page(
 /// Whether the person manages the lead's agency: only they get the assign form
 /// (chat decides in the end).
 fn manages(visitor: &Visitor, agency_id: &str) -> bool {
-    visitor.session.as_ref().is_some_and(|session| {
-        session
-            .data
-            .user
-            .memberships
-            .iter()
-            .any(|membership| membership.role == "AGENCY_MANAGER" && membership.agency_id.as_deref() == Some(agency_id))
+    visitor.has_membership(|membership| {
+        membership.role == "AGENCY_MANAGER" && membership.agency_id.as_deref() == Some(agency_id)
     })
 }
 

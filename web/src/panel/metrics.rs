@@ -36,8 +36,7 @@ pub(crate) fn metrics_path(visitor: &Visitor) -> Option<String> {
     if super::is_platform_admin(visitor) {
         return Some("/metrics".to_string());
     }
-    let memberships = &visitor.session.as_ref()?.data.user.memberships;
-    let group = memberships.iter().find(|membership| membership.role == "GROUP_ADMIN");
+    let group = visitor.memberships().iter().find(|membership| membership.role == "GROUP_ADMIN");
     if let Some(group_id) = group.and_then(|membership| membership.group_id.as_deref()) {
         return Some(format!("/metrics?group={group_id}"));
     }

@@ -120,30 +120,20 @@ pub fn panel_router(state: SharedState) -> Router {
 
 /// Whether the signed-in person is a platform admin (their session's memberships).
 pub(crate) fn is_platform_admin(visitor: &crate::visitor::Visitor) -> bool {
-    visitor.session.as_ref().is_some_and(|session| {
-        session.data.user.memberships.iter().any(|membership| membership.role == "PLATFORM_ADMIN")
-    })
+    visitor.has_membership(|membership| membership.role == "PLATFORM_ADMIN")
 }
 
 /// Group and platform admins oversee agencies they are not staff of: they may
 /// open those agencies' pages read-only (the API decides which).
 pub(crate) fn oversees_agencies(visitor: &crate::visitor::Visitor) -> bool {
-    visitor.session.as_ref().is_some_and(|session| {
-        session
-            .data
-            .user
-            .memberships
-            .iter()
-            .any(|membership| matches!(membership.role.as_str(), "PLATFORM_ADMIN" | "GROUP_ADMIN"))
-    })
+    visitor.has_membership(|membership| matches!(membership.role.as_str(), "PLATFORM_ADMIN" | "GROUP_ADMIN"))
 }
 
 /// The agencies whose cars the person works on (as manager or salesperson).
 pub(crate) fn staff_agencies(visitor: &crate::visitor::Visitor) -> Vec<&str> {
     visitor
-        .session
+        .memberships()
         .iter()
-        .flat_map(|session| &session.data.user.memberships)
         .filter(|membership| matches!(membership.role.as_str(), "AGENCY_MANAGER" | "SALESPERSON"))
         .filter_map(|membership| membership.agency_id.as_deref())
         .collect()

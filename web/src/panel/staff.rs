@@ -30,12 +30,10 @@ pub fn staff_path(agency_id: &str) -> String {
 /// Whether the page offers the invitation form (identity decides in the end).
 fn may_invite(visitor: &Visitor, agency_id: &str, group_id: &str) -> bool {
     super::is_platform_admin(visitor)
-        || visitor.session.as_ref().is_some_and(|session| {
-            session.data.user.memberships.iter().any(|membership| match membership.role.as_str() {
-                "AGENCY_MANAGER" => membership.agency_id.as_deref() == Some(agency_id),
-                "GROUP_ADMIN" => membership.group_id.as_deref() == Some(group_id),
-                _ => false,
-            })
+        || visitor.has_membership(|membership| match membership.role.as_str() {
+            "AGENCY_MANAGER" => membership.agency_id.as_deref() == Some(agency_id),
+            "GROUP_ADMIN" => membership.group_id.as_deref() == Some(group_id),
+            _ => false,
         })
 }
 
