@@ -96,7 +96,7 @@ impl ServiceTokens {
         let tokens = self.clone();
         tokio::spawn(async move {
             loop {
-                let now = chrono::Utc::now().timestamp();
+                let now = crate::clock::now_unix();
                 let due = tokens.expires_at().is_none_or(|expires_at| expires_at - now < REFRESH_MARGIN_SECONDS);
                 let pause = if due {
                     match tokens.refresh().await {

@@ -241,7 +241,7 @@ impl RateLimiter {
 
     /// Counts one message; false when the user is over the limit.
     pub async fn allow(&self, user_id: Uuid) -> bool {
-        let minute = chrono::Utc::now().timestamp() / 60;
+        let minute = nds_common::clock::now_unix() / 60;
         let key = format!("chat:rate:{user_id}:{minute}");
         // The window is in the key; the expiry only cleans finished windows up.
         let count = match self.cache.increment_expiring(&key, 1, std::time::Duration::from_secs(120)).await {

@@ -68,7 +68,7 @@ impl SearchServiceRpc for SearchGrpc {
         let page = request.page.unwrap_or_default();
         let input = SearchInput::parse(&request.text, forced, sort, page.first, &page.after, &request.locale)
             .map_err(to_status)?;
-        let output = self.service.search(&input, &context, chrono::Utc::now().timestamp()).await.map_err(to_status)?;
+        let output = self.service.search(&input, &context, nds_common::clock::now_unix()).await.map_err(to_status)?;
         Ok(Response::new(output_to_wire(output)))
     }
 

@@ -200,7 +200,7 @@ impl JwtVerifier {
         if data.claims.token_use != TOKEN_USE_ACCESS {
             return Err(unauthenticated("not an access token"));
         }
-        check_lifetime(&data.claims, chrono::Utc::now().timestamp())?;
+        check_lifetime(&data.claims, crate::clock::now_unix())?;
         Principal::from_claims(&data.claims)
     }
 }
@@ -344,7 +344,7 @@ impl Authenticator {
             .map(|token| token.trim().to_string());
         let authenticator = self.clone();
         Box::pin(async move {
-            let remaining = principal.expires_at.saturating_sub(chrono::Utc::now().timestamp()).max(0);
+            let remaining = principal.expires_at.saturating_sub(crate::clock::now_unix()).max(0);
             let expiry = tokio::time::sleep(Duration::from_secs(u64::try_from(remaining).unwrap_or(0)));
             tokio::pin!(expiry);
             let interval = authenticator.stream_recheck_interval;

@@ -48,7 +48,7 @@ const KEPT: Duration = Duration::from_secs(2 * 15 * 60);
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 fn system_clock() -> Clock {
-    Arc::new(|| chrono::Utc::now().timestamp_millis())
+    Arc::new(nds_common::clock::now_unix_ms)
 }
 
 /// Why a guess is not checked.

@@ -3,6 +3,7 @@
 //! describes. Saved only after the index commit, so a crash replays (and the
 //! replay is idempotent) rather than skips.
 
+use nds_common::clock::now_unix;
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveValue, DatabaseConnection};
@@ -27,7 +28,7 @@ pub async fn reset(database: &DatabaseConnection, consumer: &str, position: &Fee
         consumer: ActiveValue::Set(consumer.to_string()),
         sequence: ActiveValue::Set(position.sequence),
         index_name: ActiveValue::Set(position.index_name.clone()),
-        updated_at_unix: ActiveValue::Set(chrono::Utc::now().timestamp()),
+        updated_at_unix: ActiveValue::Set(now_unix()),
     };
     Entity::insert(row)
         .on_conflict(
@@ -46,7 +47,7 @@ pub async fn reset(database: &DatabaseConnection, consumer: &str, position: &Fee
 pub async fn advance(database: &DatabaseConnection, consumer: &str, position: &FeedPosition) -> Result<bool, DbErr> {
     let result = Entity::update_many()
         .col_expr(Column::Sequence, Expr::value(position.sequence))
-        .col_expr(Column::UpdatedAtUnix, Expr::value(chrono::Utc::now().timestamp()))
+        .col_expr(Column::UpdatedAtUnix, Expr::value(now_unix()))
         .filter(Column::Consumer.eq(consumer))
         .filter(Column::IndexName.eq(position.index_name.as_str()))
         .filter(Column::Sequence.lte(position.sequence))
