@@ -71,11 +71,11 @@ pub enum Order {
 }
 
 /// What anyone may open: published, and its agency not suspended (the store's
-/// form of `domain::access`'s rule, for lists the public pages through).
+/// form of `domain::access`'s rule, for lists the public pages through), written
+/// as the filter public lists already use.
 fn public_condition() -> Condition {
-    Condition::all()
-        .add(listing::Column::Status.eq(ListingStatus::Published.as_str()))
-        .add(listing::Column::AgencySuspended.eq(false))
+    ListingFilter { statuses: Some(vec![ListingStatus::Published]), public_only: true, ..ListingFilter::default() }
+        .condition()
 }
 
 /// The partial unique index on live VINs is the truth; its violation is a CONFLICT.
