@@ -2,6 +2,7 @@
 //! codes, authentication and tenant checks, database and cache connections, mail,
 //! gRPC server and client plumbing, job locks, and test support.
 
+pub mod audit;
 pub mod auth;
 pub mod backoff;
 pub mod breaker;

@@ -8,7 +8,7 @@ use nds_proto::billing::v1::billing_service_server::BillingService;
 use nds_proto::billing::v1::*;
 use tonic::{Request, Response, Status};
 
-use crate::convert::{billing_status, checkout, deposit, ledger_page, metrics, onboarding};
+use crate::convert::{audit_page, billing_status, checkout, deposit, ledger_page, metrics, onboarding};
 use crate::error::BillingError;
 use crate::service::Billing;
 
@@ -95,6 +95,16 @@ impl BillingService for BillingGrpc {
         let message = request.into_inner();
         let page = message.page.unwrap_or_default();
         reply(self.billing.list_ledger(&principal, &message.agency_id, page.first, &page.after).await, ledger_page)
+    }
+
+    async fn list_audit_log(
+        &self,
+        request: Request<ListAuditLogRequest>,
+    ) -> Result<Response<ListAuditLogResponse>, Status> {
+        let principal = self.principal(&request).await?;
+        let message = request.into_inner();
+        let page = message.page.unwrap_or_default();
+        reply(self.billing.list_audit_log(&principal, &message.action, page.first, &page.after).await, audit_page)
     }
 
     async fn get_metrics(&self, request: Request<GetMetricsRequest>) -> Result<Response<GetMetricsResponse>, Status> {

@@ -6,58 +6,8 @@ mod support;
 
 use nds_common::testing::TestDatabase;
 use nds_proto::billing::v1::*;
-use nds_proto::common::v1::Money;
 use serde_json::json;
 use support::*;
-
-/// A buyer's deposit of MXN 10,000.00 (5% platform fee) paid on one of `agency`'s listings.
-async fn paid_deposit(harness: &Harness, agency: &Agency) -> Checkout {
-    let listing = harness.listing_id(agency, true).await;
-    let buyer = harness.buyer().await;
-    let mut client = harness.client.clone();
-    let link = client
-        .start_payout_onboarding(authorized(
-            StartPayoutOnboardingRequest { agency_id: agency.agency_id.to_string() },
-            &agency.manager,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let now = chrono::Utc::now().timestamp();
-    let account = json!({"id": link.account_id, "object": "account", "charges_enabled": true, "payouts_enabled": true});
-    deliver_signed(&harness.parts.webhook, event("evt_acct", "account.updated", now, account)).await;
-    settle(harness).await;
-    let deposit = PayDepositRequest {
-        listing_id: listing.to_string(),
-        amount: Some(Money { amount_minor: 1_000_000, currency: "MXN".into() }),
-    };
-    let checkout = client.pay_deposit(authorized(deposit, &buyer)).await.unwrap().into_inner();
-    let object = payment_intent_object(
-        &checkout.payment_intent_id,
-        json!({"deposit_id": checkout.reference_id, "listing_id": listing.to_string()}),
-        "succeeded",
-    );
-    deliver_signed(&harness.parts.webhook, event("evt_dep", "payment_intent.succeeded", now, object)).await;
-    settle(harness).await;
-    checkout
-}
-
-/// `charge.refunded` as Stripe sends it: the cumulative `amount_refunded` and the refunds so far.
-fn refunded_charge(payment_intent_id: &str, refunds: &[(&str, i64)]) -> serde_json::Value {
-    let data: Vec<serde_json::Value> = refunds
-        .iter()
-        .map(|(id, amount)| {
-            json!({"id": id, "object": "refund", "amount": amount, "currency": "mxn", "status": "succeeded",
-                   "payment_intent": payment_intent_id})
-        })
-        .collect();
-    let total: i64 = refunds.iter().map(|(_, amount)| amount).sum();
-    json!({
-        "id": "ch_deposit", "object": "charge", "payment_intent": payment_intent_id, "amount": 1_000_000,
-        "amount_refunded": total, "refunded": total == 1_000_000,
-        "refunds": {"object": "list", "data": data, "has_more": false},
-    })
-}
 
 async fn ledger_of(harness: &Harness, agency: &Agency) -> Vec<(String, String, i64)> {
     let ledger = harness

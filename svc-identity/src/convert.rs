@@ -126,17 +126,6 @@ pub fn invitation(row: &invitation::Model) -> proto::Invitation {
     }
 }
 
-pub fn audit_entry(view: &AuditView) -> proto::AuditEntry {
-    let entry = &view.entry;
-    proto::AuditEntry {
-        id: entry.id.to_string(),
-        actor: entry.actor.clone(),
-        actor_email: view.actor_email.clone(),
-        action: entry.action.clone(),
-        target_type: entry.target_type.clone(),
-        target_id: entry.target_id.clone(),
-        target_label: view.target_label.clone(),
-        detail_json: entry.detail.clone(),
-        created_at_unix: entry.created_at,
-    }
+pub fn audit_entry(view: &AuditView) -> nds_proto::common::v1::AuditEntry {
+    nds_common::audit::to_wire(&view.entry, view.actor_email.clone(), view.target_label.clone())
 }

@@ -209,7 +209,9 @@ async fn the_audit_log_names_who_suspended_and_reinstated_whom_newest_first() {
         .await
         .unwrap()
         .into_inner();
-    let ids = |entries: &[proto::AuditEntry]| entries.iter().map(|entry| entry.id.clone()).collect::<Vec<_>>();
+    let ids = |entries: &[nds_proto::common::v1::AuditEntry]| {
+        entries.iter().map(|entry| entry.id.clone()).collect::<Vec<_>>()
+    };
     assert_eq!([ids(&first.entries), ids(&second.entries)].concat(), ids(&everything.entries[..4]));
 
     let unknown = client

@@ -125,7 +125,7 @@ async fn apply_approve_accept_and_log_in_as_the_new_agencys_manager() {
     assert_eq!(claims.memberships[0].agency_id.as_deref(), Some(approved.agency_id.as_str()));
     assert_eq!(claims.memberships[0].group_id.as_deref(), Some(agencies[0].group_id.as_str()));
 
-    let audit = svc_identity::store::audit::all(&identity.db).await.unwrap();
+    let audit = nds_common::audit::all(&identity.db).await.unwrap();
     let actions: Vec<&str> = audit.iter().map(|entry| entry.action.as_str()).collect();
     assert!(actions.contains(&"application.approved"), "{actions:?}");
     assert!(actions.iter().filter(|action| **action == "membership.granted").count() >= 2, "{actions:?}");
@@ -531,7 +531,7 @@ async fn suspensions_take_effect_on_the_next_request() {
     let login = identity.log_in(&buyer_email, "demo-buyer-2026").await.unwrap_err();
     assert_eq!(code_of(&login), ErrorCode::Forbidden);
 
-    let audit = svc_identity::store::audit::all(&identity.db).await.unwrap();
+    let audit = nds_common::audit::all(&identity.db).await.unwrap();
     let actions: Vec<&str> = audit.iter().map(|entry| entry.action.as_str()).collect();
     assert!(actions.contains(&"agency.suspended") && actions.contains(&"user.suspended"), "{actions:?}");
     let suspended_by: Vec<&str> =
@@ -682,7 +682,7 @@ async fn only_platform_admins_appoint_group_admins_and_it_is_audited() {
     // Identity reads roles from the database: the same token now sees the group.
     let listed = client.list_agency_staff(authed(staff, &buyer.access_token)).await.unwrap().into_inner();
     assert_eq!(listed.users.len(), 3);
-    let audit = svc_identity::store::audit::for_target(&identity.db, "user", &buyer_id).await.unwrap();
+    let audit = nds_common::audit::for_target(&identity.db, "user", &buyer_id).await.unwrap();
     let last = audit.last().unwrap();
     assert_eq!(last.action, "membership.granted");
     assert!(last.actor.starts_with("user:"));

@@ -154,6 +154,38 @@ async fn a_paid_promotion_reaches_catalog_and_search_and_its_expiry_mails_the_ma
     let waited = wait_for_promoted_in_search(&system, &listing_id, &manager, true).await;
     assert!(started.elapsed() < Duration::from_secs(5), "promoted in search after {waited:?}");
 
+    // The platform's audit log names the buyer of the promotion and the car, beside
+    // identity's own lines (the agency's approval), newest first.
+    let admin = system.admin_token().await;
+    let log = system
+        .graphql(
+            "{ auditLog(first: 50) { totalCount edges { node { action actorEmail targetType targetLabel detailJson } } } }",
+            json!({}),
+            Some(&admin),
+        )
+        .await
+        .unwrap();
+    let log = data(&log, "auditLog");
+    let edges = log["edges"].as_array().unwrap();
+    let purchase = &edges[0]["node"];
+    assert_eq!(purchase["action"], "promotion.purchased", "{log}");
+    assert_eq!(purchase["actorEmail"], manager_email);
+    assert_eq!(purchase["targetType"], "listing");
+    assert_eq!(purchase["targetLabel"], "mazda cx-5 2022", "catalog's canonical words");
+    let detail: Value = serde_json::from_str(purchase["detailJson"].as_str().unwrap()).unwrap();
+    assert_eq!(detail["amount_minor"], checkout["amount"]);
+    assert!(edges.iter().any(|edge| edge["node"]["action"] == "application.approved"), "{log}");
+    assert_eq!(log["totalCount"].as_i64().unwrap(), edges.len() as i64);
+    let purchases = system
+        .graphql(
+            "{ auditLog(action: \"promotion.purchased\") { totalCount edges { node { action } } } }",
+            json!({}),
+            Some(&admin),
+        )
+        .await
+        .unwrap();
+    assert_eq!(data(&purchases, "auditLog")["totalCount"], 1);
+
     let runtime = &system.running.as_ref().unwrap().runtime;
     let options = nds::system::billing_options(runtime);
     // Not due yet: the job ends nothing.

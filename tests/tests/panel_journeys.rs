@@ -577,6 +577,21 @@ async fn a_manager_promotes_a_car_with_the_payment_element_and_the_webhook_promo
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     assert!(in_slot, "the site never showed the car promoted: {}", buyer.body().await);
+
+    // The platform's audit log says who bought it, for which car and how much.
+    system.admin_token().await;
+    let admin = browser.session(SessionOptions::phone()).await;
+    admin.goto(&system.panel_url("/audit?action=promotion.purchased")).await;
+    log_in(&admin, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(admin.count("table.data-table tbody tr").await, 1, "{}", admin.body().await);
+    let row = admin.texts("table.data-table tbody tr td").await;
+    assert_eq!(row[1], manager_email, "{row:?}");
+    assert_eq!(row[2], "Compró una promoción", "{row:?}");
+    // The promotion's price as charged at Stripe (minor units), as the log writes it.
+    assert_eq!(intents[0].form.get("amount").map(String::as_str), Some("49900"));
+    assert_eq!(row[3], "Toyota RAV4 2020 · $499.00 MXN", "{row:?}");
+    assert_accessible(&admin, "audit log with a purchase").await;
+    admin.screenshot("panel-audit-purchase-phone").await;
 }
 
 /// An agency's people (issue 17): the manager invites a salesperson from the

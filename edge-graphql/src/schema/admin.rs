@@ -1,6 +1,6 @@
 //! Platform administration (svc-identity, and catalog for an agency's listings):
-//! accounts found by e-mail, groups with their agencies, suspensions and the
-//! audit log. Identity refuses everyone but platform admins.
+//! accounts found by e-mail, groups with their agencies and suspensions
+//! (the audit log is `audit`). Identity refuses everyone but platform admins.
 //!
 //! A suspension is one mutation per target with the state wanted
 //! (`suspended: true|false`), not a suspend/reinstate pair: it mirrors identity's
@@ -51,60 +51,6 @@ pub struct GroupConnection {
     pub total_count: i64,
 }
 
-/// One line of the audit log: who did what to which target, and when.
-pub struct AuditEntry(pub identity::AuditEntry);
-
-#[Object]
-impl AuditEntry {
-    async fn id(&self) -> ID {
-        ID(self.0.id.clone())
-    }
-    /// `user:<id>`, a service's client id, or `system`.
-    async fn actor(&self) -> &str {
-        &self.0.actor
-    }
-    /// The acting person's e-mail; null for services and deleted accounts.
-    async fn actor_email(&self) -> Option<&str> {
-        (!self.0.actor_email.is_empty()).then_some(self.0.actor_email.as_str())
-    }
-    /// e.g. `agency.suspended`, `user.reinstated`, `application.approved`.
-    async fn action(&self) -> &str {
-        &self.0.action
-    }
-    /// `user`, `agency`, `agency_application`, `invitation`.
-    async fn target_type(&self) -> &str {
-        &self.0.target_type
-    }
-    async fn target_id(&self) -> &str {
-        &self.0.target_id
-    }
-    /// The target as people name it (a user's e-mail, an agency's or an
-    /// application's company name), when known.
-    async fn target_label(&self) -> Option<&str> {
-        (!self.0.target_label.is_empty()).then_some(self.0.target_label.as_str())
-    }
-    /// The action's details as a JSON object.
-    async fn detail_json(&self) -> &str {
-        &self.0.detail_json
-    }
-    async fn created_at(&self) -> Option<DateTime<Utc>> {
-        timestamp(self.0.created_at_unix)
-    }
-}
-
-#[derive(SimpleObject)]
-pub struct AuditEntryEdge {
-    pub cursor: String,
-    pub node: AuditEntry,
-}
-
-#[derive(SimpleObject)]
-pub struct AuditEntryConnection {
-    pub edges: Vec<AuditEntryEdge>,
-    pub page_info: PageInfo,
-    pub total_count: i64,
-}
-
 #[derive(Default)]
 pub struct AdminQuery;
 
@@ -139,34 +85,6 @@ impl AdminQuery {
                 .groups
                 .into_iter()
                 .map(|group| GroupEdge { cursor: end_cursor.clone(), node: Group(group) })
-                .collect(),
-            page_info,
-            total_count,
-        })
-    }
-
-    /// Platform admins: the audit log, newest first. `action` keeps one action
-    /// (e.g. `user.suspended`; an unknown one is BAD_USER_INPUT).
-    #[graphql(complexity = "connection_cost(first, child_complexity)")]
-    async fn audit_log(
-        &self,
-        context: &Context<'_>,
-        action: Option<String>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<AuditEntryConnection> {
-        let request = request_context(context)?;
-        let message = identity::ListAuditLogRequest {
-            action: action.unwrap_or_default(),
-            page: Some(page_request(first, after)?),
-        };
-        let response = clients(context)?.identity().list_audit_log(request.call.request(message)).await.or_graphql()?;
-        let (page_info, total_count) = page_info(response.page_info.as_ref());
-        Ok(AuditEntryConnection {
-            edges: response
-                .entries
-                .into_iter()
-                .map(|entry| AuditEntryEdge { cursor: entry.id.clone(), node: AuditEntry(entry) })
                 .collect(),
             page_info,
             total_count,

@@ -4,6 +4,7 @@
 //! may add types and fields freely.
 
 pub mod admin;
+pub mod audit;
 pub mod billing;
 pub mod catalog;
 pub mod conversations;
@@ -27,6 +28,7 @@ pub struct Query(
     billing::BillingQuery,
     conversations::ConversationQuery,
     admin::AdminQuery,
+    audit::AuditQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -1,6 +1,8 @@
 //! Billing's pure logic: webhook signatures, Stripe events, money, promotion
-//! windows, usage periods and billing statuses. No tonic, no sea-orm here.
+//! windows, usage periods, billing statuses and the audit vocabulary. No tonic,
+//! no sea-orm here.
 
+pub mod audit;
 pub mod event;
 pub mod money;
 pub mod period;

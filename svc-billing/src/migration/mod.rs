@@ -7,6 +7,7 @@ mod m0001_billing_schema;
 mod m0002_subscription_claims;
 mod m0003_usage_billed_from;
 mod m0004_partial_refunds;
+mod m0005_audit_log;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_subscription_claims::Migration),
             Box::new(m0003_usage_billed_from::Migration),
             Box::new(m0004_partial_refunds::Migration),
+            Box::new(m0005_audit_log::Migration),
         ]
     }
 }

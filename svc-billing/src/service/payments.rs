@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use nds_common::audit::{self, AuditEvent};
 use nds_common::auth::{AgencyAction, Principal};
 use nds_common::error::ErrorCode;
 use nds_common::grpc::CallContext;
@@ -75,6 +76,7 @@ impl Billing {
                 group_id: listing.group_id,
                 amount_minor: self.settings.promotion_price_minor,
                 currency: self.settings.currency.clone(),
+                requested_by: audit::actor_of(principal),
             },
         )
         .await?;
@@ -339,24 +341,42 @@ impl Billing {
             self.stripe.refund_destination_charge(&payment_intent_id, &format!("refund-{}", deposit.id)).await?;
         let transaction = self.database.begin().await?;
         deposits::set_refund(&transaction, &deposit.id, &refund.id).await?;
-        record_refund(&transaction, &deposit.id, &refund.id, refund.amount_minor, now_unix()).await?;
+        let refund_recorded = RecordedRefund {
+            deposit_id: &deposit.id,
+            refund_id: &refund.id,
+            amount_minor: refund.amount_minor,
+            event_created: now_unix(),
+            actor: &audit::actor_of(principal),
+        };
+        record_refund(&transaction, &refund_recorded).await?;
         transaction.commit().await?;
         deposits::by_id(&self.database, &deposit.id).await?.ok_or_else(|| BillingError::NotFound("deposit".into()))
     }
 }
 
+/// One refund Stripe made of a deposit, and who asked for it.
+pub struct RecordedRefund<'a> {
+    pub deposit_id: &'a str,
+    pub refund_id: &'a str,
+    pub amount_minor: i64,
+    pub event_created: i64,
+    /// The audit log's actor: the person who refunded through NDS, or `stripe`
+    /// when the webhook reports a refund made in Stripe's dashboard. Should the
+    /// webhook overtake the refund call's own write, the log says `stripe`.
+    pub actor: &'a str,
+}
+
 /// Records one refund of a paid deposit, once per Stripe refund id (from the refund
 /// call or from the webhook, whichever comes first): the refunded amount and the
-/// platform fee's share of it as negative ledger rows keyed by the refund id. The
-/// deposit is `refunded` once its refunds reach its amount. `false` when the refund
-/// was already recorded, or the deposit is not (or no longer) refundable.
+/// platform fee's share of it as negative ledger rows keyed by the refund id, and
+/// an audit line. The deposit is `refunded` once its refunds reach its amount.
+/// `false` when the refund was already recorded, or the deposit is not (or no
+/// longer) refundable.
 pub async fn record_refund<C: sea_orm::ConnectionTrait>(
     database: &C,
-    deposit_id: &str,
-    refund_id: &str,
-    amount_minor: i64,
-    event_created: i64,
+    refund: &RecordedRefund<'_>,
 ) -> Result<bool, BillingError> {
+    let RecordedRefund { deposit_id, refund_id, amount_minor, event_created, actor } = *refund;
     let Some(deposit) = deposits::lock(database, deposit_id).await? else {
         return Ok(false);
     };
@@ -390,5 +410,22 @@ pub async fn record_refund<C: sea_orm::ConnectionTrait>(
     }
     let status = if refunded >= deposit.amount_minor { deposits::REFUNDED } else { deposits::SUCCEEDED };
     deposits::add_refunded(database, &deposit.id, refunded, status, event_created).await?;
+    audit::record(
+        database,
+        AuditEvent {
+            actor,
+            action: crate::domain::audit::DEPOSIT_REFUNDED,
+            target_type: "listing",
+            target_id: deposit.listing_id.clone(),
+            detail: serde_json::json!({
+                "deposit_id": deposit.id,
+                "refund_id": refund_id,
+                "amount_minor": amount,
+                "currency": deposit.currency,
+                "fully_refunded": status == deposits::REFUNDED,
+            }),
+        },
+    )
+    .await?;
     Ok(true)
 }

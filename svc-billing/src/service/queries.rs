@@ -1,10 +1,12 @@
-//! Reads: an agency's billing status, the ledger, metrics per scope.
+//! Reads: an agency's billing status, the ledger, metrics per scope, the audit log.
 
 use std::collections::BTreeMap;
 
+use nds_common::audit::{self, PageQuery};
 use nds_common::auth::{AgencyAction, Principal};
 
 use super::{Billing, parse_id};
+use crate::domain::audit::AUDIT_ACTIONS;
 use crate::domain::period::month_of;
 use crate::domain::promotion::PromotionStatus;
 use crate::domain::status::SubscriptionState;
@@ -65,6 +67,20 @@ impl Billing {
             period,
             listings_billed_this_period: u32::try_from(listings_billed_this_period).unwrap_or(u32::MAX),
         })
+    }
+
+    /// Platform admins: billing's audit log, newest first; `after` is the last
+    /// id of the previous page.
+    pub async fn list_audit_log(
+        &self,
+        principal: &Principal,
+        action: &str,
+        first: u32,
+        after: &str,
+    ) -> Result<audit::Page, BillingError> {
+        principal.require_platform_admin()?;
+        let query = PageQuery::parse(&AUDIT_ACTIONS, action, first, after)?;
+        Ok(audit::page(&self.database, &query).await?)
     }
 
     pub async fn list_ledger(

@@ -6,11 +6,13 @@
 use std::panic::AssertUnwindSafe;
 
 use futures::FutureExt;
+use nds_common::audit::{self, AuditEvent};
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::Billing;
-use super::payments::record_refund;
+use super::payments::{RecordedRefund, record_refund};
+use crate::domain::audit::{PROMOTION_PURCHASED, STRIPE_ACTOR};
 use crate::domain::event::{EventKind, StripeEvent};
 use crate::domain::promotion::{PROMOTION_RANK, PromotionStatus, promotion_window};
 use crate::domain::signature::{SignatureError, verify_webhook_source};
@@ -176,6 +178,24 @@ impl Billing {
                     amount_minor: promotion.amount_minor,
                     currency: &promotion.currency,
                     stripe_object_id: &payment_intent_id,
+                },
+            )
+            .await?;
+            let actor = if promotion.requested_by.is_empty() { STRIPE_ACTOR } else { &promotion.requested_by };
+            audit::record(
+                &transaction,
+                AuditEvent {
+                    actor,
+                    action: PROMOTION_PURCHASED,
+                    target_type: "listing",
+                    target_id: promotion.listing_id.clone(),
+                    detail: serde_json::json!({
+                        "promotion_id": promotion.id,
+                        "amount_minor": promotion.amount_minor,
+                        "currency": promotion.currency,
+                        "starts_at_unix": starts,
+                        "ends_at_unix": ends,
+                    }),
                 },
             )
             .await?;
@@ -373,7 +393,14 @@ impl Billing {
         let mut recorded = Vec::new();
         for (refund_id, amount) in refunds {
             let transaction = self.database.begin().await?;
-            if record_refund(&transaction, &deposit.id, &refund_id, amount, event.created).await? {
+            let refund = RecordedRefund {
+                deposit_id: &deposit.id,
+                refund_id: &refund_id,
+                amount_minor: amount,
+                event_created: event.created,
+                actor: STRIPE_ACTOR,
+            };
+            if record_refund(&transaction, &refund).await? {
                 recorded.push(refund_id);
             }
             transaction.commit().await?;

@@ -19,6 +19,8 @@ pub struct NewPromotion {
     pub group_id: Uuid,
     pub amount_minor: i64,
     pub currency: String,
+    /// The audit log's actor: who started the checkout.
+    pub requested_by: String,
 }
 
 pub async fn insert_pending<C: ConnectionTrait>(database: &C, promotion: &NewPromotion) -> Result<Model, DbErr> {
@@ -39,6 +41,7 @@ pub async fn insert_pending<C: ConnectionTrait>(database: &C, promotion: &NewPro
         last_event_created: Set(0),
         created_at_unix: Set(now),
         updated_at_unix: Set(now),
+        requested_by: Set(promotion.requested_by.clone()),
     }
     .insert(database)
     .await

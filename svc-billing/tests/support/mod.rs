@@ -446,3 +446,64 @@ pub fn payment_intent_object(payment_intent_id: &str, metadata: serde_json::Valu
     object["status"] = status.into();
     object
 }
+
+/// A buyer's deposit of MXN 10,000.00 (5% platform fee) paid on one of `agency`'s listings.
+pub async fn paid_deposit(harness: &Harness, agency: &Agency) -> nds_proto::billing::v1::Checkout {
+    use nds_proto::billing::v1::{PayDepositRequest, StartPayoutOnboardingRequest};
+    use nds_proto::common::v1::Money;
+    use serde_json::json;
+    let listing = harness.listing_id(agency, true).await;
+    let buyer = harness.buyer().await;
+    let mut client = harness.client.clone();
+    let link = client
+        .start_payout_onboarding(authorized(
+            StartPayoutOnboardingRequest { agency_id: agency.agency_id.to_string() },
+            &agency.manager,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let now = chrono::Utc::now().timestamp();
+    let account = json!({"id": link.account_id, "object": "account", "charges_enabled": true, "payouts_enabled": true});
+    deliver_signed(
+        &harness.parts.webhook,
+        event(&format!("evt_acct_{}", link.account_id), "account.updated", now, account),
+    )
+    .await;
+    settle(harness).await;
+    let deposit = PayDepositRequest {
+        listing_id: listing.to_string(),
+        amount: Some(Money { amount_minor: 1_000_000, currency: "MXN".into() }),
+    };
+    let checkout = client.pay_deposit(authorized(deposit, &buyer)).await.unwrap().into_inner();
+    let object = payment_intent_object(
+        &checkout.payment_intent_id,
+        json!({"deposit_id": checkout.reference_id, "listing_id": listing.to_string()}),
+        "succeeded",
+    );
+    deliver_signed(
+        &harness.parts.webhook,
+        event(&format!("evt_dep_{}", checkout.reference_id), "payment_intent.succeeded", now, object),
+    )
+    .await;
+    settle(harness).await;
+    checkout
+}
+
+/// `charge.refunded` as Stripe sends it: the cumulative `amount_refunded` and the refunds so far.
+pub fn refunded_charge(payment_intent_id: &str, refunds: &[(&str, i64)]) -> serde_json::Value {
+    use serde_json::json;
+    let data: Vec<serde_json::Value> = refunds
+        .iter()
+        .map(|(id, amount)| {
+            json!({"id": id, "object": "refund", "amount": amount, "currency": "mxn", "status": "succeeded",
+                   "payment_intent": payment_intent_id})
+        })
+        .collect();
+    let total: i64 = refunds.iter().map(|(_, amount)| amount).sum();
+    json!({
+        "id": "ch_deposit", "object": "charge", "payment_intent": payment_intent_id, "amount": 1_000_000,
+        "amount_refunded": total, "refunded": total == 1_000_000,
+        "refunds": {"object": "list", "data": data, "has_more": false},
+    })
+}

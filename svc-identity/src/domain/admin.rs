@@ -1,5 +1,5 @@
 //! What platform admins may ask of the directory and the audit log: an e-mail
-//! fragment to find accounts by, and an audit action to filter by.
+//! fragment to find accounts by, and the audit actions identity records.
 
 use crate::error::IdentityError;
 
@@ -35,19 +35,6 @@ pub fn email_fragment(raw: &str) -> Result<String, IdentityError> {
     Ok(fragment)
 }
 
-/// `None` for every action; an unknown action is refused.
-pub fn audit_action_filter(raw: &str) -> Result<Option<&'static str>, IdentityError> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    AUDIT_ACTIONS
-        .iter()
-        .find(|known| **known == raw)
-        .map(|known| Some(*known))
-        .ok_or_else(|| IdentityError::invalid("action", format!("unknown action {raw:?}")))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,13 +44,5 @@ mod tests {
         assert_eq!(email_fragment("  Ana@Norte ").unwrap(), "ana@norte");
         assert!(email_fragment("ab").is_err());
         assert!(email_fragment(&"a".repeat(300)).is_err());
-    }
-
-    #[test]
-    fn only_known_actions_filter() {
-        assert_eq!(audit_action_filter("").unwrap(), None);
-        assert_eq!(audit_action_filter("user.suspended").unwrap(), Some("user.suspended"));
-        assert!(audit_action_filter("user.deleted").is_err());
-        assert!(audit_action_filter("%").is_err());
     }
 }

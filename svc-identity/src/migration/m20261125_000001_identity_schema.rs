@@ -121,18 +121,6 @@ enum ServiceAccounts {
     CreatedAt,
 }
 
-#[derive(DeriveIden)]
-enum AuditLog {
-    Table,
-    Id,
-    Actor,
-    Action,
-    TargetType,
-    TargetId,
-    Detail,
-    CreatedAt,
-}
-
 fn index(name: &str, table: impl IntoIden, columns: &[&'static str]) -> IndexCreateStatement {
     let mut statement = Index::create();
     statement.name(name).table(table);
@@ -309,21 +297,9 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .create_table(
-                Table::create()
-                    .table(AuditLog::Table)
-                    .col(pk_uuid(AuditLog::Id))
-                    .col(string(AuditLog::Actor))
-                    .col(string(AuditLog::Action))
-                    .col(string(AuditLog::TargetType))
-                    .col(string(AuditLog::TargetId))
-                    .col(text(AuditLog::Detail))
-                    .col(big_integer(AuditLog::CreatedAt))
-                    .to_owned(),
-            )
-            .await?;
-        manager.create_index(index("idx_audit_log_target", AuditLog::Table, &["target_type", "target_id"])).await?;
+        // The same table in every service that keeps an audit log.
+        manager.create_table(nds_common::audit::schema::create_table()).await?;
+        manager.create_index(nds_common::audit::schema::target_index()).await?;
         Ok(())
     }
 }

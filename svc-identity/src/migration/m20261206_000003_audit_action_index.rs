@@ -1,30 +1,18 @@
 //! The audit log is read newest first, often for one action: an index serves both.
 
+use nds_common::audit::schema;
 use sea_orm_migration::prelude::*;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-#[derive(DeriveIden)]
-enum AuditLog {
-    Table,
-    Action,
-    Id,
-}
-
-const INDEX: &str = "idx_audit_log_action_id";
-
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_index(
-                Index::create().name(INDEX).table(AuditLog::Table).col(AuditLog::Action).col(AuditLog::Id).to_owned(),
-            )
-            .await
+        manager.create_index(schema::action_index()).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.drop_index(Index::drop().name(INDEX).table(AuditLog::Table).to_owned()).await
+        manager.drop_index(schema::drop_action_index()).await
     }
 }

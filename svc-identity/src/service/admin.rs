@@ -10,11 +10,11 @@ use uuid::Uuid;
 use super::applications::{decode_cursor, encode_cursor};
 use super::views::UserView;
 use super::{IdentityService, require_caller, user_view};
-use crate::domain::admin::{audit_action_filter, email_fragment};
+use crate::domain::admin::{AUDIT_ACTIONS, email_fragment};
 use crate::error::{IdentityError, IdentityResult};
-use crate::store::audit;
-use crate::store::entities::{agency, audit_entry, group, membership};
+use crate::store::entities::{agency, group, membership};
 use crate::store::{applications as application_store, orgs as org_store, users as user_store};
+use nds_common::audit::{self, PageQuery, actor_user_id, entity as audit_entry};
 
 /// The panel's tables page at 50; a search answers at most one page.
 pub const PAGE_SIZE: u64 = 50;
@@ -54,11 +54,6 @@ fn require_platform_admin(principal: Option<Principal>) -> IdentityResult<Princi
     let principal = require_caller(principal)?;
     principal.require_platform_admin()?;
     Ok(principal)
-}
-
-/// The user id of an audit actor written as `user:<id>`.
-fn actor_user_id(actor: &str) -> Option<Uuid> {
-    actor.strip_prefix("user:").and_then(|id| Uuid::parse_str(id).ok())
 }
 
 impl IdentityService {
@@ -132,18 +127,14 @@ impl IdentityService {
         after: &str,
     ) -> IdentityResult<AuditPage> {
         require_platform_admin(principal)?;
-        let action = audit_action_filter(action)?;
-        let before = match after.trim() {
-            "" => None,
-            cursor => Some(Uuid::parse_str(cursor).map_err(|_| IdentityError::invalid("after", "invalid cursor"))?),
-        };
-        let limit = page_limit(first);
-        // One more than asked says whether another page follows.
-        let (mut rows, total_count) = audit::page(&self.database, action, before, limit + 1).await?;
-        let has_next_page = rows.len() as u64 > limit;
-        rows.truncate(limit as usize);
-        let end_cursor = rows.last().map(|row| row.id.to_string()).unwrap_or_default();
-        Ok(AuditPage { entries: self.audit_views(rows).await?, has_next_page, end_cursor, total_count })
+        let query = PageQuery::parse(&AUDIT_ACTIONS, action, first, after)?;
+        let page = audit::page(&self.database, &query).await?;
+        Ok(AuditPage {
+            entries: self.audit_views(page.rows).await?,
+            has_next_page: page.has_next_page,
+            end_cursor: page.end_cursor,
+            total_count: page.total_count,
+        })
     }
 
     /// Names the actors and targets of a page in three batch reads.

@@ -8,16 +8,16 @@ use nds_common::auth::{Principal, Role};
 use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
-use super::{IdentityService, actor_of, require_caller};
+use super::{IdentityService, require_caller};
 use crate::domain::application::{ApplicationDraft, ApplicationInput, Decision, GroupChoice};
 use crate::domain::email::Email;
 use crate::error::{IdentityError, IdentityResult};
 use crate::store::applications::{
     self as application_store, Review, STATUS_APPROVED, STATUS_PENDING, STATUS_REJECTED, Visibility,
 };
-use crate::store::audit::{self, AuditEvent};
 use crate::store::entities::application;
 use crate::store::orgs as org_store;
+use nds_common::audit::{self, AuditEvent};
 use nds_common::clock::now_unix;
 
 pub const DEFAULT_PAGE: u64 = 20;
@@ -183,7 +183,7 @@ impl IdentityService {
         audit::record(
             &transaction,
             AuditEvent {
-                actor: &actor_of(&principal),
+                actor: &audit::actor_of(&principal),
                 action: audit_action,
                 target_type: "agency_application",
                 target_id: application.id.to_string(),

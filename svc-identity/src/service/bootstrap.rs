@@ -11,8 +11,8 @@ use crate::domain::email::Email;
 use crate::domain::password::NewPassword;
 use crate::domain::{secrets, text};
 use crate::error::{IdentityError, IdentityResult};
-use crate::store::audit::{self, AuditEvent};
 use crate::store::{orgs as org_store, service_accounts as account_store, users as user_store};
+use nds_common::audit::{self, AuditEvent};
 
 #[derive(Debug, Clone)]
 pub struct DemoAccount {

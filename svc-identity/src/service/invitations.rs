@@ -6,17 +6,17 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use uuid::Uuid;
 
 use super::views::SessionTokens;
-use super::{IdentityService, actor_of, require_caller};
+use super::{IdentityService, require_caller};
 use crate::domain::email::Email;
 use crate::domain::password::NewPassword;
 use crate::domain::roles::{parse_role, require_invitable};
 use crate::domain::throttle::AttemptKeys;
 use crate::domain::{secrets, text};
 use crate::error::{IdentityError, IdentityResult};
-use crate::store::audit::{self, AuditEvent};
 use crate::store::entities::{agency, invitation};
 use crate::store::invitations::{self as invitation_store, NewInvitation};
 use crate::store::users as user_store;
+use nds_common::audit::{self, AuditEvent};
 use nds_common::clock::now_unix;
 
 pub const INVITATION_TTL_SECONDS: i64 = 7 * 24 * 3600;
@@ -80,7 +80,7 @@ impl IdentityService {
         audit::record(
             &transaction,
             AuditEvent {
-                actor: &actor_of(&principal),
+                actor: &audit::actor_of(&principal),
                 action: "invitation.created",
                 target_type: "agency",
                 target_id: agency.id.to_string(),

@@ -147,14 +147,6 @@ pub(crate) async fn suspended_agencies<C: ConnectionTrait>(
     Ok(agencies.into_iter().filter(|agency| agency.suspended).map(|agency| agency.id).collect())
 }
 
-/// Who did it, as the audit log spells it.
-pub(crate) fn actor_of(principal: &Principal) -> String {
-    match principal.kind {
-        PrincipalKind::User => format!("user:{}", principal.subject),
-        PrincipalKind::Service => principal.subject.clone(),
-    }
-}
-
 pub(crate) fn require_caller(principal: Option<Principal>) -> IdentityResult<Principal> {
     principal.ok_or_else(|| IdentityError::Unauthenticated("sign in first".into()))
 }

@@ -7,11 +7,11 @@ use sea_orm::TransactionTrait;
 use uuid::Uuid;
 
 use super::views::UserView;
-use super::{IdentityService, actor_of, require_caller, suspended_agencies, user_view};
+use super::{IdentityService, require_caller, suspended_agencies, user_view};
 use crate::error::{IdentityError, IdentityResult};
-use crate::store::audit::{self, AuditEvent};
 use crate::store::entities::{agency, group, membership};
 use crate::store::{orgs as org_store, sessions as session_store, users as user_store};
+use nds_common::audit::{self, AuditEvent};
 use nds_common::clock::now_unix;
 
 /// Batch reads are for DataLoaders: a page of ids, not a dump.
@@ -155,7 +155,7 @@ impl IdentityService {
         audit::record(
             &transaction,
             AuditEvent {
-                actor: &actor_of(&principal),
+                actor: &audit::actor_of(&principal),
                 action: if suspended { "agency.suspended" } else { "agency.reinstated" },
                 target_type: "agency",
                 target_id: agency_id.to_string(),
@@ -191,7 +191,7 @@ impl IdentityService {
         audit::record(
             &transaction,
             AuditEvent {
-                actor: &actor_of(&principal),
+                actor: &audit::actor_of(&principal),
                 action: if suspended { "user.suspended" } else { "user.reinstated" },
                 target_type: "user",
                 target_id: user_id.to_string(),
@@ -227,7 +227,7 @@ impl IdentityService {
             audit::record(
                 &transaction,
                 AuditEvent {
-                    actor: &actor_of(&principal),
+                    actor: &audit::actor_of(&principal),
                     action: "membership.granted",
                     target_type: "user",
                     target_id: user_id.to_string(),

@@ -12,9 +12,9 @@ use crate::domain::password::{self, NewPassword};
 use crate::domain::secrets;
 use crate::domain::throttle::AttemptKeys;
 use crate::error::{IdentityError, IdentityResult};
-use crate::store::audit::{self, AuditEvent};
 use crate::store::entities::user;
 use crate::store::{password_resets as reset_store, sessions as session_store, users as user_store};
+use nds_common::audit::{self, AuditEvent};
 use nds_common::clock::now_unix;
 
 /// A reset link works for an hour.

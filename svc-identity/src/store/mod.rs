@@ -2,7 +2,6 @@
 //! Functions take any `ConnectionTrait` so they compose inside transactions.
 
 pub mod applications;
-pub mod audit;
 pub mod entities;
 pub mod invitations;
 pub mod keys;

@@ -18,8 +18,8 @@ use crate::visitor::Visitor;
 
 const PAGE_SIZE: i64 = 50;
 
-/// The actions identity records, in the filter's order.
-const ACTIONS: [&str; 10] = [
+/// The actions identity and billing record, in the filter's order.
+const ACTIONS: [&str; 12] = [
     "user.suspended",
     "user.reinstated",
     "agency.suspended",
@@ -30,6 +30,8 @@ const ACTIONS: [&str; 10] = [
     "invitation.created",
     "password.reset",
     "password.changed",
+    "promotion.purchased",
+    "deposit.refunded",
 ];
 
 #[derive(serde::Deserialize, Default)]
@@ -77,7 +79,7 @@ pub async fn audit_page(
     };
     let content = html! {
         h1 { (text.audit_title) }
-        p { (text.audit_intro) " " (text.audit_not_yet) }
+        p { (text.audit_intro) }
         form.audit-filter method="get" action="/audit" {
             div.field {
                 label for="field-action" { (text.action_label) }
@@ -114,14 +116,29 @@ fn when(raw: Option<&str>, lang: Lang) -> String {
     }
 }
 
+/// The money of a billing action (a promotion's price, a refund's amount), from
+/// its details.
+fn amount_of(detail_json: &str, lang: Lang) -> Option<String> {
+    let detail: serde_json::Value = serde_json::from_str(detail_json).ok()?;
+    let minor = detail.get("amount_minor")?.as_i64()?;
+    let currency = detail.get("currency")?.as_str()?;
+    Some(format::money_exact(minor, currency, lang))
+}
+
 fn row(visitor: &Visitor, entry: &panel_audit_log::PanelAuditLogAuditLogEdgesNode) -> Markup {
     let text = &visitor.text().panel.admin;
     let who = match (&entry.actor_email, entry.actor.as_str()) {
         (Some(email), _) => email.clone(),
         (None, "system") => text.system_actor.to_string(),
+        (None, "stripe") => "Stripe".to_string(),
         (None, actor) => actor.to_string(),
     };
-    let target = entry.target_label.clone().unwrap_or_else(|| format!("{} {}", entry.target_type, entry.target_id));
+    let target = match (&entry.target_label, entry.target_type.as_str()) {
+        (Some(car), "listing") => crate::names::display_name(car),
+        (Some(label), _) => label.clone(),
+        (None, target_type) => format!("{target_type} {}", entry.target_id),
+    };
+    let amount = amount_of(&entry.detail_json, visitor.lang);
     html! {
         tr {
             td data-label=(text.column_when) { time datetime=(entry.created_at.as_deref().unwrap_or_default()) { (when(entry.created_at.as_deref(), visitor.lang)) } }
@@ -132,6 +149,9 @@ fn row(visitor: &Visitor, entry: &panel_audit_log::PanelAuditLogAuditLogEdgesNod
                     a href=(super::admin_users::users_path(&target)) { (target) }
                 } @else {
                     (target)
+                }
+                @if let Some(amount) = amount {
+                    " · " (amount)
                 }
             }
         }

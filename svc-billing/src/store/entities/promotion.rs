@@ -19,5 +19,7 @@ pub struct Model {
     pub last_event_created: i64,
     pub created_at_unix: i64,
     pub updated_at_unix: i64,
+    /// `user:<id>` of whoever started the checkout; empty for older promotions.
+    pub requested_by: String,
 }
 entity_boilerplate!();

@@ -2,7 +2,6 @@
 
 pub mod agency;
 pub mod application;
-pub mod audit_entry;
 pub mod group;
 pub mod invitation;
 pub mod membership;

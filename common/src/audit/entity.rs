@@ -1,11 +1,14 @@
+//! One row of a service's `audit_log` table.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_log")]
 pub struct Model {
+    /// UUIDv7: ids sort by time, so they are the log's keyset cursor.
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    /// `user:<id>`, `service:<client id>` or `system`.
+    /// `user:<id>`, a service's client id, `stripe` or `system`.
     pub actor: String,
     pub action: String,
     pub target_type: String,
