@@ -3,6 +3,7 @@
 use futures::StreamExt;
 use nds_common::Shutdown;
 use nds_common::auth::{Authenticator, Principal};
+use nds_common::convert::sort_from_wire;
 use nds_common::error::to_status;
 use nds_common::grpc::{ServerStream, until_authorization_lapses};
 use nds_proto::catalog::v1 as wire;
@@ -10,6 +11,7 @@ use nds_proto::catalog::v1::catalog_service_server::CatalogService as CatalogSer
 use tonic::{Request, Response, Status};
 
 use crate::convert::*;
+use crate::domain::inventory_order::{InventoryOrder, inventory_page};
 use crate::domain::inventory_search::InventorySearch;
 use crate::domain::lifecycle::Transition;
 use crate::error::CatalogError;
@@ -167,7 +169,9 @@ impl CatalogServiceApi for CatalogGrpc {
         let result = async {
             let agency_id = parse_optional_id(&message.agency_id, "agencyId")?;
             let status = status_from_wire(message.status, "status")?;
-            let page = page_from_wire(message.page)?;
+            let order = InventoryOrder::from_sort(sort_from_wire(message.sort, "sort")?)?;
+            let page = message.page.unwrap_or_default();
+            let page = inventory_page(order, page.first, &page.after)?;
             let search = InventorySearch::parse(&message.search)?;
             self.service.list_listings(caller.as_ref(), ListingsQuery { agency_id, status, search }, page).await
         };

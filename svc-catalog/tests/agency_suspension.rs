@@ -40,9 +40,8 @@ async fn public_listing(client: &mut CatalogServiceClient<Channel>, id: &str) ->
 async fn public_list(client: &mut CatalogServiceClient<Channel>, agency: Agency) -> Vec<String> {
     let message = wire::ListListingsRequest {
         agency_id: agency.agency_id.to_string(),
-        status: 0,
         page: Some(common::PageRequest { first: 50, after: String::new() }),
-        search: String::new(),
+        ..Default::default()
     };
     let response = client.list_listings(request(message, None)).await.unwrap().into_inner();
     response.listings.into_iter().map(|listing| listing.id).collect()

@@ -581,3 +581,120 @@ async fn a_manager_finds_cars_by_make_model_or_vin_and_sees_no_one_elses() {
     }
     catalog.stop().await;
 }
+
+/// Every page of the agency's inventory in `sort`, two rows at a time: the
+/// (price, year, mileage) of each row in the order served.
+async fn every_page_sorted(
+    client: &mut CatalogServiceClient<Channel>,
+    token: &str,
+    agency: Agency,
+    sort: common::SearchSort,
+) -> Vec<(String, i64, i32, i64)> {
+    let mut rows = Vec::new();
+    let mut after = String::new();
+    loop {
+        let message = wire::ListListingsRequest {
+            agency_id: agency.agency_id.to_string(),
+            sort: sort as i32,
+            page: Some(common::PageRequest { first: 2, after: after.clone() }),
+            ..Default::default()
+        };
+        let response = client.list_listings(request(message, Some(token))).await.unwrap().into_inner();
+        assert_eq!(response.page_info.as_ref().unwrap().total_count, 5);
+        rows.extend(
+            response
+                .listings
+                .into_iter()
+                .map(|listing| (listing.id, listing.price.unwrap().amount_minor, listing.year, listing.mileage_km)),
+        );
+        let info = response.page_info.unwrap();
+        if !info.has_next_page {
+            return rows;
+        }
+        after = info.end_cursor;
+    }
+}
+
+#[tokio::test]
+async fn a_manager_pages_the_inventory_by_price_year_or_mileage_without_repeating_or_skipping_ties() {
+    let database = TestDatabase::postgres().await;
+    let catalog = TestCatalog::start(&database).await;
+    let mut client = catalog.client().await;
+    let world = World::new();
+    let manager = manager_token(world.own);
+    // Two cars share a price and two a year, so pages must break ties by id.
+    let cars = [
+        (31_000_000, 2019, 60_000),
+        (25_900_000, 2021, 15_000),
+        (31_000_000, 2021, 42_000),
+        (18_500_000, 2016, 98_000),
+        (44_000_000, 2023, 5_000),
+    ];
+    for (serial, (price, year, mileage_km)) in cars.iter().enumerate() {
+        let input = wire::ListingInput {
+            price: Some(common::Money { amount_minor: *price, currency: "MXN".into() }),
+            year: *year,
+            mileage_km: *mileage_km,
+            ..listing_input(&vin(serial as u32 + 1))
+        };
+        let message = wire::CreateListingRequest { agency_id: String::new(), input: Some(input) };
+        client.create_listing(request(message, Some(&manager))).await.unwrap();
+    }
+    // Someone else's car never appears in this agency's inventory.
+    create(&mut client, &manager_token(world.foreign), &vin(9)).await;
+
+    let by_price = every_page_sorted(&mut client, &manager, world.own, common::SearchSort::PriceAsc).await;
+    let mut expected = by_price.clone();
+    expected.sort_by(|left, right| (left.1, &left.0).cmp(&(right.1, &right.0)));
+    assert_eq!(by_price, expected, "cheapest first, ties by id");
+    assert_eq!(by_price.len(), 5, "every car once");
+
+    let by_price_down = every_page_sorted(&mut client, &manager, world.own, common::SearchSort::PriceDesc).await;
+    let reversed: Vec<_> = by_price.iter().rev().cloned().collect();
+    assert_eq!(by_price_down, reversed);
+
+    let by_year = every_page_sorted(&mut client, &manager, world.own, common::SearchSort::YearDesc).await;
+    let years: Vec<i32> = by_year.iter().map(|row| row.2).collect();
+    assert_eq!(years, vec![2023, 2021, 2021, 2019, 2016]);
+    let by_mileage = every_page_sorted(&mut client, &manager, world.own, common::SearchSort::MileageAsc).await;
+    let mileages: Vec<i64> = by_mileage.iter().map(|row| row.3).collect();
+    assert_eq!(mileages, vec![5_000, 15_000, 42_000, 60_000, 98_000]);
+    let newest = every_page_sorted(&mut client, &manager, world.own, common::SearchSort::Newest).await;
+    let newest_prices: Vec<i64> = newest.iter().map(|row| row.1).collect();
+    assert_eq!(newest_prices, cars.iter().rev().map(|car| car.0).collect::<Vec<_>>(), "the default order");
+
+    // A cursor belongs to its sort; relevance is not an inventory order.
+    let first_page = client
+        .list_listings(request(
+            wire::ListListingsRequest {
+                agency_id: world.own.agency_id.to_string(),
+                sort: common::SearchSort::PriceAsc as i32,
+                page: Some(common::PageRequest { first: 2, after: String::new() }),
+                ..Default::default()
+            },
+            Some(&manager),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let cursor = first_page.page_info.unwrap().end_cursor;
+    for (sort, after, field) in [
+        (common::SearchSort::PriceDesc, cursor.as_str(), "after"),
+        (common::SearchSort::Unspecified, cursor.as_str(), "after"),
+        (common::SearchSort::Relevance, "", "sort"),
+    ] {
+        let message = wire::ListListingsRequest {
+            agency_id: world.own.agency_id.to_string(),
+            sort: sort as i32,
+            page: Some(common::PageRequest { first: 2, after: after.into() }),
+            ..Default::default()
+        };
+        let refused = client.list_listings(request(message, Some(&manager))).await.unwrap_err();
+        assert_eq!(
+            (code_of(&refused), field_of(&refused)),
+            (ErrorCode::BadUserInput, Some(field.to_string())),
+            "{sort:?}"
+        );
+    }
+    catalog.stop().await;
+}

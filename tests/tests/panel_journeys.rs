@@ -354,6 +354,34 @@ async fn the_inventory_filters_by_status_in_the_url_and_pages_at_fifty_with_java
     assert!(plain.body().await.contains("6 autos"), "{}", plain.body().await);
     assert!(plain.texts("table.data-table td.car").await.iter().all(|car| car.contains("Jetta")));
     plain.screenshot("panel-inventory-search-nojs-phone").await;
+
+    // Sorting is part of the same GET form: cheapest first across both pages of drafts,
+    // the order kept by the status filters and the pager.
+    plain.goto(&system.panel_url("/inventory?status=DRAFT")).await;
+    plain.select("form.search-form select[name=sort]", "PRICE_ASC").await;
+    plain.click_and_wait("form.search-form button[type=submit]").await;
+    let sorted = plain.url().await;
+    assert!(sorted.contains("sort=PRICE_ASC") && sorted.contains("status=DRAFT"), "{sorted}");
+    let pesos = |prices: Vec<String>| -> Vec<i64> {
+        prices
+            .iter()
+            .map(|price| price.chars().filter(char::is_ascii_digit).collect::<String>().parse().unwrap())
+            .collect()
+    };
+    let first_page = pesos(plain.texts("table.data-table td.price").await);
+    assert_eq!(first_page.len(), 50);
+    assert!(first_page.windows(2).all(|pair| pair[0] <= pair[1]), "{first_page:?}");
+    assert_eq!(first_page[0], 279_000, "the jettas are the cheapest drafts");
+    plain.click_and_wait("nav.pager a[rel=next]").await;
+    assert!(plain.url().await.contains("sort=PRICE_ASC"), "{}", plain.url().await);
+    let second_page = pesos(plain.texts("table.data-table td.price").await);
+    assert_eq!(second_page, vec![529_000], "the dearest draft is last");
+    assert!(first_page.last().unwrap() <= &second_page[0]);
+    assert_eq!(
+        plain.attr("form.search-form select[name=sort] option[selected]", "value").await.as_deref(),
+        Some("PRICE_ASC")
+    );
+    plain.screenshot("panel-inventory-sorted-nojs-phone").await;
     plain.goto(&system.panel_url("/inventory?q=ferrari")).await;
     assert!(plain.body().await.contains("Ningún auto coincide con «ferrari»."), "{}", plain.body().await);
     // Words catalog refuses are explained on the field, and the table is not shown.

@@ -4,7 +4,7 @@ use async_graphql::{Context, Enum, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use nds_common::convert::{
     body_type_from_wire, body_type_to_wire, condition_from_wire, condition_to_wire, filters_from_wire, filters_to_wire,
-    fuel_from_wire, fuel_to_wire, transmission_from_wire, transmission_to_wire,
+    fuel_from_wire, fuel_to_wire, sort_to_wire, transmission_from_wire, transmission_to_wire,
 };
 use nds_proto::catalog::v1 as catalog;
 use nds_proto::common::v1 as wire;
@@ -12,7 +12,7 @@ use nds_proto::common::v1 as wire;
 use super::identity::Agency;
 use super::paging::{MAX_CURSOR_LENGTH, PageInfo, connection_cost, page_info, page_request, timestamp};
 use super::search::SearchInput;
-use super::vocabulary::{BodyType, Condition, Fuel, SearchFilters, Transmission};
+use super::vocabulary::{BodyType, Condition, Fuel, SearchFilters, SearchSort, Transmission};
 use crate::clients::clients;
 use crate::context::request_context;
 use crate::error::{GrpcResultExt, bad_input, error_with_code, graphql_error, status_error};
@@ -419,13 +419,17 @@ impl CatalogQuery {
     /// Staff: their agency's listings in any status. Anyone else: published only.
     /// `search` narrows them: every word must match the make, the model or the start
     /// of the VIN (case and accents ignored; at most 100 characters and 6 words).
+    /// `sort`: newest first unless PRICE_ASC, PRICE_DESC, YEAR_DESC or MILEAGE_ASC
+    /// (RELEVANCE is BAD_USER_INPUT); a cursor is only valid with its own sort.
     #[graphql(complexity = "connection_cost(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)] // one per GraphQL argument
     async fn listings(
         &self,
         context: &Context<'_>,
         agency_id: Option<ID>,
         status: Option<ListingStatus>,
         search: Option<String>,
+        sort: Option<SearchSort>,
         first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<ListingConnection> {
@@ -435,6 +439,7 @@ impl CatalogQuery {
             status: status.map(ListingStatus::to_wire).unwrap_or(catalog::ListingStatus::Unspecified) as i32,
             page: Some(page_request(first, after)?),
             search: search.unwrap_or_default(),
+            sort: sort_to_wire(sort.map(Into::into)) as i32,
         };
         let response = clients(context)?.catalog().list_listings(request.call.request(message)).await.or_graphql()?;
         Ok(ListingConnection::from_response(response))

@@ -2,6 +2,7 @@
 //! what, saved-search rules and cursors. No transport or storage types here.
 
 pub mod access;
+pub mod inventory_order;
 pub mod inventory_search;
 pub mod lifecycle;
 pub mod listing;

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{CatalogService, current_year, now_unix};
 use crate::domain::access::{can_manage, can_read_private, can_see, is_internal, is_publicly_retired, redact_for};
+use crate::domain::inventory_order::InventoryPage;
 use crate::domain::inventory_search::InventorySearch;
 use crate::domain::lifecycle::{Transition, is_editable};
 use crate::domain::paging::{Page, PageOf};
@@ -248,7 +249,7 @@ impl CatalogService {
         &self,
         caller: Option<&Principal>,
         query: ListingsQuery,
-        page: Page,
+        page: InventoryPage,
     ) -> Result<PageOf<Listing>, CatalogError> {
         let ListingsQuery { agency_id, status, search } = query;
         let private = match agency_id {
@@ -271,7 +272,12 @@ impl CatalogService {
             }
         };
         let filter = ListingFilter { agencies, statuses, public_only: !private, search };
-        let page = self.store.list_listings(&filter, page, Order::NewestFirst).await?;
+        let page = match page {
+            InventoryPage::Newest(page) => self.store.list_listings(&filter, page, Order::NewestFirst).await?,
+            InventoryPage::Sorted { order, first, after } => {
+                self.store.list_listings_sorted(&filter, order, first, after).await?
+            }
+        };
         Ok(PageOf { items: page.items.into_iter().map(|listing| redact_for(caller, listing)).collect(), ..page })
     }
 

@@ -12,6 +12,7 @@ use super::entities::{listing, price_history};
 use super::feed::append_change;
 use super::rows::{listing_from_row, listing_to_row, price_point_from_row, price_point_row, status_names};
 use super::{CatalogStore, WriteTransaction};
+use crate::domain::inventory_order::{SortColumn, SortedAfter, SortedOrder, encode_sorted_cursor};
 use crate::domain::inventory_search::{InventorySearch, SearchWord};
 use crate::domain::paging::{Page, PageOf, encode_cursor};
 use crate::domain::sitemap::SitemapEntry;
@@ -125,6 +126,51 @@ impl CatalogStore {
         let has_next_page = rows.len() as u64 > page.first;
         rows.truncate(page.first as usize);
         let end_cursor = rows.last().map(|row| encode_cursor(row.id));
+        let items = rows.into_iter().map(listing_from_row).collect::<Result<Vec<_>, _>>()?;
+        Ok(PageOf { items, has_next_page, end_cursor, total_count })
+    }
+
+    /// A page in a sorted order (price, year, mileage): keyset on the sorted column
+    /// with the id breaking ties in the same direction, so pages neither repeat
+    /// nor skip a row when keys are equal.
+    pub async fn list_listings_sorted(
+        &self,
+        filter: &ListingFilter,
+        order: SortedOrder,
+        first: u64,
+        after: Option<SortedAfter>,
+    ) -> Result<PageOf<Listing>, CatalogError> {
+        let SortedOrder { column, ascending } = order;
+        let sort_column = match column {
+            SortColumn::Price => listing::Column::PriceMinor,
+            SortColumn::Year => listing::Column::Year,
+            SortColumn::Mileage => listing::Column::MileageKm,
+        };
+        let total_count = listing::Entity::find().filter(filter.condition()).count(self.database()).await?;
+        let mut query = listing::Entity::find().filter(filter.condition());
+        if let Some(after) = after {
+            let (beyond, id_beyond) = if ascending {
+                (sort_column.gt(after.key), listing::Column::Id.gt(after.id))
+            } else {
+                (sort_column.lt(after.key), listing::Column::Id.lt(after.id))
+            };
+            query = query.filter(
+                Condition::any().add(beyond).add(Condition::all().add(sort_column.eq(after.key)).add(id_beyond)),
+            );
+        }
+        let direction = if ascending { sea_orm::Order::Asc } else { sea_orm::Order::Desc };
+        query = query.order_by(sort_column, direction.clone()).order_by(listing::Column::Id, direction);
+        let mut rows = query.limit(first + 1).all(self.database()).await?;
+        let has_next_page = rows.len() as u64 > first;
+        rows.truncate(first as usize);
+        let end_cursor = rows.last().map(|row| {
+            let key = match column {
+                SortColumn::Price => row.price_minor,
+                SortColumn::Year => i64::from(row.year),
+                SortColumn::Mileage => row.mileage_km,
+            };
+            encode_sorted_cursor(order, SortedAfter { key, id: row.id })
+        });
         let items = rows.into_iter().map(listing_from_row).collect::<Result<Vec<_>, _>>()?;
         Ok(PageOf { items, has_next_page, end_cursor, total_count })
     }

@@ -98,6 +98,8 @@ pub struct InventoryText {
     pub search_hint: &'static str,
     pub search_button: &'static str,
     pub clear_search: &'static str,
+    /// The table's default order (creation, drafts included).
+    pub sort_newest: &'static str,
     /// catalog refused the search (too long or too many words).
     pub search_refused: &'static str,
     pub empty_search: fn(&str) -> String,
@@ -857,8 +859,8 @@ pub static ES: Text = Text {
         },
         inventory: InventoryText {
             title: "Inventario",
-            intro: "Los autos de tu agencia, los más recientes primero. Toca uno para editarlo.",
-            read_only_intro: "Los autos de la agencia, los más recientes primero. Solo lectura: su equipo los edita.",
+            intro: "Los autos de tu agencia, en el orden que elijas. Toca uno para editarlo.",
+            read_only_intro: "Los autos de la agencia, en el orden que elijas. Solo lectura: su equipo los edita.",
             new_listing: "Nuevo auto",
             all_statuses: "Todos",
             status_filter: |status| match status {
@@ -893,6 +895,7 @@ pub static ES: Text = Text {
             search_hint: "Por ejemplo: jetta, vw o los primeros caracteres del VIN.",
             search_button: "Buscar",
             clear_search: "Quitar la búsqueda",
+            sort_newest: "Agregados recientemente",
             search_refused: "Escribe como máximo 100 caracteres y 6 palabras.",
             empty_search: |search| format!("Ningún auto coincide con «{search}»."),
             empty_status: "No hay autos con este estado.",
@@ -1373,8 +1376,8 @@ pub static EN: Text = Text {
         },
         inventory: InventoryText {
             title: "Inventory",
-            intro: "Your dealership's cars, newest first. Tap one to edit it.",
-            read_only_intro: "The dealership's cars, newest first. Read only: its staff edit them.",
+            intro: "Your dealership's cars, in the order you choose. Tap one to edit it.",
+            read_only_intro: "The dealership's cars, in the order you choose. Read only: its staff edit them.",
             new_listing: "New car",
             all_statuses: "All",
             status_filter: |status| match status {
@@ -1409,6 +1412,7 @@ pub static EN: Text = Text {
             search_hint: "For example: jetta, vw or the first characters of the VIN.",
             search_button: "Find",
             clear_search: "Clear the search",
+            sort_newest: "Recently added",
             search_refused: "Type at most 100 characters and 6 words.",
             empty_search: |search| format!("No car matches “{search}”."),
             empty_status: "No cars with this status.",

@@ -1,9 +1,9 @@
-//! The agency's inventory as a table (`listings(agencyId, status, search, first,
-//! after)`): newest first, 50 rows a page through the API's cursor, a filter by
-//! status and a search by make, model or VIN, both in the URL
-//! (`/inventory?status=PUBLISHED&q=jetta`). Filters and pages are plain links and
-//! the search a GET form, so the table works with JavaScript off; with htmx they
-//! swap only the table.
+//! The agency's inventory as a table (`listings(agencyId, status, search, sort,
+//! first, after)`): newest first or sorted by price, year or mileage, 50 rows a
+//! page through the API's cursor, a filter by status and a search by make, model
+//! or VIN, all in the URL (`/inventory?status=PUBLISHED&q=jetta&sort=PRICE_ASC`).
+//! Filters and pages are plain links and the search and sort a GET form, so the
+//! table works with JavaScript off; with htmx they swap only the table.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -27,6 +27,8 @@ pub const STATUSES: [&str; 4] = ["DRAFT", "PUBLISHED", "SOLD", "ARCHIVED"];
 const THUMBNAIL_SIZES: &str = "96px";
 /// catalog's own limit on a search (longer ones are refused on the field).
 const MAX_SEARCH_CHARS: usize = 100;
+/// The orders the table offers, as the schema spells them; the first is the API's default.
+pub const SORTS: [&str; 5] = ["NEWEST", "PRICE_ASC", "PRICE_DESC", "YEAR_DESC", "MILEAGE_ASC"];
 
 type Row = panel_inventory::PanelInventoryListingsEdgesNode;
 
@@ -36,9 +38,17 @@ pub struct InventoryQuery {
     /// Words to find by make, model or VIN.
     #[serde(default)]
     q: String,
+    /// One of `SORTS`; anything else is newest first.
+    sort: Option<String>,
     after: Option<String>,
     /// For staff of several agencies: which one.
     agency: Option<String>,
+}
+
+/// `?sort=` as the schema spells it, unless it is the default (newest first).
+fn sort_from_query(raw: Option<&str>) -> Option<&'static str> {
+    let raw = raw?.trim();
+    SORTS.iter().skip(1).copied().find(|sort| sort.eq_ignore_ascii_case(raw))
 }
 
 /// `?status=` as the schema spells it; anything else means every status.
@@ -73,11 +83,13 @@ pub async fn inventory_page(
     let read_only = !staff.contains(&agency_id.as_str());
     let status = status_from_query(query.status.as_deref());
     let search = query.q.trim().to_string();
+    let sort = sort_from_query(query.sort.as_deref());
     let after = query.after.filter(|cursor| !cursor.is_empty());
     let variables = panel_inventory::Variables {
         agency_id: agency_id.clone(),
         status: status.map(|status| panel_inventory::ListingStatus::Other(status.to_string())),
         search: (!search.is_empty()).then(|| search.clone()),
+        sort: sort.map(|sort| panel_inventory::SearchSort::Other(sort.to_string())),
         first: PAGE_SIZE,
         after: after.clone(),
     };
@@ -99,6 +111,7 @@ pub async fn inventory_page(
         let pairs: Vec<String> = [
             status.map(|status| format!("status={status}")),
             (!search.is_empty()).then(|| format!("q={}", url_escape(search))),
+            sort.map(|sort| format!("sort={sort}")),
             agency_param.clone(),
             cursor.map(|cursor| format!("after={}", url_escape(cursor))),
         ]
@@ -136,6 +149,7 @@ pub async fn inventory_page(
                 @if let Some(status) = status { input type="hidden" name="status" value=(status); }
                 @if query.agency.is_some() { input type="hidden" name="agency" value=(agency_id); }
                 (Field::new("q", text.search_label, InputKind::Search, &search).hint(text.search_hint).max_length(MAX_SEARCH_CHARS).render(&errors))
+                (sort_field(&visitor, sort))
                 button type="submit" { (text.search_button) }
                 @if !search.is_empty() {
                     a href=(href(status, "", None)) { (text.clear_search) }
@@ -180,6 +194,29 @@ pub async fn inventory_page(
     Ok(views::render(&state, &visitor, page))
 }
 
+/// The order of the table: part of the search form, so it travels with the words.
+fn sort_field(visitor: &Visitor, current: Option<&str>) -> Markup {
+    let text = &visitor.text().search;
+    let labels = [
+        visitor.text().panel.inventory.sort_newest,
+        text.sort_price_asc,
+        text.sort_price_desc,
+        text.sort_year_desc,
+        text.sort_mileage_asc,
+    ];
+    let current = current.unwrap_or(SORTS[0]);
+    html! {
+        div.field {
+            label for="field-sort" { (text.sort_label) }
+            select id="field-sort" name="sort" {
+                @for (sort, label) in SORTS.iter().zip(labels) {
+                    option value=(sort) selected[*sort == current] { (label) }
+                }
+            }
+        }
+    }
+}
+
 /// One car; read-only rows (an overseen agency's) name it without the editor's links.
 fn row(visitor: &Visitor, car: &Row, read_only: bool) -> Markup {
     let text = &visitor.text().panel.inventory;
@@ -221,6 +258,15 @@ fn row(visitor: &Visitor, car: &Row, read_only: bool) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sort_reads_the_schema_names_and_newest_is_the_default() {
+        assert_eq!(sort_from_query(Some("PRICE_ASC")), Some("PRICE_ASC"));
+        assert_eq!(sort_from_query(Some("year_desc")), Some("YEAR_DESC"));
+        assert_eq!(sort_from_query(Some("NEWEST")), None);
+        assert_eq!(sort_from_query(Some("RELEVANCE")), None);
+        assert_eq!(sort_from_query(None), None);
+    }
 
     #[test]
     fn the_status_filter_reads_the_schema_names_and_ignores_the_rest() {
