@@ -85,6 +85,28 @@ impl TestSystem {
         data(&response, "signUp")["accessToken"].as_str().unwrap().to_string()
     }
 
+    /// Signs `email` up and has the platform admin appoint them administrator of
+    /// the agency's group (over gRPC: the public API has no such operation).
+    /// Returns the group's id and the new admin's token, which carries the role.
+    pub async fn appoint_group_admin(&self, agency_id: &str, email: &str, password: &str) -> (String, String) {
+        use nds_proto::identity::v1::GrantGroupAdminRequest;
+        use nds_proto::identity::v1::identity_service_client::IdentityServiceClient;
+        let found = self.graphql("query($id: ID!) { agency(id: $id) { groupId } }", json!({ "id": agency_id }), None);
+        let group_id = data(&found.await.unwrap(), "agency")["groupId"].as_str().unwrap().to_string();
+        let signed_up = self.sign_up_buyer(email, password).await;
+        let user_id = self.user_id(&signed_up).await;
+        let admin = self.admin_token().await;
+        let runtime = &self.running.as_ref().unwrap().runtime;
+        let mut identity = IdentityServiceClient::new(runtime.channels.identity.clone());
+        let context = nds_common::grpc::CallContext::new(std::time::Duration::from_secs(5)).with_bearer(&admin);
+        identity
+            .grant_group_admin(context.request(GrantGroupAdminRequest { user_id, group_id: group_id.clone() }))
+            .await
+            .unwrap();
+        // A fresh token carries the new membership.
+        (group_id, self.access_token(email, password).await)
+    }
+
     /// Accepts the newest invitation mailed to `email`; returns the access token.
     pub async fn accept_invitation(&self, email: &str, name: &str, password: &str) -> String {
         let token = self

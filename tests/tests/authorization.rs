@@ -24,11 +24,7 @@
 //! marker goes with the fix).
 
 use std::fmt;
-use std::time::Duration;
 
-use nds_common::grpc::CallContext;
-use nds_proto::identity::v1::GrantGroupAdminRequest;
-use nds_proto::identity::v1::identity_service_client::IdentityServiceClient;
 use nds_tests::TestSystem;
 use nds_tests::client::{data, error_code};
 use serde_json::{Value, json};
@@ -213,7 +209,7 @@ async fn create_listing(system: &TestSystem, manager: &str, publish: bool) -> St
 
 /// An onboarded agency with a salesperson, a group admin (appointed by the
 /// platform admin over gRPC: the public API has no such operation), and listings.
-async fn tenant(system: &TestSystem, admin: &str, name: &str, tax_id: &str, domain: &str) -> Tenant {
+async fn tenant(system: &TestSystem, name: &str, tax_id: &str, domain: &str) -> Tenant {
     let agency = system.onboard_agency(name, tax_id, &format!("gerente@{domain}")).await;
     let manager_id = system.user_id(&agency.manager_token).await;
     let salesperson_email = format!("ventas@{domain}");
@@ -229,21 +225,8 @@ async fn tenant(system: &TestSystem, admin: &str, name: &str, tax_id: &str, doma
     let salesperson = system.accept_invitation(&salesperson_email, "Ventas", PASSWORD).await;
     let salesperson_id = system.user_id(&salesperson).await;
 
-    let found =
-        system.graphql("query($id: ID!) { agency(id: $id) { groupId } }", json!({ "id": agency.id }), None).await;
-    let group_id = data(&found.unwrap(), "agency")["groupId"].as_str().unwrap().to_string();
     let group_admin_email = format!("direccion@{domain}");
-    let signed_up = system.sign_up_buyer(&group_admin_email, PASSWORD).await;
-    let user_id = system.user_id(&signed_up).await;
-    let runtime = &system.running.as_ref().unwrap().runtime;
-    let mut identity = IdentityServiceClient::new(runtime.channels.identity.clone());
-    let context = CallContext::new(Duration::from_secs(5)).with_bearer(admin);
-    identity
-        .grant_group_admin(context.request(GrantGroupAdminRequest { user_id, group_id: group_id.clone() }))
-        .await
-        .unwrap();
-    // A fresh token carries the new membership.
-    let group_admin = system.access_token(&group_admin_email, PASSWORD).await;
+    let (group_id, group_admin) = system.appoint_group_admin(&agency.id, &group_admin_email, PASSWORD).await;
 
     let manager = agency.manager_token;
     let draft = create_listing(system, &manager, false).await;
@@ -284,8 +267,8 @@ async fn world() -> World {
     .await
     .unwrap();
     let admin = system.admin_token().await;
-    let mut a = tenant(&system, &admin, "Autos Norte", "ANO010101AB1", "norte.mx").await;
-    let mut b = tenant(&system, &admin, "Autos Sur", "ASU010101AB1", "sur.mx").await;
+    let mut a = tenant(&system, "Autos Norte", "ANO010101AB1", "norte.mx").await;
+    let mut b = tenant(&system, "Autos Sur", "ASU010101AB1", "sur.mx").await;
     let buyer_a = system.sign_up_buyer("compradora.a@example.com", PASSWORD).await;
     let buyer_b = system.sign_up_buyer("comprador.b@example.com", PASSWORD).await;
 

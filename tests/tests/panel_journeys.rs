@@ -780,6 +780,18 @@ async fn every_role_sees_each_panel_page_or_the_right_refusal() {
     system.sign_up_buyer("comprador@correo.mx", "comprador-2026-seguro").await;
     let car = create_listing(&system, &a.manager_token, &CARS[0]).await;
     publish(&system, &a.manager_token, &car).await;
+    // A's group has an administrator; a buyer writes about A's car (a lead).
+    let (group, _) = system.appoint_group_admin(&a.id, "direccion@autosnorte.mx", "direccion-norte-2026").await;
+    let buyer = system.access_token("comprador@correo.mx", "comprador-2026-seguro").await;
+    let started = system
+        .graphql(
+            "mutation($car: ID!) { startConversation(listingId: $car, message: \"¿Sigue disponible?\") { id } }",
+            json!({ "car": car }),
+            Some(&buyer),
+        )
+        .await
+        .unwrap();
+    let lead = data(&started, "startConversation")["id"].as_str().unwrap().to_string();
 
     let urls = [
         "/applications".to_string(),
@@ -794,20 +806,30 @@ async fn every_role_sees_each_panel_page_or_the_right_refusal() {
         format!("/agencies/{}/billing", a.id),
         format!("/agencies/{}/staff", a.id),
         format!("/metrics?agency={}", a.id),
+        format!("/listings/{car}/photos"),
+        format!("/leads/{lead}"),
+        format!("/metrics?group={group}"),
+        format!("/inventory?agency={}", a.id),
     ];
     // Rows: the URLs above, in order.
-    let roles: [(&str, &str, &str, [Shown; 12]); 5] = [
+    let roles: [(&str, &str, &str, [Shown; 16]); 6] = [
         (
             "platform admin",
             ADMIN_EMAIL,
             ADMIN_PASSWORD,
-            [Shows, Shows, Shows, Shows, Shows, Forbidden, Forbidden, Shows, Shows, Shows, Shows, Shows],
+            [
+                Shows, Shows, Shows, Shows, Shows, Forbidden, Forbidden, Shows, Shows, Shows, Shows, Shows, Shows,
+                Shows, Shows, Shows,
+            ],
         ),
         (
             "manager of A",
             "gerente@autosnorte.mx",
             MANAGER_PASSWORD,
-            [Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Shows, Shows, Shows, Shows, Shows, Shows, Shows],
+            [
+                Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Shows, Shows, Shows, Shows, Shows, Shows, Shows,
+                Shows, Shows, Forbidden, Shows,
+            ],
         ),
         (
             "salesperson of A",
@@ -816,7 +838,18 @@ async fn every_role_sees_each_panel_page_or_the_right_refusal() {
             // The team page lists pending invitations, which only those who invite may read.
             [
                 Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Shows, Shows, Shows, Shows, Forbidden,
-                Forbidden, Forbidden,
+                Forbidden, Forbidden, Shows, Shows, Forbidden, Shows,
+            ],
+        ),
+        (
+            "group admin of A",
+            "direccion@autosnorte.mx",
+            "direccion-norte-2026",
+            // Reads the group's agencies (metrics, billing, inventories) and manages their
+            // staff, as the API allows; its cars and leads are the agencies' own work.
+            [
+                Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden,
+                Shows, Shows, Shows, Forbidden, Forbidden, Shows, Shows,
             ],
         ),
         (
@@ -825,7 +858,7 @@ async fn every_role_sees_each_panel_page_or_the_right_refusal() {
             MANAGER_PASSWORD,
             [
                 Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Shows, Shows, NotFound, NotFound, Forbidden,
-                Forbidden, Forbidden,
+                Forbidden, Forbidden, NotFound, NotFound, Forbidden, Forbidden,
             ],
         ),
         (
@@ -834,7 +867,7 @@ async fn every_role_sees_each_panel_page_or_the_right_refusal() {
             "comprador-2026-seguro",
             [
                 Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, Forbidden, NotFound, NotFound,
-                Forbidden, Forbidden, Forbidden,
+                Forbidden, Forbidden, Forbidden, NotFound, Forbidden, Forbidden, Forbidden,
             ],
         ),
     ];

@@ -78,6 +78,7 @@ pub async fn inventory_page(
     let staff = super::staff_agencies(&visitor);
     let agency_id = match query.agency.as_deref() {
         Some(requested) if !staff.contains(&requested) && super::oversees_agencies(&visitor) => path_id(requested)?,
+        // Another agency's staff are refused, never shown their own cars instead.
         requested => super::current_agency(&visitor, requested).ok_or(PageError::Forbidden)?,
     };
     let read_only = !staff.contains(&agency_id.as_str());

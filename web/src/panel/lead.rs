@@ -53,6 +53,10 @@ pub async fn lead_page(
     Query(query): Query<LeadQuery>,
 ) -> Result<Response, PageError> {
     visitor.require_session()?;
+    // Leads are the staff's: a buyer reads their own conversation on the site.
+    if super::staff_agencies(&visitor).is_empty() && !super::is_platform_admin(&visitor) {
+        return Err(PageError::Forbidden);
+    }
     let id = path_id(&raw_id)?;
     let text = &visitor.text().panel.leads;
     let note = match query.done.as_deref() {

@@ -38,10 +38,7 @@ pub async fn load(state: &SharedState, visitor: &Visitor, id: &str) -> Result<Li
     let variables = panel_listing_editor::Variables { id: id.to_string() };
     let listing = state.edge.run::<operations::PanelListingEditor>(visitor.caller(), variables).await?.listing;
     let listing = listing.ok_or(PageError::NotFound)?;
-    let own = super::staff_agencies(visitor).contains(&listing.agency.id.as_str()) || super::is_platform_admin(visitor);
-    if !own {
-        return Err(PageError::NotFound);
-    }
+    super::require_works_on(visitor, &listing.agency.id, &listing.agency.group_id)?;
     Ok(listing)
 }
 

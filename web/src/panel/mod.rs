@@ -42,7 +42,7 @@ mod leads;
 mod listing_actions;
 mod listing_editor;
 mod listing_form;
-mod metrics;
+pub mod metrics;
 mod photos;
 mod promote;
 mod staff;
@@ -129,6 +129,34 @@ pub(crate) fn oversees_agencies(visitor: &crate::visitor::Visitor) -> bool {
     visitor.has_membership(|membership| matches!(membership.role.as_str(), "PLATFORM_ADMIN" | "GROUP_ADMIN"))
 }
 
+/// Whether the person works on this agency's cars in the panel: its staff and
+/// platform admins. A group admin of its group may only read them (the 403 page);
+/// to anyone else the car is another tenant's (the 404 page), as the API has it.
+pub(crate) fn require_works_on(
+    visitor: &crate::visitor::Visitor,
+    agency_id: &str,
+    group_id: &str,
+) -> Result<(), crate::error::PageError> {
+    if staff_agencies(visitor).contains(&agency_id) || is_platform_admin(visitor) {
+        return Ok(());
+    }
+    let reads_it = visitor.has_membership(|membership| {
+        membership.role == "GROUP_ADMIN" && membership.group_id.as_deref() == Some(group_id)
+    });
+    Err(if reads_it { crate::error::PageError::Forbidden } else { crate::error::PageError::NotFound })
+}
+
+/// The agency a page works on: the one the URL names (`?agency=`; `None` when the
+/// person is not its staff: the page refuses, never shows another agency), else
+/// their first. Staff of several agencies name it in the URL.
+pub(crate) fn current_agency(visitor: &crate::visitor::Visitor, requested: Option<&str>) -> Option<String> {
+    let agencies = staff_agencies(visitor);
+    match requested {
+        Some(id) => agencies.contains(&id).then(|| id.to_string()),
+        None => agencies.first().map(|id| id.to_string()),
+    }
+}
+
 /// The agencies whose cars the person works on (as manager or salesperson).
 pub(crate) fn staff_agencies(visitor: &crate::visitor::Visitor) -> Vec<&str> {
     visitor
@@ -137,11 +165,4 @@ pub(crate) fn staff_agencies(visitor: &crate::visitor::Visitor) -> Vec<&str> {
         .filter(|membership| matches!(membership.role.as_str(), "AGENCY_MANAGER" | "SALESPERSON"))
         .filter_map(|membership| membership.agency_id.as_deref())
         .collect()
-}
-
-/// The agency a page works on: the one asked for (`?agency=`) when the person works
-/// there, else their first. Staff of several agencies name it in the URL.
-pub(crate) fn current_agency(visitor: &crate::visitor::Visitor, requested: Option<&str>) -> Option<String> {
-    let agencies = staff_agencies(visitor);
-    requested.filter(|id| agencies.contains(id)).or(agencies.first().copied()).map(str::to_string)
 }

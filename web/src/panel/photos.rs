@@ -61,7 +61,10 @@ async fn load(state: &SharedState, visitor: &Visitor, id: &str) -> Result<Listin
     visitor.require_session()?;
     let variables = panel_listing_photos::Variables { id: id.to_string() };
     let response = state.edge.run::<operations::PanelListingPhotos>(visitor.caller(), variables).await?;
-    response.listing.ok_or(PageError::NotFound)
+    // A published car reads for anyone; its photos are worked on as in the editor.
+    let listing = response.listing.ok_or(PageError::NotFound)?;
+    super::require_works_on(visitor, &listing.agency.id, &listing.agency.group_id)?;
+    Ok(listing)
 }
 
 pub async fn photos_page(

@@ -31,16 +31,13 @@ struct Car {
     published: bool,
 }
 
-/// One of the person's agencies' cars; anyone else's is the not-found page, as in the editor.
+/// One of the person's agencies' cars (`require_works_on`), as in the editor.
 async fn car(state: &SharedState, visitor: &Visitor, id: &str) -> Result<Car, PageError> {
     visitor.require_session()?;
     let variables = panel_promote_listing::Variables { id: id.to_string() };
     let listing = state.edge.run::<operations::PanelPromoteListing>(visitor.caller(), variables).await?.listing;
     let listing = listing.ok_or(PageError::NotFound)?;
-    let own = super::staff_agencies(visitor).contains(&listing.agency.id.as_str()) || super::is_platform_admin(visitor);
-    if !own {
-        return Err(PageError::NotFound);
-    }
+    super::require_works_on(visitor, &listing.agency.id, &listing.agency.group_id)?;
     Ok(Car {
         name: format!("{} {}", car_name(&listing.make, &listing.model), listing.year),
         published: wire_name(&listing.status) == "PUBLISHED",
