@@ -9,7 +9,7 @@ use nds_common::testing::TestDatabase;
 use nds_proto::billing::v1::*;
 use nds_proto::common::v1::{AuditEntry, PageRequest};
 use nds_proto::identity::v1::GetMeRequest;
-use serde_json::{Value, json};
+use serde_json::Value;
 use support::*;
 
 async fn audit_log(harness: &Harness, action: &str, first: u32, after: &str) -> ListAuditLogResponse {
@@ -31,18 +31,7 @@ async fn purchases_and_refunds_are_audited_with_who_and_how_much_once_each() {
 
     // The manager buys a promotion; Stripe reports the payment twice.
     let listing = harness.listing_id(&agency, true).await;
-    let checkout = harness
-        .client
-        .clone()
-        .promote_listing(authorized(PromoteListingRequest { listing_id: listing.to_string() }, &agency.manager))
-        .await
-        .unwrap()
-        .into_inner();
-    let object = payment_intent_object(
-        &checkout.payment_intent_id,
-        json!({"promotion_id": checkout.reference_id, "listing_id": listing.to_string()}),
-        "succeeded",
-    );
+    let (checkout, object) = promotion_checkout(&harness, &agency, listing).await;
     for event_id in ["evt_promo", "evt_promo_again"] {
         deliver_signed(&harness.parts.webhook, event(event_id, "payment_intent.succeeded", now, object.clone())).await;
     }

@@ -98,18 +98,7 @@ async fn promoting_a_promoted_listing_extends_it() {
     let listing = harness.listing_id(&agency, true).await;
     let mut ends = Vec::new();
     for round in 0..2 {
-        let checkout = harness
-            .client
-            .clone()
-            .promote_listing(authorized(PromoteListingRequest { listing_id: listing.to_string() }, &agency.manager))
-            .await
-            .unwrap()
-            .into_inner();
-        let object = payment_intent_object(
-            &checkout.payment_intent_id,
-            json!({"promotion_id": checkout.reference_id, "listing_id": listing.to_string()}),
-            "succeeded",
-        );
+        let (_, object) = promotion_checkout(&harness, &agency, listing).await;
         deliver_signed(
             &harness.parts.webhook,
             event(&format!("evt_extend_{round}"), "payment_intent.succeeded", chrono::Utc::now().timestamp(), object),

@@ -6,7 +6,6 @@ mod support;
 
 use nds_common::testing::TestDatabase;
 use nds_proto::billing::v1::*;
-use serde_json::json;
 use support::*;
 
 async fn ledger_of(harness: &Harness, agency: &Agency) -> Vec<(String, String, i64)> {
@@ -118,18 +117,7 @@ async fn concurrent_payments_for_one_listing_each_buy_a_window_of_their_own() {
         let listing = harness.listing_id(&agency, true).await;
         listings.push(listing);
         for payment in 0..2 {
-            let checkout = harness
-                .client
-                .clone()
-                .promote_listing(authorized(PromoteListingRequest { listing_id: listing.to_string() }, &agency.manager))
-                .await
-                .unwrap()
-                .into_inner();
-            let object = payment_intent_object(
-                &checkout.payment_intent_id,
-                json!({"promotion_id": checkout.reference_id, "listing_id": listing.to_string()}),
-                "succeeded",
-            );
+            let (checkout, object) = promotion_checkout(&harness, &agency, listing).await;
             let now = chrono::Utc::now().timestamp();
             let body = event(&format!("evt_pay_{listing_index}_{payment}"), "payment_intent.succeeded", now, object);
             // The stored row a worker claimed (kept out of the table, so the service's

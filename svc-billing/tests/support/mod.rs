@@ -507,3 +507,26 @@ pub fn refunded_charge(payment_intent_id: &str, refunds: &[(&str, i64)]) -> serd
         "refunds": {"object": "list", "data": data, "has_more": false},
     })
 }
+
+/// The manager starts a promotion of `listing`: its checkout, and its PaymentIntent
+/// as Stripe reports it once paid (the object of `payment_intent.succeeded`).
+pub async fn promotion_checkout(
+    harness: &Harness,
+    agency: &Agency,
+    listing: Uuid,
+) -> (nds_proto::billing::v1::Checkout, serde_json::Value) {
+    use nds_proto::billing::v1::PromoteListingRequest;
+    let checkout = harness
+        .client
+        .clone()
+        .promote_listing(authorized(PromoteListingRequest { listing_id: listing.to_string() }, &agency.manager))
+        .await
+        .unwrap()
+        .into_inner();
+    let object = payment_intent_object(
+        &checkout.payment_intent_id,
+        serde_json::json!({"promotion_id": checkout.reference_id, "listing_id": listing.to_string()}),
+        "succeeded",
+    );
+    (checkout, object)
+}
