@@ -5,6 +5,7 @@
 pub mod edge;
 pub mod interpret;
 pub mod isolated;
+pub mod panel;
 pub mod search;
 pub mod site;
 pub mod webhook;
@@ -32,6 +33,25 @@ impl Stats {
         };
         let per_second = if wall.is_zero() { f64::NAN } else { samples.len() as f64 / wall.as_secs_f64() };
         Stats { p50_micros: percentile(0.50), p99_micros: percentile(0.99), per_second }
+    }
+}
+
+/// One measured series of calls: their latencies, the wall time of the blocks they
+/// ran in, and the CPU a server spent on them.
+#[derive(Default)]
+pub struct Series {
+    pub samples: Vec<Duration>,
+    pub wall: Duration,
+    pub cpu: Duration,
+}
+
+impl Series {
+    pub fn stats(&self) -> Stats {
+        Stats::from_samples(self.samples.clone(), self.wall)
+    }
+
+    pub fn cpu_per_call_micros(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1e6 / self.samples.len().max(1) as f64
     }
 }
 

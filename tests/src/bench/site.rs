@@ -11,24 +11,7 @@ use nds_web::site::search::{PAGE_SIZE, search_input};
 use nds_web::site::search_params::SearchParams;
 
 use super::isolated::{IsolatedRuntime, SplitSystem};
-use super::{Stats, ratio};
-
-#[derive(Default)]
-struct Series {
-    samples: Vec<Duration>,
-    wall: Duration,
-    cpu: Duration,
-}
-
-impl Series {
-    fn stats(&self) -> Stats {
-        Stats::from_samples(self.samples.clone(), self.wall)
-    }
-
-    fn cpu_per_call_micros(&self) -> f64 {
-        self.cpu.as_secs_f64() * 1e6 / self.samples.len().max(1) as f64
-    }
-}
+use super::{Series, ratio};
 
 /// The search of round `round`: Toyotas under a price that changes every round,
 /// so neither the site's fragment cache nor the edge's result cache answers.

@@ -1,4 +1,4 @@
-//! The benchmark harness: `nds-bench <all|interpret|edge|search|site|webhook>`. Each benchmark prints its
+//! The benchmark harness: `nds-bench <all|interpret|edge|search|site|panel|webhook>`. Each benchmark prints its
 //! subject and its same-run baseline with the ratio. Build with `--release`.
 
 /// The same allocator as the `nds` binary, so the benchmark measures what runs.
@@ -9,7 +9,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> anyhow::Result<()> {
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".to_string());
     let wants = |name: &str| which == "all" || which == name;
-    let known = ["all", "interpret", "edge", "search", "site", "webhook"];
+    let known = ["all", "interpret", "edge", "search", "site", "panel", "webhook"];
     anyhow::ensure!(known.contains(&which.as_str()), "unknown benchmark {which:?}; one of {known:?}");
     if wants("interpret") {
         print!("{}", nds_tests::bench::interpret::run(200));
@@ -26,6 +26,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if wants("site") {
         print!("{}", nds_tests::bench::site::run(500).await?);
+    }
+    if wants("panel") {
+        print!("{}", nds_tests::bench::panel::run(300).await?);
     }
     if wants("webhook") {
         print!("{}", nds_tests::bench::webhook::run(2_000).await?);

@@ -123,6 +123,32 @@ pub(super) fn pesos(minor: f64, lang: Lang) -> String {
     format::price(minor.round() as i64, "MXN", lang)
 }
 
+/// The page's one request: the last 30 days and each of the last six calendar
+/// months, for one scope (public for the benchmark, which sends it to the edge).
+pub fn metrics_variables(scope: panel_metrics::MetricsScopeInput, now: DateTime<Utc>) -> panel_metrics::Variables {
+    let months = last_six_months(now);
+    let range = |index: usize| (wire(months[index].0), wire(months[index].1));
+    let ((from0, to0), (from1, to1), (from2, to2)) = (range(0), range(1), range(2));
+    let ((from3, to3), (from4, to4), (from5, to5)) = (range(3), range(4), range(5));
+    panel_metrics::Variables {
+        scope,
+        from30: wire(now - Duration::days(30)),
+        to30: wire(now + Duration::seconds(1)),
+        from0,
+        to0,
+        from1,
+        to1,
+        from2,
+        to2,
+        from3,
+        to3,
+        from4,
+        to4,
+        from5,
+        to5,
+    }
+}
+
 pub async fn metrics_page(
     State(state): State<SharedState>,
     visitor: Visitor,
@@ -146,26 +172,7 @@ pub async fn metrics_page(
     };
     let now = Utc::now();
     let months = last_six_months(now);
-    let range = |index: usize| (wire(months[index].0), wire(months[index].1));
-    let ((from0, to0), (from1, to1), (from2, to2)) = (range(0), range(1), range(2));
-    let ((from3, to3), (from4, to4), (from5, to5)) = (range(3), range(4), range(5));
-    let variables = panel_metrics::Variables {
-        scope: input,
-        from30: wire(now - Duration::days(30)),
-        to30: wire(now + Duration::seconds(1)),
-        from0,
-        to0,
-        from1,
-        to1,
-        from2,
-        to2,
-        from3,
-        to3,
-        from4,
-        to4,
-        from5,
-        to5,
-    };
+    let variables = metrics_variables(input, now);
     let response = state.edge.run::<operations::PanelMetrics>(visitor.caller(), variables).await?;
     let numbers_of =
         |values: &[panel_metrics::MetricNumbersValues]| values.iter().map(Number::from).collect::<Vec<_>>();
