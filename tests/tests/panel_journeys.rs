@@ -551,25 +551,9 @@ async fn a_manager_promotes_a_car_with_the_payment_element_and_the_webhook_promo
     page.screenshot("panel-promote-pay").await;
 
     // Stripe reports the payment (the stand-in's PaymentIntent, now succeeded), signed.
-    let mut intent = stripe.object(&payment_intent_id).unwrap();
-    intent["status"] = "succeeded".into();
-    let paid_at = chrono::Utc::now().timestamp();
-    let mut event = svc_billing::testing::load_fixtures().unwrap()["event"].clone();
-    event["id"] = format!("evt_panel_{}", uuid::Uuid::new_v4().simple()).into();
-    event["type"] = "payment_intent.succeeded".into();
-    event["created"] = paid_at.into();
-    event["data"]["object"] = intent;
-    let body = event.to_string();
-    let signature = svc_billing::domain::signature::sign_header(WEBHOOK_SECRET, paid_at, body.as_bytes());
-    let delivered = reqwest::Client::new()
-        .post(system.http_url("/webhooks/stripe"))
-        .header("content-type", "application/json")
-        .header("stripe-signature", signature)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(delivered.status(), 200);
+    let delivered =
+        nds_tests::stripe::deliver_payment_succeeded(&system, &stripe, &payment_intent_id, WEBHOOK_SECRET).await;
+    assert_eq!(delivered, 200);
 
     // Stripe's return page, then the editor says until when.
     page.goto(&return_url).await;
