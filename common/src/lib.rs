@@ -24,6 +24,7 @@ pub mod shutdown;
 pub mod telemetry;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod trace;
 pub mod vehicle;
 
 pub use config::Config;

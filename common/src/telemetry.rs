@@ -8,21 +8,118 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::{DynFilterFn, FilterExt, filter_fn};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::LogFormat;
+use crate::trace::{TraceExport, otlp_endpoint_from_env};
+
+type BoxedLayer = Box<dyn Layer<tracing_subscriber::Registry> + Send + Sync>;
 
 /// Installs the global subscriber once; later calls (tests, `nds dev`) are no-ops.
-pub fn init_tracing(filter: &str, format: LogFormat) {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let registry = tracing_subscriber::registry().with(filter);
-    let result = match format {
-        LogFormat::Text => registry.with(tracing_subscriber::fmt::layer().with_target(true)).try_init(),
-        LogFormat::Json => registry.with(tracing_subscriber::fmt::layer().json().flatten_event(true)).try_init(),
+///
+/// Logs follow `filter` (`NDS_LOG`). When `OTEL_EXPORTER_OTLP_ENDPOINT` is set, spans
+/// at info and above are also exported, whatever the log level, as `service_name`;
+/// keep the returned export alive for the process's life (dropping it flushes).
+pub fn init_tracing(filter: &str, format: LogFormat, service_name: &str) -> Option<TraceExport> {
+    let export = match otlp_endpoint_from_env().map(|endpoint| TraceExport::otlp(&endpoint, service_name)) {
+        Some(Ok(export)) => Some(export),
+        Some(Err(error)) => {
+            eprintln!("traces stay off: {error}");
+            None
+        }
+        None => None,
     };
+    install(filter, format, export)
+}
+
+/// Installs logs and, with `export`, span export (what `init_tracing` does once it
+/// read the environment; tests pass their own collector's export).
+pub fn install(filter: &str, format: LogFormat, export: Option<TraceExport>) -> Option<TraceExport> {
+    install_layers(filter, format, export, SpanExport::Always)
+}
+
+/// [`install`] for benchmarks: spans leave only while [`crate::trace::enabled`], which
+/// [`crate::trace::set_enabled`] flips, so one process measures tracing on and off in
+/// alternating blocks. Off still asks this filter per span: a few nanoseconds more
+/// than a process without the export.
+pub fn install_switchable(filter: &str, format: LogFormat, export: TraceExport) -> Option<TraceExport> {
+    install_layers(filter, format, Some(export), SpanExport::WhileEnabled)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SpanExport {
+    Always,
+    WhileEnabled,
+}
+
+fn install_layers(
+    filter: &str,
+    format: LogFormat,
+    export: Option<TraceExport>,
+    mode: SpanExport,
+) -> Option<TraceExport> {
+    let mut layers: Vec<BoxedLayer> = vec![log_layer(filter, format)];
+    if let Some(export) = &export {
+        layers.push(span_export_layer(export, mode));
+    }
     // An error only means a subscriber is already installed.
-    drop(result);
+    drop(tracing_subscriber::registry().with(layers).try_init());
+    export
+}
+
+/// Log lines, with the fields of the spans they happen in (a request's `trace_id`).
+/// Spans made for traces only (sea-orm's per statement, NDS's outbound calls under
+/// [`TRACE_ONLY_TARGET`]) are not the log's: left in, each would be built for the
+/// log layer even with tracing off.
+fn log_layer(filter: &str, format: LogFormat) -> BoxedLayer {
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let not_trace_only = filter_fn(|metadata| !(metadata.is_span() && is_trace_only(metadata.target())));
+    let filter = filter.and(not_trace_only);
+    match format {
+        LogFormat::Text => tracing_subscriber::fmt::layer().with_target(true).with_filter(filter).boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer().json().flatten_event(true).with_filter(filter).boxed(),
+    }
+}
+
+/// The target of spans that exist for traces only: `#[instrument(target = "nds_trace")]`
+/// on outbound calls (Stripe, the language model, Elasticsearch). With tracing off no
+/// layer wants them, so they cost nothing where they are declared.
+pub const TRACE_ONLY_TARGET: &str = "nds_trace";
+
+fn is_trace_only(target: &str) -> bool {
+    target == TRACE_ONLY_TARGET || target.starts_with("sea_orm")
+}
+
+/// Whose spans leave: NDS's own (its crates and [`TRACE_ONLY_TARGET`]) and sea-orm's
+/// statements. Other dependencies' spans (the GraphQL DataLoader's, HTTP clients')
+/// stay out, and with them whatever they record.
+const EXPORTED_TARGETS: [&str; 4] = ["nds", "svc_", "edge_graphql", "sea_orm"];
+
+fn is_exported(metadata: &tracing::Metadata<'_>) -> bool {
+    metadata.is_span()
+        && *metadata.level() <= tracing::Level::INFO
+        && EXPORTED_TARGETS.iter().any(|prefix| metadata.target().starts_with(prefix))
+}
+
+/// Spans only (events stay in the logs), at info and above.
+fn span_export_layer(export: &TraceExport, mode: SpanExport) -> BoxedLayer {
+    // No thread, source location or busy/idle timing on every span: the names say
+    // what ran, and the timing costs two clock reads per poll.
+    let layer = tracing_opentelemetry::layer()
+        .with_tracer(export.tracer())
+        .with_threads(false)
+        .with_location(false)
+        .with_tracked_inactivity(false);
+    match mode {
+        SpanExport::Always => layer.with_filter(filter_fn(is_exported)).boxed(),
+        // Asked per span, not cached per call site: the answer changes at run time.
+        SpanExport::WhileEnabled => {
+            layer.with_filter(DynFilterFn::new(|metadata, _| crate::trace::enabled() && is_exported(metadata))).boxed()
+        }
+    }
 }
 
 /// The process-wide registry every metric of NDS registers in.

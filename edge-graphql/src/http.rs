@@ -18,6 +18,7 @@ use tower::ServiceBuilder;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tracing::Instrument;
 
 use crate::EdgeState;
 use crate::body::GraphqlBody;
@@ -43,10 +44,12 @@ fn refused(error: async_graphql::ServerError) -> GraphQLResponse {
     async_graphql::Response::from_errors(vec![error]).into()
 }
 
-async fn execute(state: &EdgeState, caller: Caller, request: async_graphql::Request) -> GraphQLResponse {
+async fn execute(state: &EdgeState, caller: Caller, mut request: async_graphql::Request) -> GraphQLResponse {
+    let span = crate::operation_span::operation_span(&mut request);
+    nds_common::trace::record_trace_id(&span);
     let context = RequestContext::new(caller.bearer_token, Some(caller.address), state.request_budget);
     let loaders = Loaders::new(&state.clients, &context.call, &state.agency_cards);
-    state.schema.execute(request.data(context).data(loaders)).await.into()
+    state.schema.execute(request.data(context).data(loaders)).instrument(span).await.into()
 }
 
 async fn graphql_handler(
@@ -266,6 +269,7 @@ pub fn router(state: EdgeState) -> Router {
                 .layer(SetResponseHeaderLayer::appending(header::VARY, cors_vary()))
                 .layer(cors)
                 .layer(nds_common::telemetry::RequestMetricsLayer::new("http"))
+                .layer(nds_common::trace::TraceLayer::http())
                 // The limit wraps the response body in a type of its own; CORS wants one with a default.
                 .map_response(IntoResponse::into_response)
                 .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES)),

@@ -11,6 +11,7 @@ pub mod expensive;
 pub mod http;
 pub mod limits;
 pub mod loaders;
+pub mod operation_span;
 pub mod persisted;
 pub mod rate_limit;
 pub mod schema;

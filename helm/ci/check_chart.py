@@ -72,6 +72,8 @@ KNOWN_ENV = set(
     NDS_ELASTICSEARCH_USERNAME NDS_ELASTICSEARCH_PASSWORD""".split()
 )
 # The front ends' variables (web/: the buyer site, later the staff panel).
+# Traces: OpenTelemetry's own variables (config.tracing).
+KNOWN_ENV |= {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"}
 KNOWN_ENV |= {"NDS_SITE_ADDR", "NDS_PANEL_ADDR", "NDS_EDGE_URL", "NDS_PANEL_URL", "NDS_STRIPE_PUBLISHABLE_KEY"}
 # Listing photos (catalog owns them; the edge writes their URLs).
 MEDIA_KEYS = {"NDS_MEDIA_ACCESS_KEY_ID", "NDS_MEDIA_SECRET_ACCESS_KEY"}
@@ -491,6 +493,11 @@ def check_front_end_egress(c: Checker, L: str, nps: list[dict], all_pods: list[t
             port = (urlparse(url).port or 6379) if url else int(np_cfg.get("redisPort", 6379))
             c.check(any(r.get("to") and rule_allows_port(r, port, set(), "TCP") for r in rules),
                     f"{W}: Redis ({port}/TCP) must be allowed (sessions live there)")
+        otlp = cm.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        if otlp:
+            port = urlparse(otlp).port or 4317
+            c.check(any(r.get("to") and rule_allows_port(r, port, set(), "TCP") for r in rules),
+                    f"{W}: the trace collector ({port}/TCP) must be allowed (traces are on)")
 
 
 def check_front_ends(c: Checker, L: str, deployments: dict[str, dict], services: dict[str, dict], cm: dict) -> None:
@@ -972,6 +979,7 @@ GUARDS: list[tuple[str, dict, str]] = [
     ("unknown secret entry", {"services": {"edge": {"secrets": ["nope"]}}}, "unknown secret entry"),
     ("migrations without a database Secret", {"secrets": {"chatDatabaseUrl": {"name": ""}}}, "chatDatabaseUrl"),
     ("TLS without a Secret name", {"ingress": {"tls": {"enabled": True}}}, "ingress.tls.secretName"),
+    ("traces on without the collector's egress", {"config": {"tracing": {"otlpEndpoint": "http://otel-collector.observability:4317"}}}, "networkPolicy.otlpEgress"),
     ("ECK with the tantivy backend", {"elasticsearch": {"eck": {"enabled": True}}}, "config.searchBackend=elasticsearch"),
     ("ECK and an Elasticsearch URL Secret",
      {"config": {"searchBackend": "elasticsearch"}, "elasticsearch": {"eck": {"enabled": True}},

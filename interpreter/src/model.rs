@@ -78,6 +78,12 @@ impl LanguageModel {
     /// Asks the model, within the timeout, and validates its answer;
     /// `max_year` is the latest model year accepted (next year, read from
     /// the interpreter's clock per query so it moves at New Year).
+    #[tracing::instrument(
+        target = "nds_trace",
+        name = "llm.chat_completion",
+        skip_all,
+        fields(otel.kind = "client", gen_ai.operation.name = "chat", gen_ai.request.model = %self.model)
+    )]
     pub async fn interpret(
         &self,
         text: &str,

@@ -57,6 +57,21 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The name this process reports in traces (`service.name`): `nds-search`,
+    /// `nds-job-reindex`, or `nds` for the all-in-one `nds dev`.
+    pub fn process_name(&self) -> String {
+        match self {
+            Command::Serve { target } => match target.to_possible_value() {
+                Some(value) => format!("nds-{}", value.get_name()),
+                None => "nds".to_string(),
+            },
+            Command::Job { name } => format!("nds-job-{}", name.as_str()),
+            Command::Dev { .. } | Command::Migrate { .. } | Command::Admin { .. } => "nds".to_string(),
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum AdminTask {
     /// Create the first platform admin (or grant the role to an existing account).

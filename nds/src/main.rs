@@ -16,7 +16,9 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    nds_common::telemetry::init_tracing(&config.log_filter, config.log_format);
+    // Kept to the end of main: dropping it flushes the spans still buffered.
+    let _traces =
+        nds_common::telemetry::init_tracing(&config.log_filter, config.log_format, &cli.command.process_name());
     match nds::commands::run(cli.command, config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

@@ -315,6 +315,8 @@ pub async fn start(config: Config, options: SystemOptions) -> anyhow::Result<Run
             }
             health_signals.extend(extras.health_signal);
         }
+        // Traced here, once: the routes are served on their own listener or merged into the edge's.
+        service_http = service_http.map(|routes| routes.layer(nds_common::trace::TraceLayer::http()));
         let names: Vec<&'static str> = options.services.iter().map(|service| service_health_name(*service)).collect();
         let serve_options = GrpcServeOptions {
             drain: config.shutdown_drain,

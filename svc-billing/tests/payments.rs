@@ -135,6 +135,7 @@ async fn concurrent_payments_for_one_listing_each_buy_a_window_of_their_own() {
                 received_at_unix: now,
                 processed_at_unix: None,
                 outcome: None,
+                traceparent: None,
             });
         }
     }

@@ -194,6 +194,7 @@ pub fn change_to_wire(change: &ListingChange) -> wire::ListingChange {
         kind: change_kind_to_wire(change.kind),
         listing: Some(listing_to_wire(&change.listing)),
         changed_at_unix: change.changed_at_unix,
+        traceparent: change.traceparent.clone().unwrap_or_default(),
     }
 }
 

@@ -22,6 +22,7 @@ use futures::StreamExt;
 use nds_common::Shutdown;
 use nds_common::cache::SharedCache;
 use sea_orm::DatabaseConnection;
+use tracing::Instrument;
 
 use crate::convert::change_from_listing;
 use crate::domain::{IndexChange, ListingDoc};
@@ -244,9 +245,15 @@ impl Indexer {
             return Ok(true);
         }
         let changes = std::mem::take(&mut batch.changes);
-        let outcome = self.index.apply(changes).await?;
-        self.index.commit().await?;
-        self.bump_cache_generation().await;
+        let span = batch_span(&std::mem::take(&mut batch.traceparents), changes.len());
+        let outcome = async {
+            let outcome = self.index.apply(changes).await?;
+            self.index.commit().await?;
+            self.bump_cache_generation().await;
+            Ok::<_, SearchError>(outcome)
+        }
+        .instrument(span)
+        .await?;
         batch.position.sequence = batch.last_sequence;
         batch.first_at = None;
         let advanced = feed_cursor::advance(&self.database, consumer, &batch.position).await?;
@@ -310,9 +317,29 @@ impl Indexer {
     }
 }
 
+/// The most traces one indexed batch joins (the first as parent, the rest as links).
+const MAX_TRACES_PER_BATCH: usize = 32;
+
+/// The span of one indexed batch: it continues the trace of the batch's first change
+/// (usually the only one: a publish indexed alone), and links the others'.
+fn batch_span(traceparents: &[String], changes: usize) -> tracing::Span {
+    if !nds_common::trace::enabled() {
+        return tracing::Span::none();
+    }
+    let span = tracing::info_span!("search.index_batch", changes, trace_id = tracing::field::Empty);
+    let mut traceparents = traceparents.iter();
+    nds_common::trace::propagation::continue_stored_trace(&span, traceparents.next().map(String::as_str));
+    for traceparent in traceparents {
+        nds_common::trace::propagation::link_stored_trace(&span, traceparent);
+    }
+    span
+}
+
 struct Batch {
     position: FeedPosition,
     changes: Vec<IndexChange>,
+    /// The traces of the batch's changes that carried one.
+    traceparents: Vec<String>,
     last_sequence: i64,
     first_at: Option<Instant>,
 }
@@ -320,7 +347,7 @@ struct Batch {
 impl Batch {
     fn new(position: FeedPosition) -> Self {
         let last_sequence = position.sequence;
-        Self { position, changes: Vec::new(), last_sequence, first_at: None }
+        Self { position, changes: Vec::new(), traceparents: Vec::new(), last_sequence, first_at: None }
     }
 
     fn is_empty(&self) -> bool {
@@ -334,6 +361,9 @@ impl Batch {
         }
         self.last_sequence = change.sequence;
         self.first_at.get_or_insert_with(Instant::now);
+        if !change.traceparent.is_empty() && self.traceparents.len() < MAX_TRACES_PER_BATCH {
+            self.traceparents.push(change.traceparent);
+        }
         let Some(listing) = change.listing else {
             tracing::warn!(sequence = change.sequence, "change without a listing; skipped");
             return;

@@ -6,7 +6,9 @@ pub mod bench;
 pub mod browser;
 pub mod client;
 pub mod inventory;
+pub mod otlp;
 pub mod photos;
+pub mod stripe;
 
 /// Loads `nds dev`'s demo data into a running test system (benchmarks).
 pub async fn demo_load(runtime: &nds_common::runtime::Runtime) -> anyhow::Result<String> {

@@ -92,6 +92,7 @@ impl CallContext {
         if let Some(relay) = &self.relay {
             request.metadata_mut().insert(RELAY_AUTHORIZATION, relay.clone());
         }
+        crate::trace::inject_current(request.metadata_mut());
         request
     }
 }

@@ -135,6 +135,7 @@ pub async fn serve_grpc(
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let server = tonic::transport::Server::builder()
         .layer(crate::telemetry::RequestMetricsLayer::new("grpc"))
+        .layer(crate::trace::TraceLayer::grpc())
         .timeout(options.default_deadline)
         .concurrency_limit_per_connection(options.concurrency_per_connection)
         .load_shed(true)

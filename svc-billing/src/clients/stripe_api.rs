@@ -100,6 +100,7 @@ impl StripeApi {
         self.client.as_ref().ok_or(BillingError::PaymentNotConfigured)
     }
 
+    #[tracing::instrument(target = "nds_trace", name = "stripe.create_payment_intent", skip_all, fields(otel.kind = "client", peer.service = "stripe"))]
     pub async fn create_payment_intent(&self, spec: &PaymentIntentSpec) -> Result<CreatedPaymentIntent, BillingError> {
         let client = self.client()?;
         let mut request = CreatePaymentIntent::new(spec.amount_minor, currency(&spec.currency))
@@ -118,6 +119,7 @@ impl StripeApi {
         })
     }
 
+    #[tracing::instrument(target = "nds_trace", name = "stripe.create_customer", skip_all, fields(otel.kind = "client", peer.service = "stripe"))]
     pub async fn create_customer(&self, agency_id: &str, idempotency_key: &str) -> Result<String, BillingError> {
         let client = self.client()?;
         let metadata = HashMap::from([("agency_id".to_string(), agency_id.to_string())]);
@@ -131,6 +133,7 @@ impl StripeApi {
     }
 
     /// The Billing Meter counting published listings (created once per platform).
+    #[tracing::instrument(target = "nds_trace", name = "stripe.create_listing_meter", skip_all, fields(otel.kind = "client", peer.service = "stripe"))]
     pub async fn create_listing_meter(&self) -> Result<String, BillingError> {
         let client = self.client()?;
         let aggregation =
@@ -144,6 +147,7 @@ impl StripeApi {
     }
 
     /// The monthly usage-based price on that meter (created once per platform).
+    #[tracing::instrument(target = "nds_trace", name = "stripe.create_listing_price", skip_all, fields(otel.kind = "client", peer.service = "stripe"))]
     pub async fn create_listing_price(
         &self,
         meter_id: &str,
@@ -165,6 +169,7 @@ impl StripeApi {
         Ok(price.id.to_string())
     }
 
+    #[tracing::instrument(target = "nds_trace", name = "stripe.create_subscription", skip_all, fields(otel.kind = "client", peer.service = "stripe"))]
     pub async fn create_subscription(
         &self,
         customer_id: &str,
@@ -185,6 +190,7 @@ impl StripeApi {
     }
 
     /// One meter event; `identifier` makes Stripe drop a replay.
+    #[tracing::instrument(target = "nds_trace", name = "stripe.send_meter_event", skip_all, fields(otel.kind = "client", peer.service = "stripe"))]
     pub async fn send_meter_event(
         &self,
         customer_id: &str,
@@ -206,6 +212,7 @@ impl StripeApi {
         Ok(())
     }
 
+    #[tracing::instrument(target = "nds_trace", name = "stripe.create_connected_account", skip_all, fields(otel.kind = "client", peer.service = "stripe"))]
     pub async fn create_connected_account(
         &self,
         agency_id: &str,
@@ -224,6 +231,7 @@ impl StripeApi {
     }
 
     /// An onboarding link: `(url, expires_at_unix)`. Links are single-use, so no key.
+    #[tracing::instrument(target = "nds_trace", name = "stripe.create_account_link", skip_all, fields(otel.kind = "client", peer.service = "stripe"))]
     pub async fn create_account_link(
         &self,
         account_id: &str,
@@ -241,6 +249,7 @@ impl StripeApi {
 
     /// Refunds what remains of a destination charge, reversing the transfer and the
     /// platform's fee in proportion.
+    #[tracing::instrument(target = "nds_trace", name = "stripe.refund_destination_charge", skip_all, fields(otel.kind = "client", peer.service = "stripe"))]
     pub async fn refund_destination_charge(
         &self,
         payment_intent_id: &str,

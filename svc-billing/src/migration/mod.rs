@@ -8,6 +8,7 @@ mod m0002_subscription_claims;
 mod m0003_usage_billed_from;
 mod m0004_partial_refunds;
 mod m0005_audit_log;
+mod m0006_webhook_traceparent;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_usage_billed_from::Migration),
             Box::new(m0004_partial_refunds::Migration),
             Box::new(m0005_audit_log::Migration),
+            Box::new(m0006_webhook_traceparent::Migration),
         ]
     }
 }

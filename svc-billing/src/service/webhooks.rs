@@ -8,6 +8,7 @@ use std::panic::AssertUnwindSafe;
 use futures::FutureExt;
 use nds_common::audit::{self, AuditEvent};
 use sea_orm::TransactionTrait;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::Billing;
@@ -58,6 +59,14 @@ pub async fn ingest(
     if events::insert_once(database, &event, &payload).await? { Ok(Ingested::Stored) } else { Ok(Ingested::Duplicate) }
 }
 
+/// The span of processing one stored event (`Span::none()` when tracing is off).
+fn event_span(row: &webhook_event::Model) -> tracing::Span {
+    if !nds_common::trace::enabled() {
+        return tracing::Span::none();
+    }
+    tracing::info_span!("billing.process_event", stripe.event_type = %row.event_type, attempt = row.attempts)
+}
+
 /// What processing one event did, for the log and the event row.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -66,8 +75,33 @@ pub enum Outcome {
 }
 
 impl Billing {
-    /// Processes every due event; returns how many were finished.
+    /// Processes every due event; returns how many were finished. With tracing on,
+    /// the pass (catalog's promotion sync included) joins the trace of the oldest due
+    /// delivery and links the others'.
     pub async fn process_pending_events(&self) -> Result<usize, BillingError> {
+        let span = self.pass_span().await?;
+        self.process_pending_events_traced().instrument(span).await
+    }
+
+    async fn pass_span(&self) -> Result<tracing::Span, BillingError> {
+        if !nds_common::trace::enabled() {
+            return Ok(tracing::Span::none());
+        }
+        let due = events::due(&self.database, 32).await?;
+        if due.is_empty() {
+            // Nothing to do: no trace every few seconds from an idle worker.
+            return Ok(tracing::Span::none());
+        }
+        let span = tracing::info_span!("billing.process_events", events = due.len(), trace_id = tracing::field::Empty);
+        let mut traceparents = due.iter().filter_map(|row| row.traceparent.as_deref());
+        nds_common::trace::propagation::continue_stored_trace(&span, traceparents.next());
+        for traceparent in traceparents {
+            nds_common::trace::propagation::link_stored_trace(&span, traceparent);
+        }
+        Ok(span)
+    }
+
+    async fn process_pending_events_traced(&self) -> Result<usize, BillingError> {
         let given_up = events::fail_exhausted(&self.database).await?;
         if given_up > 0 {
             tracing::error!(
@@ -87,7 +121,8 @@ impl Billing {
                     continue;
                 }
                 claimed_any = true;
-                match self.process_event_guarded(&row).await {
+                let span = event_span(&row);
+                match self.process_event_guarded(&row).instrument(span).await {
                     Ok(Outcome::Applied(what)) => {
                         events::finish(&self.database, &row.id, events::PROCESSED, &what).await?;
                         finished += 1;

@@ -38,6 +38,7 @@ pub async fn insert_once<C: ConnectionTrait>(database: &C, event: &StripeEvent, 
         received_at_unix: Set(now),
         processed_at_unix: Set(None),
         outcome: Set(None),
+        traceparent: Set(nds_common::trace::current_traceparent()),
     };
     let inserted = Entity::insert(row)
         .on_conflict(OnConflict::column(Column::Id).do_nothing().to_owned())

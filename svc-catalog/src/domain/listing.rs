@@ -160,6 +160,8 @@ pub struct ListingChange {
     pub kind: ChangeKind,
     pub listing: Listing,
     pub changed_at_unix: i64,
+    /// The trace of the request that made the change, for whoever acts on it later.
+    pub traceparent: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -48,6 +48,7 @@ pub async fn append_change<C: ConnectionTrait>(
         kind: Set(kind.as_str().to_string()),
         snapshot: Set(snapshot),
         changed_at: Set(now),
+        traceparent: Set(nds_common::trace::current_traceparent()),
     }
     .insert(transaction)
     .await?;

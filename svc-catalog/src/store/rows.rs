@@ -105,6 +105,7 @@ pub fn change_from_row(row: listing_change::Model) -> Result<ListingChange, Cata
         kind: parse::<ChangeKind>("kind", &row.kind)?,
         listing,
         changed_at_unix: row.changed_at,
+        traceparent: row.traceparent,
     })
 }
 

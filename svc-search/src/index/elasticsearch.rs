@@ -93,6 +93,12 @@ impl ElasticsearchIndex {
         &self.alias
     }
 
+    #[tracing::instrument(
+        target = "nds_trace",
+        name = "elasticsearch.request",
+        skip_all,
+        fields(otel.name = %format!("elasticsearch {method:?}"), otel.kind = "client", db.system = "elasticsearch", url.path = path)
+    )]
     async fn send(&self, method: Method, path: &str, body: Option<Body>) -> Result<Reply, SearchError> {
         let mut headers = HeaderMap::new();
         let payload = match body {

@@ -82,5 +82,6 @@ pub fn change(sequence: i64, doc: &ListingDoc, status: ListingStatus) -> Listing
         kind: ChangeKind::Updated as i32,
         listing: Some(listing(doc, status)),
         changed_at_unix: NOW,
+        traceparent: String::new(),
     }
 }

@@ -248,3 +248,74 @@ pub async fn run(requests: usize) -> anyhow::Result<String> {
     report.push_str(&listing_reads(requests).await?);
     Ok(report)
 }
+
+/// What tracing costs (issue 19): a text search through the edge (edge → search →
+/// chat, two gRPC hops, database statements) with spans off and on, in alternating
+/// blocks in one process, exporting over OTLP/gRPC to a collector on loopback.
+/// CPU is the whole process's (edge, services, exporter thread and the client):
+/// the client's share is the same in both, so the difference is tracing's.
+pub async fn tracing_cost(requests: usize) -> anyhow::Result<String> {
+    const BLOCK: usize = 100;
+    let collector = crate::otlp::Collector::installed_switchable();
+    let system = SplitSystem::start().await?;
+    let runtime = system.services_runtime()?;
+    crate::demo_load(&runtime).await?;
+    let client = reqwest::Client::new();
+    // A new text each time: neither search's results cache nor chat's interpretation
+    // cache answers, so every request makes both hops.
+    let counter = std::sync::atomic::AtomicUsize::new(0);
+    let send = |client: &reqwest::Client| {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let text = format!("toyota suv automática hasta {} mil pesos", 200 + n);
+        client.post(&system.graphql_url).json(&serde_json::json!({
+            "query": "query TracedSearch($text: String!) { search(input: { text: $text }) { results { totalCount edges { node { id } } } } }",
+            "variables": { "text": text },
+        }))
+    };
+    let process_cpu = || process_cpu_time().unwrap_or_default();
+    for on in [false, true] {
+        nds_common::trace::set_enabled(on);
+        for _ in 0..requests.min(200) / 2 {
+            send(&client).send().await?.bytes().await?;
+        }
+    }
+    let spans_before = collector.received();
+    let (mut off, mut on) = (Totals::default(), Totals::default());
+    let mut done = 0;
+    while done < requests {
+        let block = BLOCK.min(requests - done);
+        nds_common::trace::set_enabled(false);
+        off.add_block(&client, block, &process_cpu, &send).await?;
+        nds_common::trace::set_enabled(true);
+        on.add_block(&client, block, &process_cpu, &send).await?;
+        done += block;
+    }
+    // The export of the last block counts too: flushed while the clock of `on` is stopped,
+    // its CPU would be missed, so it is measured and added.
+    let flush_cpu_before = process_cpu();
+    let spans = collector.spans().len().saturating_sub(spans_before);
+    on.cpu += process_cpu().saturating_sub(flush_cpu_before);
+    nds_common::trace::set_enabled(false);
+    system.stop().await?;
+
+    let (off, on) = (off.measured(requests), on.measured(requests));
+    let mut report = format!(
+        "tracing: a text search through the edge (edge → search → chat), {requests} requests each way in alternating blocks of {BLOCK}; CPU is the whole process's\n"
+    );
+    for (name, measured) in [("spans off", &off), ("spans on, OTLP export", &on)] {
+        report.push_str(&format!(
+            "  {name:<22} p50 {:>8.1} µs  p99 {:>8.1} µs  {:>7.0} req/s  process cpu {:>7.1} µs/req\n",
+            measured.stats.p50_micros,
+            measured.stats.p99_micros,
+            measured.stats.per_second,
+            measured.server_cpu_per_request_micros
+        ));
+    }
+    report.push_str(&format!(
+        "  on/off: p50 x{:.2}, cpu per request x{:.2}; {:.1} spans exported per request\n",
+        ratio(on.stats.p50_micros, off.stats.p50_micros),
+        ratio(on.server_cpu_per_request_micros, off.server_cpu_per_request_micros),
+        spans as f64 / (requests + requests.min(200) / 2).max(1) as f64
+    ));
+    Ok(report)
+}

@@ -158,7 +158,11 @@ impl EdgeClient {
         if let Some(token) = caller.token {
             request = request.bearer_auth(token);
         }
-        let response = request.send().await.map_err(|error| EdgeError::Unavailable(error.to_string()))?;
+        // The page's trace continues at the edge (nothing is added when tracing is off).
+        let mut trace_headers = reqwest::header::HeaderMap::new();
+        nds_common::trace::propagation::inject_current_headers(&mut trace_headers);
+        let response =
+            request.headers(trace_headers).send().await.map_err(|error| EdgeError::Unavailable(error.to_string()))?;
         let status = response.status();
         if status == reqwest::StatusCode::TOO_MANY_REQUESTS {
             return Err(EdgeError::RateLimited);

@@ -115,6 +115,7 @@ pub fn panel_router(state: SharedState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/robots.txt", get(|| async { "User-agent: *\nDisallow: /\n" }))
         .layer(CompressionLayer::new())
+        .layer(nds_common::trace::TraceLayer::http())
         .with_state(state)
 }
 

@@ -57,5 +57,6 @@ pub fn site_router(state: SharedState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/robots.txt", get(misc::robots))
         .layer(CompressionLayer::new())
+        .layer(nds_common::trace::TraceLayer::http())
         .with_state(state)
 }

@@ -18,5 +18,7 @@ pub struct Model {
     pub processed_at_unix: Option<i64>,
     #[sea_orm(column_type = "Text", nullable)]
     pub outcome: Option<String>,
+    /// The W3C trace context of the delivery that stored it (null when tracing was off).
+    pub traceparent: Option<String>,
 }
 entity_boilerplate!();

@@ -14,6 +14,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub snapshot: String,
     pub changed_at: i64,
+    /// The W3C trace context of the request that made the change (null when tracing was off).
+    pub traceparent: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
