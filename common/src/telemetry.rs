@@ -104,7 +104,9 @@ fn is_exported(metadata: &tracing::Metadata<'_>) -> bool {
         && EXPORTED_TARGETS.iter().any(|prefix| metadata.target().starts_with(prefix))
 }
 
-/// Spans only (events stay in the logs), at info and above.
+/// Spans only (events stay in the logs), at info and above. A statement is exported
+/// only inside another exported span: background loops (the change feed's reads,
+/// job polls) would otherwise send a one-span trace per statement.
 fn span_export_layer(export: &TraceExport, mode: SpanExport) -> BoxedLayer {
     // No thread, source location or busy/idle timing on every span: the names say
     // what ran, and the timing costs two clock reads per poll.
@@ -113,13 +115,15 @@ fn span_export_layer(export: &TraceExport, mode: SpanExport) -> BoxedLayer {
         .with_threads(false)
         .with_location(false)
         .with_tracked_inactivity(false);
-    match mode {
-        SpanExport::Always => layer.with_filter(filter_fn(is_exported)).boxed(),
-        // Asked per span, not cached per call site: the answer changes at run time.
-        SpanExport::WhileEnabled => {
-            layer.with_filter(DynFilterFn::new(|metadata, _| crate::trace::enabled() && is_exported(metadata))).boxed()
-        }
-    }
+    // Asked per span, not cached per call site: whether a statement runs inside a
+    // request (and, switchable, whether tracing is on) changes from one to the next.
+    let switchable = mode == SpanExport::WhileEnabled;
+    let filter = DynFilterFn::new(move |metadata, context| {
+        (!switchable || crate::trace::enabled())
+            && is_exported(metadata)
+            && (!metadata.target().starts_with("sea_orm") || context.lookup_current().is_some())
+    });
+    layer.with_filter(filter).boxed()
 }
 
 /// The process-wide registry every metric of NDS registers in.

@@ -210,5 +210,9 @@ async fn a_stripe_webhook_is_one_trace_through_billing_catalog_and_the_indexer()
     let indexed = find(&trace, "the indexer's batch", |span| span.name == "search.index_batch");
     assert!(descends_from(&trace, indexed, catalog), "the indexer continues the change's trace");
 
+    // Background loops (the change feed's reads, the workers' polls) send no trace of
+    // their own statements: a statement is exported inside a request's span only.
+    let lone = spans.iter().filter(|span| span.name.starts_with("sea_orm") && span.parent_span_id.is_empty());
+    assert_eq!(lone.count(), 0, "statements outside any request are not exported");
     assert_nothing_secret(&spans, &[&agency.manager_token, &client_secret, STRIPE_KEY, WEBHOOK_SECRET]);
 }
