@@ -17,7 +17,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use svc_billing::store::entities::promotion;
-use svc_billing::testing::{StripeStandIn, load_fixtures};
+use svc_billing::testing::StripeStandIn;
 
 const STRIPE_KEY: &str = "sk_test_e2e_billing";
 const WEBHOOK_SECRET: &str = "whsec_e2e_billing";
@@ -117,27 +117,10 @@ async fn a_paid_promotion_reaches_catalog_and_search_and_its_expiry_mails_the_ma
     assert_eq!(promoted_until(&system, &listing_id, &manager).await, Value::Null, "not promoted before payment");
 
     // Stripe reports the payment: the event carries the PaymentIntent as Stripe holds it, now succeeded.
-    let mut intent = stripe.object(&payment_intent_id).expect("the stand-in holds the PaymentIntent");
-    intent["status"] = "succeeded".into();
-    let paid_at = chrono::Utc::now().timestamp();
-    let mut event = load_fixtures().unwrap()["event"].clone();
-    event["id"] = format!("evt_e2e_{}", uuid::Uuid::new_v4().simple()).into();
-    event["type"] = "payment_intent.succeeded".into();
-    event["created"] = paid_at.into();
-    event["data"]["object"] = intent;
-    let body = event.to_string();
-    let post = |signature: String| {
-        reqwest::Client::new()
-            .post(system.http_url("/webhooks/stripe"))
-            .header("content-type", "application/json")
-            .header("stripe-signature", signature)
-            .body(body.clone())
-            .send()
-    };
-    let forged = post(svc_billing::domain::signature::sign_header("whsec_forged", paid_at, body.as_bytes()));
-    assert_eq!(forged.await.unwrap().status(), 400, "a forged signature is refused");
-    let signature = svc_billing::domain::signature::sign_header(WEBHOOK_SECRET, paid_at, body.as_bytes());
-    assert_eq!(post(signature).await.unwrap().status(), 200);
+    let (body, paid_at) = nds_tests::stripe::payment_succeeded_event(&stripe, &payment_intent_id);
+    let forged = nds_tests::stripe::deliver_signed(&system, &body, paid_at, "whsec_forged").await;
+    assert_eq!(forged, 400, "a forged signature is refused");
+    assert_eq!(nds_tests::stripe::deliver_signed(&system, &body, paid_at, WEBHOOK_SECRET).await, 200);
 
     // Catalog gets the promotion's end (30 days), search ranks it among the promoted within about a second.
     let started = Instant::now();
