@@ -1,9 +1,10 @@
 //! Traces: one trace per request across the mesh, exported over OTLP.
 //!
 //! Off unless `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is
-//! set. Off costs one relaxed atomic load per request: no span is created, nothing is
-//! injected into outgoing calls, and sea-orm's statement spans are filtered out at
-//! their call sites (see `telemetry::init_tracing`).
+//! set. Off, each request costs a relaxed atomic load (and the boxed future the server
+//! layer shares with the metrics layer's shape): no span is created, nothing is
+//! injected into outgoing calls, and the trace-only spans (sea-orm's statements,
+//! outbound calls) are filtered out at their call sites (`telemetry::init_tracing`).
 //!
 //! On, the W3C `traceparent` travels edge → services and service → service in gRPC
 //! metadata ([`propagation`]), and through catalog's change feed and billing's stored
