@@ -56,9 +56,14 @@ impl RateLimiter {
 
     /// True when this request stays within both limits; counts it.
     pub fn allow(&self, client: IpAddr, bearer_token: Option<&str>) -> bool {
+        self.allow_in(current_window(), client, bearer_token)
+    }
+
+    /// [`RateLimiter::allow`] in a given window: tests pin it, so a minute turning
+    /// over mid-test cannot reset the counts they assert.
+    fn allow_in(&self, window: u64, client: IpAddr, bearer_token: Option<&str>) -> bool {
         // Hashed before the lock is taken.
         let token = bearer_token.map(token_caller);
-        let window = current_window();
         let mut windows = self.windows.lock().unwrap_or_else(PoisonError::into_inner);
         if windows.count(Caller::Client(client), window) > self.per_client {
             return false;
@@ -139,27 +144,36 @@ mod tests {
         IpAddr::from([10, 0, 0, last])
     }
 
+    /// Every test counts in one fixed window, whatever the clock says.
+    const PINNED_WINDOW: u64 = 29_000_000;
+
+    impl RateLimiter {
+        fn allow_pinned(&self, client: IpAddr, bearer_token: Option<&str>) -> bool {
+            self.allow_in(PINNED_WINDOW, client, bearer_token)
+        }
+    }
+
     #[tokio::test]
     async fn clients_and_tokens_are_limited_separately() {
         let limiter = RateLimiter::new(MemoryCache::shared(100), 3, 2);
         for _ in 0..3 {
-            assert!(limiter.allow(address(1), None));
+            assert!(limiter.allow_pinned(address(1), None));
         }
-        assert!(!limiter.allow(address(1), None), "fourth request of the client is refused");
-        assert!(limiter.allow(address(2), Some("token-a")));
-        assert!(limiter.allow(address(3), Some("token-a")));
-        assert!(!limiter.allow(address(4), Some("token-a")), "a token is limited across addresses");
-        assert!(limiter.allow(address(4), Some("token-b")));
+        assert!(!limiter.allow_pinned(address(1), None), "fourth request of the client is refused");
+        assert!(limiter.allow_pinned(address(2), Some("token-a")));
+        assert!(limiter.allow_pinned(address(3), Some("token-a")));
+        assert!(!limiter.allow_pinned(address(4), Some("token-a")), "a token is limited across addresses");
+        assert!(limiter.allow_pinned(address(4), Some("token-b")));
     }
 
     #[tokio::test]
     async fn a_dead_redis_leaves_the_limit_counted_in_process() {
         let dead: SharedCache = Arc::new(RedisCache::connect_lazy("redis://127.0.0.1:1", "dead:").unwrap());
         let limiter = RateLimiter::unsynced(2, 100);
-        assert!(limiter.allow(address(9), None));
+        assert!(limiter.allow_pinned(address(9), None));
         sync(&limiter.windows, dead.as_ref()).await;
-        assert!(limiter.allow(address(9), None));
-        assert!(!limiter.allow(address(9), None), "Redis down must not mean no limit");
+        assert!(limiter.allow_pinned(address(9), None));
+        assert!(!limiter.allow_pinned(address(9), None), "Redis down must not mean no limit");
     }
 
     #[tokio::test]
@@ -172,19 +186,19 @@ mod tests {
         // Synced by hand: a background sync in flight would blur the counts asserted.
         let (first, second) = (RateLimiter::unsynced(4, 100), RateLimiter::unsynced(4, 100));
         for _ in 0..3 {
-            assert!(first.allow(address(5), None));
+            assert!(first.allow_pinned(address(5), None));
         }
-        assert!(second.allow(address(5), None), "the second replica knows nothing yet");
+        assert!(second.allow_pinned(address(5), None), "the second replica knows nothing yet");
         sync(&first.windows, shared.as_ref()).await;
         sync(&second.windows, shared.as_ref()).await;
-        assert!(!second.allow(address(5), None), "four requests in all: the fifth is refused");
-        assert!(second.allow(address(6), None), "other clients are untouched");
+        assert!(!second.allow_pinned(address(5), None), "four requests in all: the fifth is refused");
+        assert!(second.allow_pinned(address(6), None), "other clients are untouched");
 
         // A replica on another Redis prefix (another deployment) counts apart.
         let apart = redis();
         let third = RateLimiter::unsynced(4, 100);
         sync(&third.windows, apart.as_ref()).await;
-        assert!(third.allow(address(5), None));
+        assert!(third.allow_pinned(address(5), None));
     }
 
     #[tokio::test]
@@ -198,11 +212,11 @@ mod tests {
         let (first, second) =
             (RateLimiter::new(shared.clone(), LIMIT, 100), RateLimiter::new(shared.clone(), LIMIT, 100));
         for _ in 0..LIMIT {
-            assert!(first.allow(address(7), None));
+            assert!(first.allow_pinned(address(7), None));
         }
-        assert!(second.allow(address(7), None), "the second replica knows nothing yet");
+        assert!(second.allow_pinned(address(7), None), "the second replica knows nothing yet");
         let refused = async {
-            while second.allow(address(7), None) {
+            while second.allow_pinned(address(7), None) {
                 tokio::time::sleep(SYNC_EVERY / 5).await;
             }
         };
