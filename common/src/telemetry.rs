@@ -90,7 +90,12 @@ fn log_layer(filter: &str, format: LogFormat) -> BoxedLayer {
 pub const TRACE_ONLY_TARGET: &str = "nds_trace";
 
 fn is_trace_only(target: &str) -> bool {
-    target == TRACE_ONLY_TARGET || target.starts_with("sea_orm")
+    target == TRACE_ONLY_TARGET || is_statement(target)
+}
+
+/// sea-orm's span per database statement.
+fn is_statement(target: &str) -> bool {
+    target.starts_with("sea_orm")
 }
 
 /// Whose spans leave: NDS's own (its crates and [`TRACE_ONLY_TARGET`]) and sea-orm's
@@ -121,7 +126,7 @@ fn span_export_layer(export: &TraceExport, mode: SpanExport) -> BoxedLayer {
     let filter = DynFilterFn::new(move |metadata, context| {
         (!switchable || crate::trace::enabled())
             && is_exported(metadata)
-            && (!metadata.target().starts_with("sea_orm") || context.lookup_current().is_some())
+            && (!is_statement(metadata.target()) || context.lookup_current().is_some())
     });
     layer.with_filter(filter).boxed()
 }

@@ -327,11 +327,7 @@ fn batch_span(traceparents: &[String], changes: usize) -> tracing::Span {
         return tracing::Span::none();
     }
     let span = tracing::info_span!("search.index_batch", changes, trace_id = tracing::field::Empty);
-    let mut traceparents = traceparents.iter();
-    nds_common::trace::propagation::continue_stored_trace(&span, traceparents.next().map(String::as_str));
-    for traceparent in traceparents {
-        nds_common::trace::propagation::link_stored_trace(&span, traceparent);
-    }
+    nds_common::trace::propagation::continue_stored_traces(&span, traceparents.iter().map(String::as_str));
     span
 }
 

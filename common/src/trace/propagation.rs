@@ -49,13 +49,7 @@ pub fn inject_current(metadata: &mut MetadataMap) {
 
 /// Adds the current span's `traceparent` to outgoing HTTP headers (nothing when off).
 pub fn inject_current_headers(headers: &mut http::HeaderMap) {
-    if !enabled() {
-        return;
-    }
-    let context = tracing::Span::current().context();
-    let mut fields = HashMap::new();
-    PROPAGATOR.inject_context(&context, &mut fields);
-    for (name, value) in fields {
+    for (name, value) in current_fields() {
         if let (Ok(name), Ok(value)) = (http::HeaderName::try_from(name), http::HeaderValue::try_from(value)) {
             headers.insert(name, value);
         }
@@ -64,13 +58,16 @@ pub fn inject_current_headers(headers: &mut http::HeaderMap) {
 
 /// The current span's `traceparent`, to store beside work that runs later.
 pub fn current_traceparent() -> Option<String> {
-    if !enabled() {
-        return None;
-    }
-    let context = tracing::Span::current().context();
+    current_fields().remove("traceparent")
+}
+
+/// The current span's trace context as W3C fields (none when off).
+fn current_fields() -> HashMap<String, String> {
     let mut fields = HashMap::new();
-    PROPAGATOR.inject_context(&context, &mut fields);
-    fields.remove("traceparent")
+    if enabled() {
+        PROPAGATOR.inject_context(&tracing::Span::current().context(), &mut fields);
+    }
+    fields
 }
 
 /// Makes `span` continue the trace of incoming headers (a new trace when they carry
@@ -82,29 +79,27 @@ pub fn continue_trace(span: &tracing::Span, headers: &http::HeaderMap) {
     set_parent(span, PROPAGATOR.extract(&HeaderExtractor(headers)));
 }
 
-/// Makes `span` continue the trace a stored `traceparent` names.
-pub fn continue_stored_trace(span: &tracing::Span, traceparent: Option<&str>) {
+/// Makes `span` continue the trace of the first stored `traceparent` (a new trace
+/// when there is none) and links the traces of the rest: work done later for several
+/// requests at once, such as an indexed batch or a pass over webhook events.
+pub fn continue_stored_traces<'a>(span: &tracing::Span, traceparents: impl IntoIterator<Item = &'a str>) {
     if !enabled() {
         return;
     }
-    let mut fields = HashMap::new();
-    if let Some(traceparent) = traceparent {
-        fields.insert("traceparent".to_string(), traceparent.to_string());
+    let mut traceparents = traceparents.into_iter();
+    let parent = traceparents.next().map(stored_context).unwrap_or_default();
+    set_parent(span, parent);
+    for traceparent in traceparents {
+        let linked = stored_context(traceparent).span().span_context().clone();
+        if linked.is_valid() {
+            span.add_link(linked);
+        }
     }
-    set_parent(span, PROPAGATOR.extract(&fields));
 }
 
-/// Adds a link from `span` to the trace a stored `traceparent` names (a batch's other changes).
-pub fn link_stored_trace(span: &tracing::Span, traceparent: &str) {
-    if !enabled() {
-        return;
-    }
+fn stored_context(traceparent: &str) -> Context {
     let fields = HashMap::from([("traceparent".to_string(), traceparent.to_string())]);
-    let context = PROPAGATOR.extract(&fields);
-    let linked = context.span().span_context().clone();
-    if linked.is_valid() {
-        span.add_link(linked);
-    }
+    PROPAGATOR.extract(&fields)
 }
 
 fn set_parent(span: &tracing::Span, parent: Context) {
@@ -151,7 +146,7 @@ mod tests {
                 assert_eq!(trace_id_of(&sent), TRACE_ID);
 
                 let later = tracing::info_span!("later", trace_id = tracing::field::Empty);
-                continue_stored_trace(&later, Some(&stored));
+                continue_stored_traces(&later, [stored.as_str()]);
                 let continued = later.in_scope(current_traceparent).unwrap();
                 assert_eq!(trace_id_of(&continued), TRACE_ID, "work done later joins the trace");
             });

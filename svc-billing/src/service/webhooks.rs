@@ -80,7 +80,7 @@ impl Billing {
     /// delivery and links the others'.
     pub async fn process_pending_events(&self) -> Result<usize, BillingError> {
         let span = self.pass_span().await?;
-        self.process_pending_events_traced().instrument(span).await
+        self.process_due_events().instrument(span).await
     }
 
     async fn pass_span(&self) -> Result<tracing::Span, BillingError> {
@@ -93,15 +93,12 @@ impl Billing {
             return Ok(tracing::Span::none());
         }
         let span = tracing::info_span!("billing.process_events", events = due.len(), trace_id = tracing::field::Empty);
-        let mut traceparents = due.iter().filter_map(|row| row.traceparent.as_deref());
-        nds_common::trace::propagation::continue_stored_trace(&span, traceparents.next());
-        for traceparent in traceparents {
-            nds_common::trace::propagation::link_stored_trace(&span, traceparent);
-        }
+        let traceparents = due.iter().filter_map(|row| row.traceparent.as_deref());
+        nds_common::trace::propagation::continue_stored_traces(&span, traceparents);
         Ok(span)
     }
 
-    async fn process_pending_events_traced(&self) -> Result<usize, BillingError> {
+    async fn process_due_events(&self) -> Result<usize, BillingError> {
         let given_up = events::fail_exhausted(&self.database).await?;
         if given_up > 0 {
             tracing::error!(
