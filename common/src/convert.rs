@@ -8,6 +8,7 @@ use nds_proto::common::v1 as wire;
 
 use crate::auth::MetricsScope;
 use crate::error::ApiError;
+use crate::metrics_series::{Interval, Series};
 use crate::vehicle::{BodyType, Condition, Fuel, SearchFilters, SearchSort, Transmission};
 
 /// An id a caller sent: a UUID, else BAD_USER_INPUT naming the field (the GraphQL
@@ -26,6 +27,30 @@ pub fn metrics_scope_from_wire(scope: Option<wire::MetricsScope>) -> Result<Metr
         Some(Scope::AgencyId(id)) => parse_id(&id, "scope").map(MetricsScope::Agency),
         None => Err(ApiError::invalid("scope", "a metrics scope is required")),
     }
+}
+
+/// The interval of a metrics series: none when unspecified (no series).
+pub fn metrics_interval_from_wire(interval: i32) -> Result<Option<Interval>, ApiError> {
+    match wire::MetricsInterval::try_from(interval) {
+        Ok(wire::MetricsInterval::Unspecified) => Ok(None),
+        Ok(wire::MetricsInterval::Day) => Ok(Some(Interval::Day)),
+        Ok(wire::MetricsInterval::Week) => Ok(Some(Interval::Week)),
+        Ok(wire::MetricsInterval::Month) => Ok(Some(Interval::Month)),
+        Err(_) => Err(ApiError::invalid("interval", "unknown metrics interval")),
+    }
+}
+
+/// Per-bucket metrics on the wire, in the buckets' order; none without a series.
+pub fn metrics_series_to_wire(series: Option<Series<wire::Metric>>) -> Vec<wire::MetricsBucket> {
+    let Some(series) = series else {
+        return Vec::new();
+    };
+    series
+        .buckets
+        .ranges()
+        .zip(series.values)
+        .map(|((from_unix, to_unix), metrics)| wire::MetricsBucket { from_unix, to_unix, metrics })
+        .collect()
 }
 
 pub fn body_type_to_wire(value: BodyType) -> wire::BodyType {
@@ -186,6 +211,14 @@ pub fn filters_from_wire(filters: &wire::SearchFilters) -> Result<SearchFilters,
 mod tests {
     use super::*;
     use crate::error::ErrorCode;
+
+    #[test]
+    fn a_series_interval_is_known_or_refused() {
+        assert_eq!(metrics_interval_from_wire(0).unwrap(), None, "no interval, no series");
+        assert_eq!(metrics_interval_from_wire(wire::MetricsInterval::Week as i32).unwrap(), Some(Interval::Week));
+        let error = metrics_interval_from_wire(9).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("interval"), "{error:?}");
+    }
 
     #[test]
     fn a_metrics_scope_is_required_and_its_id_must_be_one() {

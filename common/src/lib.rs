@@ -16,6 +16,7 @@ pub mod error;
 pub mod grpc;
 pub mod job_lock;
 pub mod mail;
+pub mod metrics_series;
 pub mod opaque_secret;
 pub mod runtime;
 pub mod secret;

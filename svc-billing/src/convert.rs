@@ -1,12 +1,13 @@
 //! Wire ↔ domain: billing's views and rows as the `nds.billing.v1` messages
 //! carry them. The adapter (`grpc.rs`) only authenticates, calls and converts.
 
+use nds_common::metrics_series::Series;
 use nds_proto::billing::v1::*;
 use nds_proto::common::v1::{Metric, Money, PageInfo};
 
 use crate::domain::status::SubscriptionState;
 use crate::service::payments::{CheckoutView, OnboardingView};
-use crate::service::queries::{LedgerPage, StatusView};
+use crate::service::queries::{self, LedgerPage, StatusView};
 use crate::store::entities::deposit;
 
 pub fn money(amount_minor: i64, currency: &str) -> Option<Money> {
@@ -83,10 +84,12 @@ pub fn ledger_page(page: LedgerPage) -> ListLedgerResponse {
     }
 }
 
-/// Metrics as the service names them: (name, value, label).
-pub fn metrics(metrics: Vec<(String, f64, String)>) -> GetMetricsResponse {
+/// Metrics as the service names them: (name, value, label), and per bucket.
+pub fn metrics((metrics, series): (Vec<queries::Metric>, Option<Series<queries::Metric>>)) -> GetMetricsResponse {
+    let to_wire = |(name, value, label): queries::Metric| Metric { name, value, label };
     GetMetricsResponse {
-        metrics: metrics.into_iter().map(|(name, value, label)| Metric { name, value, label }).collect(),
+        metrics: metrics.into_iter().map(to_wire).collect(),
+        buckets: nds_common::convert::metrics_series_to_wire(series.map(|series| series.map(to_wire))),
     }
 }
 

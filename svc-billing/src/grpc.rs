@@ -112,6 +112,7 @@ impl BillingService for BillingGrpc {
         let message = request.into_inner();
         let scope = nds_common::convert::metrics_scope_from_wire(message.scope)?;
         let range = message.range.unwrap_or_default();
-        reply(self.billing.metrics(&principal, scope, range.from_unix, range.to_unix).await, metrics)
+        let interval = nds_common::convert::metrics_interval_from_wire(message.interval)?;
+        reply(self.billing.metrics(&principal, scope, range.from_unix, range.to_unix, interval).await, metrics)
     }
 }

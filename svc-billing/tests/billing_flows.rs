@@ -456,6 +456,7 @@ async fn onboarding_then_a_deposit_takes_the_platform_fee_and_a_refund_reverses_
                     scope: Some(nds_proto::common::v1::metrics_scope::Scope::AgencyId(agency.agency_id.to_string())),
                 }),
                 range: None,
+                interval: 0,
             },
             &manager,
         ))

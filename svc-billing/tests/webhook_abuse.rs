@@ -145,6 +145,7 @@ async fn an_event_that_killed_its_worker_at_every_attempt_is_failed_and_counted_
                     scope: Some(nds_proto::common::v1::metrics_scope::Scope::Platform(true)),
                 }),
                 range: None,
+                interval: 0,
             },
             &harness.admin,
         ))

@@ -369,19 +369,19 @@ impl CatalogServiceApi for CatalogGrpc {
             let range = message.range.unwrap_or_default();
             // An unset end means "now"; an unset start, the beginning of time.
             let to_unix = if range.to_unix == 0 { crate::service::now_unix() + 1 } else { range.to_unix };
-            let query = MetricsQuery { scope, from_unix: range.from_unix, to_unix };
+            let interval = nds_common::convert::metrics_interval_from_wire(message.interval)?;
+            let query = MetricsQuery { scope, from_unix: range.from_unix, to_unix, interval };
             self.service.metrics(caller.as_ref(), query).await
         };
-        reply(result.await.map(|values| {
+        reply(result.await.map(|(values, series)| {
+            let to_wire = |value: crate::service::MetricValue| nds_proto::common::v1::Metric {
+                name: value.name.to_string(),
+                value: value.value,
+                label: value.label,
+            };
             wire::GetMetricsResponse {
-                metrics: values
-                    .into_iter()
-                    .map(|value| nds_proto::common::v1::Metric {
-                        name: value.name.to_string(),
-                        value: value.value,
-                        label: value.label,
-                    })
-                    .collect(),
+                metrics: values.into_iter().map(to_wire).collect(),
+                buckets: nds_common::convert::metrics_series_to_wire(series.map(|series| series.map(to_wire))),
             }
         }))
     }

@@ -404,6 +404,7 @@ async fn views_are_counted_in_redis_and_flushed_once_by_the_job() {
                     scope: Some(common::metrics_scope::Scope::AgencyId(world.own.agency_id.to_string())),
                 }),
                 range: None,
+                interval: 0,
             },
             Some(&manager),
         ))

@@ -235,6 +235,7 @@ async fn every_role_gets_exactly_its_rights_on_every_operation() {
                         scope: Some(common::metrics_scope::Scope::AgencyId(world.own.agency_id.to_string())),
                     }),
                     range: None,
+                    interval: 0,
                 },
                 token,
             ))
@@ -327,7 +328,14 @@ async fn callers_cannot_choose_someone_elses_agency_and_metrics_scopes_are_check
     create(&mut client, &manager_token(world.own), "").await;
 
     let foreign_scope = |scope| {
-        request(wire::GetMetricsRequest { scope: Some(common::MetricsScope { scope: Some(scope) }), range: None }, None)
+        request(
+            wire::GetMetricsRequest {
+                scope: Some(common::MetricsScope { scope: Some(scope) }),
+                range: None,
+                interval: 0,
+            },
+            None,
+        )
     };
     let cases = [
         (
@@ -360,6 +368,7 @@ async fn callers_cannot_choose_someone_elses_agency_and_metrics_scopes_are_check
                     scope: Some(common::metrics_scope::Scope::GroupId(world.own.group_id.to_string())),
                 }),
                 range: None,
+                interval: 0,
             },
             Some(&group_admin_token(world.own.group_id)),
         ))

@@ -9,6 +9,7 @@ use nds_common::auth::{Authenticator, Principal};
 use nds_common::convert::filters_to_wire;
 use nds_common::error::to_status;
 use nds_common::grpc::{CallContext, ServerStream, until_authorization_lapses};
+use nds_common::metrics_series::Series;
 use nds_proto::chat::v1 as wire;
 use nds_proto::chat::v1::chat_service_server::ChatService;
 use nds_proto::chat::v1::{InterpretQueryRequest, InterpretQueryResponse};
@@ -238,12 +239,28 @@ impl ChatService for ChatGrpc {
             // used to mean the whole platform here).
             let scope = nds_common::convert::metrics_scope_from_wire(message.scope)?;
             let range = message.range.unwrap_or_default();
-            self.conversations.metrics(&principal, scope, range.from_unix, range.to_unix).await
+            let interval = nds_common::convert::metrics_interval_from_wire(message.interval)?;
+            self.conversations.metrics(&principal, scope, range.from_unix, range.to_unix, interval).await
         };
-        reply(result.await, |metrics| wire::GetMetricsResponse {
+        reply(result.await, |(metrics, series)| wire::GetMetricsResponse {
             conversations_started: metrics.started,
             conversations_answered: metrics.answered,
             median_first_response_seconds: metrics.median_first_response_seconds,
+            buckets: nds_common::convert::metrics_series_to_wire(series.as_ref().map(|series| Series {
+                buckets: series.buckets.clone(),
+                values: series.values.iter().map(|metrics| metrics.iter().flat_map(named_metrics).collect()).collect(),
+            })),
         })
     }
+}
+
+/// Chat's three numbers under the names the edge gives them in `metrics`.
+fn named_metrics(metrics: &crate::service::Metrics) -> [nds_proto::common::v1::Metric; 3] {
+    let metric =
+        |name: &str, value: f64| nds_proto::common::v1::Metric { name: name.into(), value, label: String::new() };
+    [
+        metric("conversations_started", metrics.started as f64),
+        metric("conversations_answered", metrics.answered as f64),
+        metric("median_first_response_seconds", metrics.median_first_response_seconds as f64),
+    ]
 }

@@ -4,9 +4,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use nds_common::ApiError;
 use nds_common::auth::{AgencyAction, AgencyGroups, AgencyRef, Principal, Role};
 use nds_common::grpc::{CallContext, retry_unavailable};
 use nds_common::mail::OutgoingMail;
+use nds_common::metrics_series::{Buckets, Interval, Series};
 use nds_common::runtime::Runtime;
 use nds_proto::catalog::v1::catalog_service_client::CatalogServiceClient;
 use nds_proto::catalog::v1::{GetListingRequest, ListingStatus};
@@ -508,7 +510,8 @@ impl Conversations {
         scope: MetricsScope,
         from: i64,
         to: i64,
-    ) -> Result<Metrics, ChatError> {
+        interval: Option<Interval>,
+    ) -> Result<(Metrics, Option<Series<Metrics>>), ChatError> {
         let filter = match scope {
             MetricsScope::Platform => {
                 if !principal.is_platform_admin() {
@@ -530,22 +533,39 @@ impl Conversations {
                 MetricsFilter::Agency(agency_id)
             }
         };
-        let to = if to <= 0 { i64::MAX } else { to };
+        let to = if to <= 0 { now_unix() + 1 } else { to };
+        let buckets = Buckets::series(from, to, interval).map_err(ApiError::from)?;
         let rows = store::started_between(self.database(), &filter, from, to).await?;
-        let mut response_times: Vec<i64> = rows
-            .iter()
-            .filter_map(|row| row.first_response_at_unix.map(|answered| answered - row.created_at_unix))
-            .collect();
+        let series = buckets.map(|buckets| {
+            let mut rows_in: Vec<Vec<&conversation::Model>> = vec![Vec::new(); buckets.len()];
+            for row in &rows {
+                if let Some(index) = buckets.index_of(row.created_at_unix) {
+                    rows_in[index].push(row);
+                }
+            }
+            Series { values: rows_in.into_iter().map(|rows| vec![Metrics::of(rows)]).collect(), buckets }
+        });
+        Ok((Metrics::of(rows.iter()), series))
+    }
+}
+
+impl Metrics {
+    /// Conversations started, answered, and the median time to the first answer.
+    fn of<'a>(conversations: impl IntoIterator<Item = &'a conversation::Model>) -> Self {
+        let mut started = 0;
+        let mut response_times = Vec::new();
+        for row in conversations {
+            started += 1;
+            if let Some(answered) = row.first_response_at_unix {
+                response_times.push(answered - row.created_at_unix);
+            }
+        }
         response_times.sort_unstable();
         let median = match response_times.len() {
             0 => 0,
             count if count % 2 == 1 => response_times[count / 2],
             count => (response_times[count / 2 - 1] + response_times[count / 2]) / 2,
         };
-        Ok(Metrics {
-            started: rows.len() as u64,
-            answered: response_times.len() as u64,
-            median_first_response_seconds: median,
-        })
+        Metrics { started, answered: response_times.len() as u64, median_first_response_seconds: median }
     }
 }

@@ -337,17 +337,20 @@ impl IdentityApi for IdentityGrpc {
         let message = request.into_inner();
         let scope = nds_common::convert::metrics_scope_from_wire(message.scope)?;
         let range = message.range.unwrap_or_default();
-        let metrics =
-            self.service.get_metrics(caller, scope, range.from_unix, range.to_unix).await.map_err(to_status)?;
+        let interval = nds_common::convert::metrics_interval_from_wire(message.interval)?;
+        let (metrics, series) = self
+            .service
+            .get_metrics(caller, scope, range.from_unix, range.to_unix, interval)
+            .await
+            .map_err(to_status)?;
+        let to_wire = |metric: crate::service::metrics::MetricValue| nds_proto::common::v1::Metric {
+            name: metric.name.to_string(),
+            value: metric.value,
+            label: metric.label,
+        };
         Ok(Response::new(proto::GetMetricsResponse {
-            metrics: metrics
-                .into_iter()
-                .map(|metric| nds_proto::common::v1::Metric {
-                    name: metric.name.to_string(),
-                    value: metric.value,
-                    label: metric.label,
-                })
-                .collect(),
+            metrics: metrics.into_iter().map(to_wire).collect(),
+            buckets: nds_common::convert::metrics_series_to_wire(series.map(|series| series.map(to_wire))),
         }))
     }
 }

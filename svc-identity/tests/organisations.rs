@@ -8,12 +8,12 @@ mod support;
 
 use nds_common::ErrorCode;
 use nds_common::auth::Role;
-use nds_proto::common::v1::{MetricsScope, TimeRange, metrics_scope};
+use nds_proto::common::v1::{MetricsInterval, MetricsScope, TimeRange, metrics_scope};
 use nds_proto::identity::v1 as proto;
 use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 use support::{PASSWORD, TestIdentity, application, authed, code_of, field_of, start, token_in};
 use svc_identity::DemoIdentity;
-use svc_identity::store::entities::{agency, application as application_row, group, invitation};
+use svc_identity::store::entities::{agency, application as application_row, group, invitation, user};
 
 async fn seeded() -> (TestIdentity, DemoIdentity) {
     let identity = start().await;
@@ -371,6 +371,7 @@ async fn a_group_admin_of_one_group_reads_and_changes_nothing_of_another() {
             proto::GetMetricsRequest {
                 scope: Some(MetricsScope { scope: Some(metrics_scope::Scope::GroupId(valle_group.to_string())) }),
                 range: None,
+                interval: 0,
             },
             &valle_admin,
         ))
@@ -393,7 +394,7 @@ async fn a_group_admin_of_one_group_reads_and_changes_nothing_of_another() {
     ] {
         let status = client
             .get_metrics(authed(
-                proto::GetMetricsRequest { scope: Some(MetricsScope { scope: Some(scope) }), range: None },
+                proto::GetMetricsRequest { scope: Some(MetricsScope { scope: Some(scope) }), range: None, interval: 0 },
                 &valle_admin,
             ))
             .await
@@ -559,6 +560,7 @@ async fn metrics_answer_per_scope_for_those_who_may_see_it() {
             proto::GetMetricsRequest {
                 scope: Some(MetricsScope { scope: Some(metrics_scope::Scope::Platform(true)) }),
                 range: Some(TimeRange { from_unix: 0, to_unix: 0 }),
+                interval: 0,
             },
             token,
         )
@@ -580,6 +582,7 @@ async fn metrics_answer_per_scope_for_those_who_may_see_it() {
         .get_metrics(proto::GetMetricsRequest {
             scope: Some(MetricsScope { scope: Some(metrics_scope::Scope::Platform(true)) }),
             range: None,
+            interval: 0,
         })
         .await
         .unwrap_err();
@@ -592,6 +595,7 @@ async fn metrics_answer_per_scope_for_those_who_may_see_it() {
             proto::GetMetricsRequest {
                 scope: Some(MetricsScope { scope: Some(metrics_scope::Scope::AgencyId(agency.agency_id.to_string())) }),
                 range: None,
+                interval: 0,
             },
             &manager,
         ))
@@ -606,12 +610,55 @@ async fn metrics_answer_per_scope_for_those_who_may_see_it() {
             proto::GetMetricsRequest {
                 scope: Some(MetricsScope { scope: Some(metrics_scope::Scope::Platform(true)) }),
                 range: Some(TimeRange { from_unix: 200, to_unix: 100 }),
+                interval: 0,
             },
             &admin,
         ))
         .await
         .unwrap_err();
     assert_eq!(code_of(&reversed), ErrorCode::BadUserInput);
+
+    // A series by month: five accounts moved into January and March 2026, the rest
+    // created now (outside the range). February and April have none and are still buckets.
+    let unix = |month: u32, day: u32| {
+        chrono::NaiveDate::from_ymd_opt(2026, month, day).unwrap().and_hms_opt(12, 0, 0).unwrap().and_utc().timestamp()
+    };
+    let users = user::Entity::find().all(&identity.db).await.unwrap();
+    for (index, row) in users.into_iter().take(5).enumerate() {
+        let mut row: user::ActiveModel = row.into();
+        row.created_at = Set(if index < 3 { unix(1, 15) } else { unix(3, 2) });
+        row.update(&identity.db).await.unwrap();
+    }
+    let series = |interval: i32, from_unix: i64, to_unix: i64| {
+        authed(
+            proto::GetMetricsRequest {
+                scope: Some(MetricsScope { scope: Some(metrics_scope::Scope::Platform(true)) }),
+                range: Some(TimeRange { from_unix, to_unix }),
+                interval,
+            },
+            &admin,
+        )
+    };
+    let month = MetricsInterval::Month as i32;
+    let buckets = client.get_metrics(series(month, unix(1, 1), unix(4, 1))).await.unwrap().into_inner().buckets;
+    let starts: Vec<i64> = buckets.iter().map(|bucket| bucket.from_unix).collect();
+    // Clipped to the range at both ends: it starts and ends at noon.
+    let midnight = |month, day| unix(month, day) - 12 * 3600;
+    assert_eq!(starts, vec![unix(1, 1), midnight(2, 1), midnight(3, 1), midnight(4, 1)]);
+    assert_eq!(buckets.last().unwrap().to_unix, unix(4, 1));
+    let new_users: Vec<f64> = buckets
+        .iter()
+        .map(|bucket| bucket.metrics.iter().find(|metric| metric.name == "new_users").unwrap().value)
+        .collect();
+    assert_eq!(new_users, vec![3.0, 0.0, 2.0, 0.0]);
+    for bucket in &buckets {
+        assert!(bucket.metrics.iter().all(|metric| metric.name != "users_by_role"), "current totals have no buckets");
+    }
+    // A day a bucket over five years is too many; an unknown interval is refused.
+    let too_many = client.get_metrics(series(MetricsInterval::Day as i32, 0, unix(1, 1))).await.unwrap_err();
+    assert_eq!((code_of(&too_many), field_of(&too_many).as_deref()), (ErrorCode::BadUserInput, Some("interval")));
+    let unknown = client.get_metrics(series(9, unix(1, 1), unix(4, 1))).await.unwrap_err();
+    assert_eq!(field_of(&unknown).as_deref(), Some("interval"));
 }
 
 #[tokio::test]

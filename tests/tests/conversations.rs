@@ -400,6 +400,7 @@ async fn done_when_scenario(world: World) {
     let metrics = |agency: &str| chat::GetMetricsRequest {
         scope: Some(MetricsScope { scope: Some(Scope::AgencyId(agency.to_string())) }),
         range: None,
+        interval: 0,
     };
     let lead_metrics =
         chat.get_metrics(with_token(&world.manager, metrics(&world.agency_id))).await.unwrap().into_inner();

@@ -269,6 +269,43 @@ async fn an_approved_applicant_manages_a_listing_that_buyers_then_find() {
     let platform = system.graphql(metrics, json!({ "scope": { "platform": true } }), Some(&admin_token)).await.unwrap();
     assert!(!data(&platform, "metrics")["values"].as_array().unwrap().is_empty());
 
+    // The same by day over three days: every service cuts the same buckets and the
+    // edge lays them side by side; today's bucket holds what the 30 days hold.
+    let by_day = "query($scope: MetricsScopeInput!, $from: DateTime) { metrics(scope: $scope, from: $from, interval: DAY) { series { from to values { source name value } } } }";
+    let from = (chrono::Utc::now() - chrono::Duration::days(2)).to_rfc3339();
+    let daily = system
+        .graphql(by_day, json!({ "scope": { "agencyId": agency_id }, "from": from }), Some(&manager_token))
+        .await
+        .unwrap();
+    let series = data(&daily, "metrics")["series"].as_array().unwrap().clone();
+    assert_eq!(series.len(), 3, "{series:?}");
+    let daily_value = |bucket: &serde_json::Value, source: &str, name: &str| -> f64 {
+        let values = bucket["values"].as_array().unwrap();
+        let found = values.iter().filter(|value| value["source"] == source && value["name"] == name);
+        found.map(|value| value["value"].as_f64().unwrap()).sum()
+    };
+    for (source, name) in [("catalog", "new_listings"), ("chat", "conversations_started")] {
+        let today = daily_value(&series[2], source, name);
+        let whole = values.iter().filter(|value| value["source"] == source && value["name"] == name);
+        let whole: f64 = whole.map(|value| value["value"].as_f64().unwrap()).sum();
+        assert_eq!(today, whole, "{source} {name}: {series:?}");
+        assert_eq!(daily_value(&series[0], source, name), 0.0, "nothing two days ago");
+    }
+    assert!(daily_value(&series[2], "catalog", "new_listings") > 0.0);
+    // An agency's identity metrics are current totals only: no buckets of its own.
+    for bucket in &series {
+        let values = bucket["values"].as_array().unwrap();
+        for source in ["catalog", "billing", "chat"] {
+            assert!(values.iter().any(|value| value["source"] == source), "{source} answers every bucket: {bucket}");
+        }
+    }
+    assert_eq!(series[0]["to"], series[1]["from"], "buckets meet");
+    let unbounded = system
+        .graphql(by_day, json!({ "scope": { "agencyId": agency_id }, "from": null }), Some(&manager_token))
+        .await
+        .unwrap();
+    assert_eq!(error_code(&unbounded), "BAD_USER_INPUT", "{unbounded}");
+
     // Sold: it leaves the search results.
     let sold = system
         .graphql(

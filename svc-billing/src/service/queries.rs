@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use nds_common::ApiError;
 use nds_common::audit::{self, PageQuery};
 use nds_common::auth::{AgencyAction, Principal};
+use nds_common::metrics_series::{Buckets, Interval, Series};
 
 use super::{Billing, parse_id};
 use crate::domain::audit::AUDIT_ACTIONS;
@@ -118,14 +120,16 @@ impl Billing {
     }
 
     /// Revenue by kind (minor units) in `[from, to)`, promotions bought in the
-    /// window and active now, and subscription statuses, for one scope.
+    /// window and active now, and subscription statuses, for one scope; with an
+    /// interval, revenue and promotions bought per bucket too.
     pub async fn metrics(
         &self,
         principal: &Principal,
         scope: MetricsScope,
         from: i64,
         to: i64,
-    ) -> Result<Vec<(String, f64, String)>, BillingError> {
+        interval: Option<Interval>,
+    ) -> Result<(Vec<Metric>, Option<Series<Metric>>), BillingError> {
         let scope = match scope {
             MetricsScope::Platform => {
                 principal.require_platform_admin()?;
@@ -146,15 +150,34 @@ impl Billing {
         if from > to {
             return Err(BillingError::invalid("range", "from must not be after to"));
         }
-        let mut metrics = Vec::new();
-        let mut revenue: BTreeMap<String, i64> = BTreeMap::new();
-        for entry in ledger::in_range(&self.database, &scope, from, to).await? {
-            *revenue.entry(entry.kind).or_default() += entry.amount_minor;
-        }
-        for (kind, amount) in revenue {
-            metrics.push(("billing_revenue_minor".to_string(), amount as f64, kind));
-        }
+        let buckets = Buckets::series(from, to, interval).map_err(ApiError::from)?;
+        let entries = ledger::in_range(&self.database, &scope, from, to).await?;
         let promotions = store::promotions::in_scope(&self.database, &scope).await?;
+        let bought: Vec<i64> = promotions
+            .iter()
+            .filter(|row| matches!(row.status.as_str(), "active" | "expired"))
+            .filter_map(|row| row.starts_at_unix.filter(|start| *start >= from && *start < to))
+            .collect();
+        let mut metrics = counted_in_range(entries.iter(), bought.len());
+        let series = buckets.map(|buckets| {
+            let mut series = Series::empty(buckets);
+            let mut entries_in: Vec<Vec<&ledger_entry::Model>> = vec![Vec::new(); series.buckets.len()];
+            for entry in &entries {
+                if let Some(index) = series.buckets.index_of(entry.created_at_unix) {
+                    entries_in[index].push(entry);
+                }
+            }
+            let mut bought_in = vec![0; series.buckets.len()];
+            for start in &bought {
+                if let Some(index) = series.buckets.index_of(*start) {
+                    bought_in[index] += 1;
+                }
+            }
+            for ((bucket, entries), bought) in series.values.iter_mut().zip(entries_in).zip(bought_in) {
+                *bucket = counted_in_range(entries.into_iter(), bought);
+            }
+            series
+        });
         let now = now_unix();
         let active = promotions
             .iter()
@@ -162,13 +185,7 @@ impl Billing {
                 row.status == PromotionStatus::Active.as_str() && row.ends_at_unix.is_some_and(|end| end > now)
             })
             .count();
-        let bought = promotions
-            .iter()
-            .filter(|row| matches!(row.status.as_str(), "active" | "expired"))
-            .filter(|row| row.starts_at_unix.is_some_and(|start| start >= from && start < to))
-            .count();
         metrics.push(("promotions_active".into(), active as f64, String::new()));
-        metrics.push(("promotions_bought".into(), bought as f64, String::new()));
         let accounts = store::accounts::in_scope(&self.database, &scope).await?;
         let mut statuses: BTreeMap<String, i64> = BTreeMap::new();
         for account in accounts {
@@ -182,6 +199,24 @@ impl Billing {
             let failed = store::events::count_failed(&self.database).await?;
             metrics.push(("stripe_events_failed".into(), failed as f64, String::new()));
         }
-        Ok(metrics)
+        Ok((metrics, series))
     }
+}
+
+/// A metric as billing names it: (name, value, label).
+pub type Metric = (String, f64, String);
+
+/// What billing counts within a range: revenue by kind (the ledger entries made
+/// in it) and promotions bought (those that started in it).
+fn counted_in_range<'a>(entries: impl Iterator<Item = &'a ledger_entry::Model>, bought: usize) -> Vec<Metric> {
+    let mut revenue: BTreeMap<&str, i64> = BTreeMap::new();
+    for entry in entries {
+        *revenue.entry(entry.kind.as_str()).or_default() += entry.amount_minor;
+    }
+    let mut metrics: Vec<Metric> = revenue
+        .into_iter()
+        .map(|(kind, amount)| ("billing_revenue_minor".to_string(), amount as f64, kind.to_string()))
+        .collect();
+    metrics.push(("promotions_bought".into(), bought as f64, String::new()));
+    metrics
 }

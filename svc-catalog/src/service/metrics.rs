@@ -1,7 +1,9 @@
 //! Catalog metrics per scope, each scope behind its tenant check.
 
+use nds_common::ApiError;
 use nds_common::auth::principal::require_principal;
 use nds_common::auth::{AgencyAction, AgencyRef, Principal};
+use nds_common::metrics_series::{Buckets, Interval, Series};
 
 use super::CatalogService;
 use crate::error::CatalogError;
@@ -12,6 +14,8 @@ pub struct MetricsQuery {
     pub scope: MetricsScope,
     pub from_unix: i64,
     pub to_unix: i64,
+    /// Also cut the range into buckets of this width (new listings per bucket).
+    pub interval: Option<Interval>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -26,7 +30,7 @@ impl CatalogService {
         &self,
         caller: Option<&Principal>,
         query: MetricsQuery,
-    ) -> Result<Vec<MetricValue>, CatalogError> {
+    ) -> Result<(Vec<MetricValue>, Option<Series<MetricValue>>), CatalogError> {
         let principal = require_principal(caller)?;
         let allowed = match query.scope {
             MetricsScope::Platform => principal.is_platform_admin(),
@@ -47,6 +51,7 @@ impl CatalogService {
         if query.to_unix <= query.from_unix {
             return Err(CatalogError::invalid("range", "the range must end after it starts"));
         }
+        let buckets = Buckets::series(query.from_unix, query.to_unix, query.interval).map_err(ApiError::from)?;
         let metrics = self.store.listing_metrics(query.scope, query.from_unix, query.to_unix).await?;
         let mut values: Vec<MetricValue> = metrics
             .by_status
@@ -55,6 +60,19 @@ impl CatalogService {
             .collect();
         values.push(MetricValue { name: "new_listings", value: metrics.created_in_range as f64, label: String::new() });
         values.push(MetricValue { name: "views", value: metrics.views as f64, label: String::new() });
-        Ok(values)
+        let series = match buckets {
+            Some(buckets) => {
+                let counts = self.store.listings_created_per_bucket(query.scope, &buckets).await?;
+                let mut series = Series::empty(buckets);
+                series.push_counts(counts, |count| MetricValue {
+                    name: "new_listings",
+                    value: count as f64,
+                    label: String::new(),
+                });
+                Some(series)
+            }
+            None => None,
+        };
+        Ok((values, series))
     }
 }

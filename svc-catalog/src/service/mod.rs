@@ -18,7 +18,7 @@ mod views;
 
 pub use feed::FeedNotifier;
 pub use listings::ListingsQuery;
-pub use metrics::MetricsQuery;
+pub use metrics::{MetricValue, MetricsQuery};
 pub use photo_worker::{PhotoPipeline, ProcessingOutcome};
 
 use chrono::Datelike;

@@ -3,6 +3,8 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 
+use nds_common::metrics_series::{Buckets, count_per_bucket};
+
 use super::CatalogStore;
 use super::entities::listing;
 use crate::error::CatalogError;
@@ -59,5 +61,15 @@ impl CatalogStore {
             .one(self.database())
             .await?;
         Ok(ListingMetrics { by_status, created_in_range, views: views.unwrap_or(0) })
+    }
+
+    /// Listings created in each bucket.
+    pub async fn listings_created_per_bucket(
+        &self,
+        scope: MetricsScope,
+        buckets: &Buckets,
+    ) -> Result<Vec<u64>, CatalogError> {
+        let select = listing::Entity::find().filter(condition(scope));
+        Ok(count_per_bucket(select, listing::Column::CreatedAt, buckets, self.database()).await?)
     }
 }

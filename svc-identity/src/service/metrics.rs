@@ -1,6 +1,7 @@
 //! Metrics per scope: platform (platform admins), a group (its admins), an
 //! agency (its staff and overseers). Counts of people and agencies are current
-//! totals; applications and new users count inside the time range.
+//! totals; applications and new users count inside the time range and, for a
+//! series, inside each bucket of it.
 
 use nds_common::auth::{AgencyAction, Principal, Role};
 
@@ -8,7 +9,10 @@ use super::{IdentityService, require_caller};
 use crate::error::{IdentityError, IdentityResult};
 use crate::store::applications::{STATUS_APPROVED, STATUS_PENDING, STATUS_REJECTED};
 use crate::store::metrics::{self as metric_store, Scope};
+use nds_common::ApiError;
 use nds_common::clock::now_unix;
+use nds_common::metrics_series::{Buckets, Interval, Series};
+use uuid::Uuid;
 
 pub use nds_common::auth::MetricsScope;
 
@@ -39,9 +43,11 @@ impl IdentityService {
         scope: MetricsScope,
         from: i64,
         to: i64,
-    ) -> IdentityResult<Vec<MetricValue>> {
+        interval: Option<Interval>,
+    ) -> IdentityResult<(Vec<MetricValue>, Option<Series<MetricValue>>)> {
         let principal = require_caller(principal)?;
         let (from, to) = normalise_range(from, to)?;
+        let buckets = Buckets::series(from, to, interval).map_err(ApiError::from)?;
         let store_scope = match scope {
             MetricsScope::Platform => {
                 principal.require_platform_admin()?;
@@ -72,7 +78,7 @@ impl IdentityService {
         let group_filter = match scope {
             MetricsScope::Platform => None,
             MetricsScope::Group(group_id) => Some(group_id),
-            MetricsScope::Agency(_) => return Ok(metrics),
+            MetricsScope::Agency(_) => return Ok((metrics, buckets.map(Series::empty))),
         };
         if group_filter.is_none() {
             metrics.push(metric("new_users", metric_store::users_created_between(&self.database, from, to).await?, ""));
@@ -87,6 +93,30 @@ impl IdentityService {
             let count = metric_store::applications_with_status(&self.database, group_filter, status, from, to).await?;
             metrics.push(metric("applications_by_status", count, status));
         }
-        Ok(metrics)
+        let series = match buckets {
+            Some(buckets) => Some(self.series(buckets, group_filter).await?),
+            None => None,
+        };
+        Ok((metrics, series))
+    }
+
+    /// New users (platform only) and applications by status, per bucket.
+    async fn series(&self, buckets: Buckets, group_filter: Option<Uuid>) -> IdentityResult<Series<MetricValue>> {
+        let mut series = Series::empty(buckets);
+        if group_filter.is_none() {
+            let counts = metric_store::users_created_per_bucket(&self.database, &series.buckets).await?;
+            series.push_counts(counts, |count| metric("new_users", count, ""));
+        }
+        for status in [STATUS_PENDING, STATUS_APPROVED, STATUS_REJECTED] {
+            let counts = metric_store::applications_with_status_per_bucket(
+                &self.database,
+                group_filter,
+                status,
+                &series.buckets,
+            )
+            .await?;
+            series.push_counts(counts, |count| metric("applications_by_status", count, status));
+        }
+        Ok(series)
     }
 }

@@ -1,5 +1,6 @@
 //! Counts behind the metrics RPC.
 
+use nds_common::metrics_series::{Buckets, count_per_bucket};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -32,6 +33,13 @@ pub async fn users_created_between<C: ConnectionTrait>(connection: &C, from: i64
         .await
 }
 
+pub async fn users_created_per_bucket<C: ConnectionTrait>(
+    connection: &C,
+    buckets: &Buckets,
+) -> Result<Vec<u64>, DbErr> {
+    count_per_bucket(user::Entity::find(), user::Column::CreatedAt, buckets, connection).await
+}
+
 pub async fn agencies<C: ConnectionTrait>(
     connection: &C,
     group: Option<Uuid>,
@@ -62,4 +70,18 @@ pub async fn applications_with_status<C: ConnectionTrait>(
         condition = condition.add(application::Column::GroupId.eq(group_id));
     }
     application::Entity::find().filter(condition).count(connection).await
+}
+
+pub async fn applications_with_status_per_bucket<C: ConnectionTrait>(
+    connection: &C,
+    group: Option<Uuid>,
+    status: &str,
+    buckets: &Buckets,
+) -> Result<Vec<u64>, DbErr> {
+    let mut condition = Condition::all().add(application::Column::Status.eq(status));
+    if let Some(group_id) = group {
+        condition = condition.add(application::Column::GroupId.eq(group_id));
+    }
+    let select = application::Entity::find().filter(condition);
+    count_per_bucket(select, application::Column::CreatedAt, buckets, connection).await
 }

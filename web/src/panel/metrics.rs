@@ -5,11 +5,10 @@
 //! their group and its agencies; agency managers: their agency); a refusal is
 //! the 403 page.
 //!
-//! `metrics(scope, from, to)` answers one range: the page asks it seven times in
-//! one request with fixed aliases (`last30`, `m0`..`m5`, in
-//! `graphql/panel/metrics.graphql`). A series API (an `interval` argument on
-//! `metrics`: day, week, month) would replace the aliases. Catalog's views are a
-//! running total, not counted per range, so they are a number and not a chart.
+//! One request (`graphql/panel/metrics.graphql`): `metrics` over the last 30 days,
+//! and over the last six months with `interval: MONTH`, whose `series` has a
+//! bucket a month. Catalog's views are a running total, not counted per range, so
+//! they are a number and not a chart.
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -56,14 +55,8 @@ fn month_start(now: DateTime<Utc>, back: i32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0).single().unwrap_or(now)
 }
 
-/// The last six calendar months, oldest first: (from, to, month number).
-fn last_six_months(now: DateTime<Utc>) -> [(DateTime<Utc>, DateTime<Utc>, u32); 6] {
-    std::array::from_fn(|index| {
-        let back = 5 - index as i32;
-        let from = month_start(now, back);
-        (from, month_start(now, back - 1), from.month())
-    })
-}
+/// How many calendar months the charts show, the current one last.
+const MONTHS: i32 = 6;
 
 pub(super) fn wire(moment: DateTime<Utc>) -> String {
     moment.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -80,6 +73,17 @@ pub(super) struct Number {
 
 impl From<&panel_metrics::MetricNumbersValues> for Number {
     fn from(value: &panel_metrics::MetricNumbersValues) -> Self {
+        Number {
+            source: value.source.clone(),
+            name: value.name.clone(),
+            label: value.label.clone(),
+            value: value.value,
+        }
+    }
+}
+
+impl From<&panel_metrics::PanelMetricsMonthsSeriesValues> for Number {
+    fn from(value: &panel_metrics::PanelMetricsMonthsSeriesValues) -> Self {
         Number {
             source: value.source.clone(),
             name: value.name.clone(),
@@ -123,29 +127,16 @@ pub(super) fn pesos(minor: f64, lang: Lang) -> String {
     format::price(minor.round() as i64, "MXN", lang)
 }
 
-/// The page's one request: the last 30 days and each of the last six calendar
-/// months, for one scope (public for the benchmark, which sends it to the edge).
+/// The page's one request: the last 30 days, and the last six calendar months by
+/// month, for one scope (public for the benchmark, which sends it to the edge).
 pub fn metrics_variables(scope: panel_metrics::MetricsScopeInput, now: DateTime<Utc>) -> panel_metrics::Variables {
-    let months = last_six_months(now);
-    let range = |index: usize| (wire(months[index].0), wire(months[index].1));
-    let ((from0, to0), (from1, to1), (from2, to2)) = (range(0), range(1), range(2));
-    let ((from3, to3), (from4, to4), (from5, to5)) = (range(3), range(4), range(5));
+    let to = wire(now + Duration::seconds(1));
     panel_metrics::Variables {
         scope,
         from30: wire(now - Duration::days(30)),
-        to30: wire(now + Duration::seconds(1)),
-        from0,
-        to0,
-        from1,
-        to1,
-        from2,
-        to2,
-        from3,
-        to3,
-        from4,
-        to4,
-        from5,
-        to5,
+        to30: to.clone(),
+        months_from: wire(month_start(now, MONTHS - 1)),
+        months_to: to,
     }
 }
 
@@ -171,20 +162,20 @@ pub async fn metrics_page(
         }
     };
     let now = Utc::now();
-    let months = last_six_months(now);
     let variables = metrics_variables(input, now);
     let response = state.edge.run::<operations::PanelMetrics>(visitor.caller(), variables).await?;
     let numbers_of =
         |values: &[panel_metrics::MetricNumbersValues]| values.iter().map(Number::from).collect::<Vec<_>>();
     let last30 = numbers_of(&response.last30.values);
-    let monthly: [Vec<Number>; 6] = [
-        numbers_of(&response.m0.values),
-        numbers_of(&response.m1.values),
-        numbers_of(&response.m2.values),
-        numbers_of(&response.m3.values),
-        numbers_of(&response.m4.values),
-        numbers_of(&response.m5.values),
-    ];
+    let monthly: Vec<(u32, Vec<Number>)> = response
+        .months
+        .series
+        .iter()
+        .map(|bucket| {
+            let month = format::parse_api_time(Some(&bucket.from)).map_or(0, |from| from.month());
+            (month, bucket.values.iter().map(Number::from).collect())
+        })
+        .collect();
     // A group's page also shows its agencies side by side (what the person may list).
     let agencies = match &scope {
         Scope::Group(id) => super::group_agencies::side_by_side(&state, &visitor, id, now).await?,
@@ -197,10 +188,10 @@ pub async fn metrics_page(
         Scope::Group(_) => text.title_group,
         Scope::Agency(_) => text.title_agency,
     };
-    let labels: Vec<String> =
-        months.iter().map(|(_, _, month)| format::month_short(*month, lang).to_string()).collect();
-    let series =
-        |source: &str, name: &str| -> Vec<f64> { monthly.iter().map(|values| total(values, source, name)).collect() };
+    let labels: Vec<String> = monthly.iter().map(|(month, _)| format::month_short(*month, lang).to_string()).collect();
+    let series = |source: &str, name: &str| -> Vec<f64> {
+        monthly.iter().map(|(_, values)| total(values, source, name)).collect()
+    };
     let content = html! {
         div.panel-metrics {
             h1 { (title) }
@@ -293,13 +284,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_six_months_are_calendar_months_ending_with_the_current_one() {
+    fn the_months_asked_for_start_five_months_back_on_the_first() {
         let now = Utc.with_ymd_and_hms(2026, 2, 14, 10, 0, 0).unwrap();
-        let months = last_six_months(now);
-        assert_eq!(months.map(|(_, _, month)| month), [9, 10, 11, 12, 1, 2]);
-        assert_eq!(months[0].0, Utc.with_ymd_and_hms(2025, 9, 1, 0, 0, 0).unwrap());
-        assert_eq!(months[3].1, Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap());
-        assert_eq!(months[5].1, Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).unwrap());
-        assert_eq!(wire(months[5].0), "2026-02-01T00:00:00Z");
+        let scope = panel_metrics::MetricsScopeInput { platform: Some(true), group_id: None, agency_id: None };
+        let variables = metrics_variables(scope, now);
+        assert_eq!(variables.months_from, "2025-09-01T00:00:00Z");
+        assert_eq!(variables.months_to, "2026-02-14T10:00:01Z");
+        assert_eq!(variables.from30, "2026-01-15T10:00:00Z");
     }
 }
