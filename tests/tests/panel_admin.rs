@@ -164,12 +164,20 @@ async fn an_admin_suspends_and_reinstates_a_person_and_an_agency_and_the_audit_l
     assert!(search_reaches(&system, 0, SEARCH_FOLLOWS_WITHIN).await, "the suspended agency's car is still searchable");
     let public = system.graphql("query($id: ID!) { listing(id: $id) { id } }", json!({ "id": car }), None).await;
     assert!(data(&public.unwrap(), "listing").is_null(), "its page is gone for the public");
-    // Its staff keep their session but lose the agency: its cars vanish from their inventory.
+    // Its staff keep their session but lose the agency: its cars vanish from their
+    // inventory, and its pages from their navigation (the roles are reread).
     let inventory = system.panel_url("/inventory");
     let car_row = format!("#listing-{car}");
     assert!(
         reaches_count(&manager, &inventory, &car_row, 0, SESSION_ENDS_WITHIN).await,
         "the suspended agency's manager still sees its cars: {}",
+        manager.body().await
+    );
+    let home = system.panel_url("/");
+    let inventory_link = "header nav a[href='/inventory']";
+    assert!(
+        reaches_count(&manager, &home, inventory_link, 0, SESSION_ENDS_WITHIN).await,
+        "the suspended agency's manager is still offered its inventory: {}",
         manager.body().await
     );
 
@@ -181,6 +189,7 @@ async fn an_admin_suspends_and_reinstates_a_person_and_an_agency_and_the_audit_l
         reaches_count(&manager, &inventory, &car_row, 1, SESSION_ENDS_WITHIN).await,
         "the manager has the agency back"
     );
+    assert!(reaches_count(&manager, &home, inventory_link, 1, SESSION_ENDS_WITHIN).await, "and its navigation");
 
     // The audit log: every step, by whom and when, newest first.
     admin.goto(&system.panel_url("/audit")).await;

@@ -130,6 +130,14 @@ pub struct RefreshSession;
     response_derives = "Debug, Clone",
     variables_derives = "Debug, Clone"
 )]
+pub struct SessionRoles;
+#[derive(GraphQLQuery)]
+#[graphql(
+    schema_path = "../edge-graphql/schema.graphql",
+    query_path = "graphql/site/account.graphql",
+    response_derives = "Debug, Clone",
+    variables_derives = "Debug, Clone"
+)]
 pub struct LogOut;
 #[derive(GraphQLQuery)]
 #[graphql(

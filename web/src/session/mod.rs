@@ -28,6 +28,10 @@ pub const SESSION_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 const REFRESH_MARGIN_SECONDS: i64 = 60;
 /// How long another replica's refresh is waited for.
 const REFRESH_WAIT: Duration = Duration::from_secs(5);
+/// How often a staff session asks identity for its roles again: an agency
+/// suspended or reinstated changes them without a new token, and the panel's
+/// navigation should follow within seconds, not at the next refresh.
+const ROLE_RECHECK_SECONDS: i64 = 5;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Membership {
@@ -63,11 +67,23 @@ pub struct SessionData {
     /// started before their user's [`SessionStore::end_all_for_user`] are over.
     #[serde(default)]
     pub started_at_ms: i64,
+    /// Whether the person was staff at some point of this session: their roles
+    /// are rechecked (see [`ROLE_RECHECK_SECONDS`]), even after losing them all,
+    /// so a reinstated agency comes back too. Buyers' sessions cost no recheck.
+    #[serde(default)]
+    pub recheck_roles: bool,
+    /// Unix seconds when the roles were last read from identity.
+    #[serde(default)]
+    pub roles_checked_at: i64,
 }
 
 impl SessionData {
     fn is_fresh(&self, now: i64) -> bool {
         self.access_expires_at - now > REFRESH_MARGIN_SECONDS
+    }
+
+    fn roles_due(&self, now: i64) -> bool {
+        self.recheck_roles && now - self.roles_checked_at >= ROLE_RECHECK_SECONDS
     }
 }
 
@@ -96,11 +112,14 @@ impl SignedIn {
             .map(|moment| moment.timestamp())
             // Identity's access tokens live 10 minutes; refresh early when it did not say.
             .unwrap_or(now + 5 * 60);
+        let user = self.user?;
         Some(SessionData {
             access_token: self.access_token,
             access_expires_at,
             refresh_token: self.refresh_token,
-            user: self.user?,
+            recheck_roles: user.is_staff(),
+            roles_checked_at: now,
+            user,
             started_at_ms: 0,
         })
     }
@@ -225,15 +244,55 @@ impl SessionStore {
             self.delete(session_id).await;
             return None;
         }
-        if data.is_fresh(now_unix()) {
-            return Some(data);
+        let data = if data.is_fresh(now_unix()) { data } else { self.refresh(session_id, address).await? };
+        if data.roles_due(now_unix()) {
+            return self.recheck_roles(session_id, data, address).await;
         }
-        self.refresh(session_id, address).await
+        Some(data)
+    }
+
+    /// Reads the person's roles again (an agency suspended or reinstated since);
+    /// a person identity no longer knows or refuses is signed out.
+    async fn recheck_roles(
+        &self,
+        session_id: &str,
+        mut data: SessionData,
+        address: std::net::IpAddr,
+    ) -> Option<SessionData> {
+        let caller = Caller { token: Some(&data.access_token), address };
+        match self.edge.run::<operations::SessionRoles>(caller, operations::session_roles::Variables {}).await {
+            Ok(response) => {
+                let Some(me) = response.me else {
+                    self.delete(session_id).await;
+                    return None;
+                };
+                data.user.memberships = me
+                    .memberships
+                    .into_iter()
+                    .map(|membership| Membership {
+                        role: crate::edge::wire_name(&membership.role),
+                        group_id: membership.group_id,
+                        agency_id: membership.agency_id,
+                    })
+                    .collect();
+                data.roles_checked_at = now_unix();
+                self.save_roles(session_id, &data).await;
+                Some(data)
+            }
+            Err(error) if error.is(ErrorCode::Unauthenticated) => {
+                self.delete(session_id).await;
+                None
+            }
+            Err(error) => {
+                // The edge is down: the roles read before still guide the pages; the services decide.
+                tracing::warn!(error = %error, "rereading the session's roles failed; keeping them");
+                Some(data)
+            }
+        }
     }
 
     async fn refresh(&self, session_id: &str, address: std::net::IpAddr) -> Option<SessionData> {
-        let local =
-            self.refreshing.get_with(session_id.to_string(), async { Arc::new(tokio::sync::Mutex::new(())) }).await;
+        let local = self.local_lock(session_id).await;
         let _in_process = local.lock().await;
         let lock_key = refresh_lock_key(session_id);
         let deadline = tokio::time::Instant::now() + REFRESH_WAIT;
@@ -258,6 +317,26 @@ impl SessionStore {
         outcome
     }
 
+    /// This process's lock on one session's tokens.
+    async fn local_lock(&self, session_id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        self.refreshing.get_with(session_id.to_string(), async { Arc::new(tokio::sync::Mutex::new(())) }).await
+    }
+
+    /// Stores reread roles, unless a refresh replaced the tokens meanwhile: writing
+    /// back the old refresh token would make the next refresh look like a reuse
+    /// and end the session. (The refresh brought the current roles anyway.)
+    async fn save_roles(&self, session_id: &str, reread: &SessionData) {
+        let local = self.local_lock(session_id).await;
+        let _in_process = local.lock().await;
+        if let Some(mut stored) = self.load(session_id).await
+            && stored.refresh_token == reread.refresh_token
+        {
+            stored.user.memberships = reread.user.memberships.clone();
+            stored.roles_checked_at = reread.roles_checked_at;
+            self.save(session_id, &stored).await;
+        }
+    }
+
     async fn refresh_now(&self, session_id: &str, address: std::net::IpAddr) -> Option<SessionData> {
         let data = self.load(session_id).await?;
         let caller = Caller { token: None, address };
@@ -266,6 +345,7 @@ impl SessionStore {
             Ok(response) => {
                 let mut refreshed = SignedIn::from(response.refresh_session).into_session(now_unix())?;
                 refreshed.started_at_ms = data.started_at_ms;
+                refreshed.recheck_roles |= data.recheck_roles;
                 self.save(session_id, &refreshed).await;
                 Some(refreshed)
             }
