@@ -21,6 +21,20 @@ pub fn redis_url() -> String {
 }
 
 /// A key prefix no other test uses.
+/// Waits, when needed, until the current fixed `window` (aligned to the epoch, as
+/// the edge's rate limits count) has at least `room` left: a test that counts
+/// requests up to a limit would see the count restart if the window turned over
+/// in the middle of it.
+pub async fn leave_room_in_window(window: std::time::Duration, room: std::time::Duration) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let into = std::time::Duration::from_millis((now.as_millis() % window.as_millis().max(1)) as u64);
+    let left = window.saturating_sub(into);
+    if left < room {
+        // Just past the turn, so the whole window is ahead.
+        tokio::time::sleep(left + std::time::Duration::from_millis(50)).await;
+    }
+}
+
 pub fn redis_prefix() -> String {
     format!("test:{}:", uuid::Uuid::new_v4().simple())
 }

@@ -19,7 +19,8 @@ use sha2::{Digest, Sha256};
 
 use windows::{Caller, Windows};
 
-const WINDOW: Duration = Duration::from_secs(60);
+/// Limits count per fixed window of this length, aligned to the epoch.
+pub const WINDOW: Duration = Duration::from_secs(60);
 /// How often counts meet the shared cache: a caller spread over N replicas can
 /// overshoot its limit by what N-1 replicas serve it in this time.
 const SYNC_EVERY: Duration = Duration::from_millis(250);
