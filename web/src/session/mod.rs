@@ -29,8 +29,8 @@ const REFRESH_MARGIN_SECONDS: i64 = 60;
 /// How long another replica's refresh is waited for.
 const REFRESH_WAIT: Duration = Duration::from_secs(5);
 /// How often a staff session asks identity for its roles again: an agency
-/// suspended or reinstated changes them without a new token, and the panel's
-/// navigation should follow within seconds, not at the next refresh.
+/// suspended changes them without a new token, and its staff should be signed out
+/// (or, with roles elsewhere, lose its pages) within seconds, not at the next refresh.
 const ROLE_RECHECK_SECONDS: i64 = 5;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +38,13 @@ pub struct Membership {
     pub role: String,
     pub group_id: Option<String>,
     pub agency_id: Option<String>,
+}
+
+impl Membership {
+    /// A membership as any operation's generated types carry it (each has its own `Role`).
+    fn from_wire<R: Serialize>(role: &R, group_id: Option<String>, agency_id: Option<String>) -> Self {
+        Membership { role: crate::edge::wire_name(role), group_id, agency_id }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,11 +74,6 @@ pub struct SessionData {
     /// started before their user's [`SessionStore::end_all_for_user`] are over.
     #[serde(default)]
     pub started_at_ms: i64,
-    /// Whether the person was staff at some point of this session: their roles
-    /// are rechecked (see [`ROLE_RECHECK_SECONDS`]), even after losing them all,
-    /// so a reinstated agency comes back too. Buyers' sessions cost no recheck.
-    #[serde(default)]
-    pub recheck_roles: bool,
     /// Unix seconds when the roles were last read from identity.
     #[serde(default)]
     pub roles_checked_at: i64,
@@ -83,7 +85,7 @@ impl SessionData {
     }
 
     fn roles_due(&self, now: i64) -> bool {
-        self.recheck_roles && now - self.roles_checked_at >= ROLE_RECHECK_SECONDS
+        self.user.is_staff() && now - self.roles_checked_at >= ROLE_RECHECK_SECONDS
     }
 }
 
@@ -117,7 +119,6 @@ impl SignedIn {
             access_token: self.access_token,
             access_expires_at,
             refresh_token: self.refresh_token,
-            recheck_roles: user.is_staff(),
             roles_checked_at: now,
             user,
             started_at_ms: 0,
@@ -141,10 +142,8 @@ macro_rules! signed_in_from {
                         memberships: user
                             .memberships
                             .into_iter()
-                            .map(|membership| Membership {
-                                role: crate::edge::wire_name(&membership.role),
-                                group_id: membership.group_id,
-                                agency_id: membership.agency_id,
+                            .map(|membership| {
+                                Membership::from_wire(&membership.role, membership.group_id, membership.agency_id)
                             })
                             .collect(),
                     }),
@@ -251,8 +250,9 @@ impl SessionStore {
         Some(data)
     }
 
-    /// Reads the person's roles again (an agency suspended or reinstated since);
-    /// a person identity no longer knows or refuses is signed out.
+    /// Reads the person's roles again (an agency suspended since). Staff left
+    /// without any staff role are signed out, as is a person identity no longer
+    /// knows or refuses; they sign in again once an agency is reinstated.
     async fn recheck_roles(
         &self,
         session_id: &str,
@@ -269,13 +269,15 @@ impl SessionStore {
                 data.user.memberships = me
                     .memberships
                     .into_iter()
-                    .map(|membership| Membership {
-                        role: crate::edge::wire_name(&membership.role),
-                        group_id: membership.group_id,
-                        agency_id: membership.agency_id,
+                    .map(|membership| {
+                        Membership::from_wire(&membership.role, membership.group_id, membership.agency_id)
                     })
                     .collect();
                 data.roles_checked_at = now_unix();
+                if !data.user.is_staff() {
+                    self.delete(session_id).await;
+                    return None;
+                }
                 self.save_roles(session_id, &data).await;
                 Some(data)
             }
@@ -345,7 +347,6 @@ impl SessionStore {
             Ok(response) => {
                 let mut refreshed = SignedIn::from(response.refresh_session).into_session(now_unix())?;
                 refreshed.started_at_ms = data.started_at_ms;
-                refreshed.recheck_roles |= data.recheck_roles;
                 self.save(session_id, &refreshed).await;
                 Some(refreshed)
             }
