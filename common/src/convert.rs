@@ -40,6 +40,17 @@ pub fn metrics_interval_from_wire(interval: i32) -> Result<Option<Interval>, Api
     }
 }
 
+/// Chat's three numbers under the names `metrics` gives them, for its totals (at
+/// the edge) and its buckets (in chat) alike.
+pub fn conversation_metrics(started: u64, answered: u64, median_first_response_seconds: i64) -> [wire::Metric; 3] {
+    let metric = |name: &str, value: f64| wire::Metric { name: name.into(), value, label: String::new() };
+    [
+        metric("conversations_started", started as f64),
+        metric("conversations_answered", answered as f64),
+        metric("median_first_response_seconds", median_first_response_seconds as f64),
+    ]
+}
+
 /// Per-bucket metrics on the wire, in the buckets' order; none without a series.
 pub fn metrics_series_to_wire(series: Option<Series<wire::Metric>>) -> Vec<wire::MetricsBucket> {
     let Some(series) = series else {

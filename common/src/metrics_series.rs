@@ -98,6 +98,17 @@ impl Buckets {
         Some(self.starts.partition_point(|start| *start <= time) - 1)
     }
 
+    /// Items grouped by the bucket their time falls in; those outside the range are left out.
+    pub fn group<T>(&self, items: impl IntoIterator<Item = T>, time: impl Fn(&T) -> i64) -> Vec<Vec<T>> {
+        let mut groups: Vec<Vec<T>> = (0..self.len()).map(|_| Vec::new()).collect();
+        for item in items {
+            if let Some(index) = self.index_of(time(&item)) {
+                groups[index].push(item);
+            }
+        }
+        groups
+    }
+
     /// A SQL expression giving the bucket index of an integer `column` (unix
     /// seconds), NULL outside the range; for `GROUP BY` on PostgreSQL and SQLite
     /// alike. Only integers computed here go into it, never caller text.
@@ -258,6 +269,9 @@ mod tests {
             )
         );
         assert_eq!(buckets.counts_from_rows([(None, 4), (Some(2), 3), (Some(0), 1)]), vec![1, 0, 3]);
+        let times = [unix(2026, 1, 9, 0), unix(2026, 1, 20, 0), unix(2026, 3, 1, 0), unix(2026, 1, 11, 0)];
+        let grouped = buckets.group(times, |time| *time);
+        assert_eq!(grouped, vec![vec![times[1], times[3]], vec![], vec![times[2]]], "the one before the range is out");
     }
 
     #[test]

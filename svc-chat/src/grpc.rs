@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use nds_common::Shutdown;
 use nds_common::auth::{Authenticator, Principal};
-use nds_common::convert::filters_to_wire;
+use nds_common::convert::{conversation_metrics, filters_to_wire};
 use nds_common::error::to_status;
 use nds_common::grpc::{CallContext, ServerStream, until_authorization_lapses};
 use nds_common::metrics_series::Series;
@@ -246,21 +246,27 @@ impl ChatService for ChatGrpc {
             conversations_started: metrics.started,
             conversations_answered: metrics.answered,
             median_first_response_seconds: metrics.median_first_response_seconds,
-            buckets: nds_common::convert::metrics_series_to_wire(series.as_ref().map(|series| Series {
-                buckets: series.buckets.clone(),
-                values: series.values.iter().map(|metrics| metrics.iter().flat_map(named_metrics).collect()).collect(),
+            buckets: nds_common::convert::metrics_series_to_wire(series.as_ref().map(|series| {
+                Series {
+                    buckets: series.buckets.clone(),
+                    values: series
+                        .values
+                        .iter()
+                        .map(|metrics| {
+                            metrics
+                                .iter()
+                                .flat_map(|metrics| {
+                                    conversation_metrics(
+                                        metrics.started,
+                                        metrics.answered,
+                                        metrics.median_first_response_seconds,
+                                    )
+                                })
+                                .collect()
+                        })
+                        .collect(),
+                }
             })),
         })
     }
-}
-
-/// Chat's three numbers under the names the edge gives them in `metrics`.
-fn named_metrics(metrics: &crate::service::Metrics) -> [nds_proto::common::v1::Metric; 3] {
-    let metric =
-        |name: &str, value: f64| nds_proto::common::v1::Metric { name: name.into(), value, label: String::new() };
-    [
-        metric("conversations_started", metrics.started as f64),
-        metric("conversations_answered", metrics.answered as f64),
-        metric("median_first_response_seconds", metrics.median_first_response_seconds as f64),
-    ]
 }

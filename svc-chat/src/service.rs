@@ -537,12 +537,7 @@ impl Conversations {
         let buckets = Buckets::series(from, to, interval).map_err(ApiError::from)?;
         let rows = store::started_between(self.database(), &filter, from, to).await?;
         let series = buckets.map(|buckets| {
-            let mut rows_in: Vec<Vec<&conversation::Model>> = vec![Vec::new(); buckets.len()];
-            for row in &rows {
-                if let Some(index) = buckets.index_of(row.created_at_unix) {
-                    rows_in[index].push(row);
-                }
-            }
+            let rows_in = buckets.group(&rows, |row| row.created_at_unix);
             Series { values: rows_in.into_iter().map(|rows| vec![Metrics::of(rows)]).collect(), buckets }
         });
         Ok((Metrics::of(rows.iter()), series))

@@ -89,14 +89,9 @@ fn merge_series(sources: [(&str, Vec<wire::MetricsBucket>); 4]) -> async_graphql
     let mut merged: BTreeMap<i64, MetricsBucket> = BTreeMap::new();
     for (source, buckets) in sources {
         for bucket in buckets {
-            let entry = match merged.entry(bucket.from_unix) {
-                std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
-                std::collections::btree_map::Entry::Vacant(entry) => entry.insert(MetricsBucket {
-                    from: time(bucket.from_unix)?,
-                    to: time(bucket.to_unix)?,
-                    values: Vec::new(),
-                }),
-            };
+            let (from, to) = (time(bucket.from_unix)?, time(bucket.to_unix)?);
+            let entry =
+                merged.entry(bucket.from_unix).or_insert_with(|| MetricsBucket { from, to, values: Vec::new() });
             entry.values.extend(values(source, bucket.metrics));
         }
     }
@@ -183,26 +178,12 @@ impl MetricsQuery {
         all.extend(values("identity", identity.metrics));
         all.extend(values("catalog", catalog.metrics));
         all.extend(values("billing", billing.metrics));
-        all.extend(values(
-            "chat",
-            vec![
-                wire::Metric {
-                    name: "conversations_started".into(),
-                    value: chat.conversations_started as f64,
-                    label: String::new(),
-                },
-                wire::Metric {
-                    name: "conversations_answered".into(),
-                    value: chat.conversations_answered as f64,
-                    label: String::new(),
-                },
-                wire::Metric {
-                    name: "median_first_response_seconds".into(),
-                    value: chat.median_first_response_seconds as f64,
-                    label: String::new(),
-                },
-            ],
-        ));
+        let chat_totals = nds_common::convert::conversation_metrics(
+            chat.conversations_started,
+            chat.conversations_answered,
+            chat.median_first_response_seconds,
+        );
+        all.extend(values("chat", chat_totals.into()));
         Ok(Metrics { from, to, values: all, series })
     }
 }

@@ -160,23 +160,14 @@ impl Billing {
             .collect();
         let mut metrics = counted_in_range(entries.iter(), bought.len());
         let series = buckets.map(|buckets| {
-            let mut series = Series::empty(buckets);
-            let mut entries_in: Vec<Vec<&ledger_entry::Model>> = vec![Vec::new(); series.buckets.len()];
-            for entry in &entries {
-                if let Some(index) = series.buckets.index_of(entry.created_at_unix) {
-                    entries_in[index].push(entry);
-                }
-            }
-            let mut bought_in = vec![0; series.buckets.len()];
-            for start in &bought {
-                if let Some(index) = series.buckets.index_of(*start) {
-                    bought_in[index] += 1;
-                }
-            }
-            for ((bucket, entries), bought) in series.values.iter_mut().zip(entries_in).zip(bought_in) {
-                *bucket = counted_in_range(entries.into_iter(), bought);
-            }
-            series
+            let entries_in = buckets.group(&entries, |entry| entry.created_at_unix);
+            let bought_in = buckets.group(&bought, |start| **start);
+            let values = entries_in
+                .into_iter()
+                .zip(bought_in)
+                .map(|(entries, bought)| counted_in_range(entries.into_iter(), bought.len()))
+                .collect();
+            Series { buckets, values }
         });
         let now = now_unix();
         let active = promotions

@@ -62,13 +62,9 @@ pub async fn applications_with_status<C: ConnectionTrait>(
     from: i64,
     to: i64,
 ) -> Result<u64, DbErr> {
-    let mut condition = Condition::all()
-        .add(application::Column::Status.eq(status))
+    let condition = applications_condition(group, status)
         .add(application::Column::CreatedAt.gte(from))
         .add(application::Column::CreatedAt.lt(to));
-    if let Some(group_id) = group {
-        condition = condition.add(application::Column::GroupId.eq(group_id));
-    }
     application::Entity::find().filter(condition).count(connection).await
 }
 
@@ -78,10 +74,15 @@ pub async fn applications_with_status_per_bucket<C: ConnectionTrait>(
     status: &str,
     buckets: &Buckets,
 ) -> Result<Vec<u64>, DbErr> {
-    let mut condition = Condition::all().add(application::Column::Status.eq(status));
-    if let Some(group_id) = group {
-        condition = condition.add(application::Column::GroupId.eq(group_id));
-    }
-    let select = application::Entity::find().filter(condition);
+    let select = application::Entity::find().filter(applications_condition(group, status));
     count_per_bucket(select, application::Column::CreatedAt, buckets, connection).await
+}
+
+/// Applications with `status`, of one group or all.
+fn applications_condition(group: Option<Uuid>, status: &str) -> Condition {
+    let condition = Condition::all().add(application::Column::Status.eq(status));
+    match group {
+        Some(group_id) => condition.add(application::Column::GroupId.eq(group_id)),
+        None => condition,
+    }
 }
