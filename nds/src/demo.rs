@@ -10,12 +10,17 @@ use nds_common::runtime::Runtime;
 pub const DEMO_LISTINGS: usize = 400;
 const LOGINS_FILE: &str = "demo-logins.txt";
 
-/// Seeds on first start and returns the printable logins (one line per account).
-pub async fn load(runtime: &Runtime) -> anyhow::Result<String> {
-    let logins_path = runtime.config.data_dir.join(LOGINS_FILE);
+/// What the demo seed made: identity's organisations and accounts (with their
+/// passwords), and how many listings catalog got.
+pub struct DemoSeed {
+    pub identity: svc_identity::DemoIdentity,
+    pub listings: usize,
+}
+
+/// Seeds identity and catalog unless identity was seeded before (then `None`).
+pub async fn seed(runtime: &Runtime) -> anyhow::Result<Option<DemoSeed>> {
     let Some(identity) = svc_identity::seed_demo(runtime).await.context("seeding demo organisations")? else {
-        return Ok(std::fs::read_to_string(&logins_path)
-            .unwrap_or_else(|_| "demo data was loaded before; its logins file is gone".to_string()));
+        return Ok(None);
     };
     let agencies: Vec<svc_catalog::DemoAgencyRef> = identity
         .agencies
@@ -28,7 +33,16 @@ pub async fn load(runtime: &Runtime) -> anyhow::Result<String> {
         })
         .collect();
     let listings = svc_catalog::seed_demo(runtime, &agencies, DEMO_LISTINGS).await.context("seeding demo listings")?;
+    Ok(Some(DemoSeed { identity, listings }))
+}
 
+/// Seeds on first start and returns the printable logins (one line per account).
+pub async fn load(runtime: &Runtime) -> anyhow::Result<String> {
+    let logins_path = runtime.config.data_dir.join(LOGINS_FILE);
+    let Some(DemoSeed { identity, listings }) = seed(runtime).await? else {
+        return Ok(std::fs::read_to_string(&logins_path)
+            .unwrap_or_else(|_| "demo data was loaded before; its logins file is gone".to_string()));
+    };
     let mut text = format!("demo data: {} agencies, {listings} listings. Logins:\n", identity.agencies.len());
     for account in &identity.accounts {
         let agency = account.agency_name.as_deref().map(|name| format!(" ({name})")).unwrap_or_default();

@@ -45,6 +45,9 @@ pub struct IndexerSettings {
     pub max_backoff: Duration,
     /// How often the lease is checked while following.
     pub lease_check_interval: Duration,
+    /// The least time between two progress lines of a rebuild (a million listings
+    /// are thousands of scan pages: a line per page buried the job's log).
+    pub progress_interval: Duration,
 }
 
 impl Default for IndexerSettings {
@@ -55,6 +58,7 @@ impl Default for IndexerSettings {
             scan_page_size: 500,
             max_backoff: Duration::from_secs(5),
             lease_check_interval: Duration::from_secs(10),
+            progress_interval: Duration::from_secs(5),
         }
     }
 }
@@ -282,6 +286,7 @@ impl Indexer {
         let mut after = String::new();
         let mut scanned: u64 = 0;
         let mut feed_sequence: Option<i64> = None;
+        let mut last_progress = started;
         loop {
             let page = self.feed.scan_published(&after, self.settings.scan_page_size).await?;
             // The earliest scan-start position covers every page's view.
@@ -296,9 +301,13 @@ impl Indexer {
             }
             scanned += page.listings.len() as u64;
             rebuild.add(docs).await?;
-            progress(format!("scanned {scanned} listings in {:.1} s", started.elapsed().as_secs_f64()));
             let page_info = page.page_info.unwrap_or_default();
-            if !page_info.has_next_page || page_info.end_cursor.is_empty() || page.listings.is_empty() {
+            let last = !page_info.has_next_page || page_info.end_cursor.is_empty() || page.listings.is_empty();
+            if last || last_progress.elapsed() >= self.settings.progress_interval {
+                progress(format!("scanned {scanned} listings in {:.1} s", started.elapsed().as_secs_f64()));
+                last_progress = Instant::now();
+            }
+            if last {
                 break;
             }
             after = page_info.end_cursor;

@@ -151,10 +151,18 @@ async fn a_rebuilt_index_equals_the_incrementally_maintained_one(database: &Test
     let rebuilt_directory = TempDir::new("rebuilt");
     let rebuilt = open_tantivy(&rebuilt_directory);
     let mut progress = Vec::new();
-    let report = indexer(&rebuilt, &connection, &feed).rebuild(&mut |line| progress.push(line)).await.unwrap();
+    // Several scan pages (of 7) within one progress interval: the last page's line and the swap's.
+    let paced = IndexerSettings { progress_interval: Duration::from_secs(3600), ..settings() };
+    let report = Indexer::new(rebuilt.clone(), connection.clone(), Arc::new(feed.clone()), None, paced)
+        .rebuild(&mut |line| progress.push(line))
+        .await
+        .unwrap();
     assert_eq!(report.feed_sequence, feed.last_sequence());
     assert_eq!(report.documents, incremental.count().await.unwrap());
-    assert!(progress.len() >= 4, "progress is reported per page: {progress:?}");
+    assert!(report.scanned > 7, "more than one scan page: {report:?}");
+    assert_eq!(progress.len(), 2, "{progress:?}");
+    assert!(progress[0].starts_with(&format!("scanned {} listings", report.scanned)), "{progress:?}");
+    assert!(progress[1].starts_with("swapped in"), "{progress:?}");
     assert_eq!(snapshot(rebuilt.as_ref()).await, snapshot(incremental.as_ref()).await);
     let saved = feed_cursor::load(&connection, &rebuilt.consumer_name()).await.unwrap().unwrap();
     assert_eq!(

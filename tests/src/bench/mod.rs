@@ -5,6 +5,7 @@
 pub mod edge;
 pub mod interpret;
 pub mod isolated;
+pub mod load;
 pub mod panel;
 pub mod search;
 pub mod site;
@@ -57,7 +58,16 @@ impl Series {
 
 /// Process CPU time (user + system) so far, from /proc (Linux).
 pub fn process_cpu_time() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    cpu_time_from_stat(&std::fs::read_to_string("/proc/self/stat").ok()?)
+}
+
+/// CPU time (user + system) of another process of this machine, by pid.
+pub fn pid_cpu_time(pid: u32) -> Option<Duration> {
+    cpu_time_from_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// The user + system time in a `/proc/<pid>/stat` line.
+fn cpu_time_from_stat(stat: &str) -> Option<Duration> {
     // Fields after the command name (which may contain spaces) start after ") ".
     let after_name = stat.rsplit_once(") ")?.1;
     let fields: Vec<&str> = after_name.split_whitespace().collect();
@@ -65,6 +75,20 @@ pub fn process_cpu_time() -> Option<Duration> {
     let system_ticks: u64 = fields.get(12)?.parse().ok()?;
     // Linux reports clock ticks of 1/100 s (USER_HZ) on every architecture we run on.
     Some(Duration::from_millis((user_ticks + system_ticks) * 10))
+}
+
+/// CPU time of every process of this machine whose command name is `name`
+/// (PostgreSQL's backends are each a `postgres` process).
+pub fn named_processes_cpu_time(name: &str) -> Duration {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Duration::ZERO;
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str().and_then(|pid| pid.parse::<u32>().ok()))
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim_end() == name))
+        .filter_map(pid_cpu_time)
+        .sum()
 }
 
 pub fn ratio(subject: f64, baseline: f64) -> f64 {
@@ -93,5 +117,9 @@ mod tests {
             spin = std::hint::black_box(spin.wrapping_add(1));
         }
         assert!(process_cpu_time().unwrap() > before);
+        // The same counter, read by pid: between the two readings, never outside them.
+        let by_pid = pid_cpu_time(std::process::id()).unwrap();
+        assert!(by_pid >= before && by_pid <= process_cpu_time().unwrap());
+        assert!(named_processes_cpu_time("nds-no-such-process").is_zero());
     }
 }

@@ -1,4 +1,4 @@
-//! The benchmark harness: `nds-bench <all|interpret|edge|search|site|panel|webhook|tracing>`. Each benchmark prints its
+//! The benchmark harness: `nds-bench <all|interpret|edge|search|site|panel|webhook|load|tracing>`. Each benchmark prints its
 //! subject and its same-run baseline with the ratio. Build with `--release`.
 
 /// The same allocator as the `nds` binary, so the benchmark measures what runs.
@@ -9,7 +9,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> anyhow::Result<()> {
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".to_string());
     let wants = |name: &str| which == "all" || which == name;
-    let known = ["all", "interpret", "edge", "search", "site", "panel", "webhook", "tracing"];
+    let known = ["all", "interpret", "edge", "search", "site", "panel", "webhook", "load", "tracing"];
     anyhow::ensure!(known.contains(&which.as_str()), "unknown benchmark {which:?}; one of {known:?}");
     if wants("interpret") {
         print!("{}", nds_tests::bench::interpret::run(200));
@@ -32,6 +32,10 @@ async fn main() -> anyhow::Result<()> {
     }
     if wants("webhook") {
         print!("{}", nds_tests::bench::webhook::run(2_000).await?);
+    }
+    // The production shape: needs the `nds` binary built beside this one (NDS_LOAD_* override its size).
+    if wants("load") {
+        print!("{}", nds_tests::bench::load::run(nds_tests::bench::load::LoadOptions::from_env()?).await?);
     }
     // Last: it installs the process's trace export, which the others must not carry.
     if wants("tracing") {

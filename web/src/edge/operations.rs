@@ -24,7 +24,8 @@ pub fn schema_path() -> &'static str {
     schema_path = "../edge-graphql/schema.graphql",
     query_path = "graphql/site/search.graphql",
     response_derives = "Debug, Clone",
-    variables_derives = "Debug, Clone"
+    // Deserialize: the load test (`nds-bench load`) writes its searches as JSON.
+    variables_derives = "Debug, Clone, Deserialize"
 )]
 pub struct SearchPage;
 #[derive(GraphQLQuery)]
