@@ -341,6 +341,8 @@ impl CatalogServiceApi for CatalogGrpc {
         Ok(Response::new(until_authorization_lapses(stream, lapse)))
     }
 
+    /// Pages of every listing for a full reindex. Unlike `list_listings`, a page's
+    /// `total_count` is 0: counting on each page made a scan of a million listings quadratic.
     async fn scan_listings(
         &self,
         request: Request<wire::ScanListingsRequest>,

@@ -265,7 +265,8 @@ async fn a_scan_reports_the_feed_position_it_started_from() {
         assert_eq!(page.feed_sequence, 7);
         ids.extend(page.listings.into_iter().map(|listing| listing.id));
         let info = page.page_info.unwrap();
-        assert_eq!(info.total_count, 3);
+        // A scan does not count its rows: a count per page made a full scan quadratic.
+        assert_eq!(info.total_count, 0);
         if !info.has_next_page {
             break;
         }

@@ -356,7 +356,8 @@ impl CatalogService {
         let feed_sequence = self.store.current_sequence().await?;
         // Suspended agencies' listings too: search removes them by their flag.
         let filter = ListingFilter { statuses: status.map(|status| vec![status]), ..ListingFilter::default() };
-        let listings = self.store.list_listings(&filter, page, Order::OldestFirst).await?;
+        // Uncounted: a scan reads every page, and a count per page is quadratic.
+        let listings = self.store.uncounted_page(&filter, page, Order::OldestFirst).await?;
         Ok((listings, feed_sequence))
     }
 }
