@@ -435,7 +435,31 @@ impl Physical {
                 move |doc: DocId, score: Score| keys.sort_key(sort, doc, score)
             },
         );
-        let (top_hits, total) = searcher.search(results_query.as_ref(), &(top, Count))?;
+        let aggregations = if query.with_facets {
+            let request: Aggregations = serde_json::from_value(aggregations_request())
+                .map_err(|error| SearchError::Index(error.to_string()))?;
+            Some(AggregationCollector::from_aggs(request, AggContextParams::default()))
+        } else {
+            None
+        };
+        // Facets count the excluded (promoted) listings too. Without exclusions both
+        // questions have the same answer set: one pass over it, not two (a broad
+        // search at a million listings walks hundreds of thousands of documents).
+        let (top_hits, total, aggregated) = match aggregations {
+            Some(collector) if query.exclude_ids.is_empty() => {
+                let (top_hits, total, aggregated) = searcher.search(results_query.as_ref(), &(top, Count, collector))?;
+                (top_hits, total, Some(aggregated))
+            }
+            Some(collector) => {
+                let (top_hits, total) = searcher.search(results_query.as_ref(), &(top, Count))?;
+                let facet_query = self.build_query(query, false);
+                (top_hits, total, Some(searcher.search(facet_query.as_ref(), &collector)?))
+            }
+            None => {
+                let (top_hits, total) = searcher.search(results_query.as_ref(), &(top, Count))?;
+                (top_hits, total, None)
+            }
+        };
         let hits = if query.limit == 0 {
             Vec::new()
         } else {
@@ -447,16 +471,12 @@ impl Physical {
                 })
                 .collect::<Result<_, SearchError>>()?
         };
-        let facets = if query.with_facets {
-            let aggregations: Aggregations = serde_json::from_value(aggregations_request())
-                .map_err(|error| SearchError::Index(error.to_string()))?;
-            let collector = AggregationCollector::from_aggs(aggregations, AggContextParams::default());
-            let facet_query = self.build_query(query, false);
-            let results = searcher.search(facet_query.as_ref(), &collector)?;
-            let json = serde_json::to_value(results).map_err(|error| SearchError::Index(error.to_string()))?;
-            facets_from_aggregations(&json)
-        } else {
-            Vec::new()
+        let facets = match aggregated {
+            Some(results) => {
+                let json = serde_json::to_value(results).map_err(|error| SearchError::Index(error.to_string()))?;
+                facets_from_aggregations(&json)
+            }
+            None => Vec::new(),
         };
         Ok(IndexPage { hits, total: total as u64, facets })
     }
@@ -494,8 +514,15 @@ enum SortPlan {
 /// the same listings.
 type SortKey = (i64, Score, i64, u64, u64);
 
+/// A segment's sort columns, resolved once: the key is computed for every matching
+/// document, and a lookup by name per document (SipHash) was 6% of a search's CPU
+/// at a million listings (profiled under `nds-bench load`).
 struct SegmentKeys {
-    columns: HashMap<&'static str, Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
+    price: Option<Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
+    year: Option<Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
+    mileage: Option<Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
+    published_at: Option<Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
+    promotion_rank: Option<Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
     id_hi: Option<Arc<dyn tantivy::columnar::ColumnValues<u64>>>,
     id_lo: Option<Arc<dyn tantivy::columnar::ColumnValues<u64>>>,
 }
@@ -503,32 +530,32 @@ struct SegmentKeys {
 impl SegmentKeys {
     fn new(segment: &SegmentReader) -> SegmentKeys {
         let fast = segment.fast_fields();
-        let mut columns = HashMap::new();
-        for name in ["price", "year", "mileage", "published_at", "promotion_rank"] {
-            if let Ok(column) = fast.i64(name) {
-                columns.insert(name, column.first_or_default_col(0));
-            }
-        }
+        let column = |name: &str| fast.i64(name).ok().map(|column| column.first_or_default_col(0));
         SegmentKeys {
-            columns,
+            price: column("price"),
+            year: column("year"),
+            mileage: column("mileage"),
+            published_at: column("published_at"),
+            promotion_rank: column("promotion_rank"),
             id_hi: fast.u64("id_hi").ok().map(|column| column.first_or_default_col(0)),
             id_lo: fast.u64("id_lo").ok().map(|column| column.first_or_default_col(0)),
         }
     }
 
-    fn value(&self, name: &str, doc: DocId) -> i64 {
-        self.columns.get(name).map_or(0, |column| column.get_val(doc))
+    fn value(column: &Option<Arc<dyn tantivy::columnar::ColumnValues<i64>>>, doc: DocId) -> i64 {
+        column.as_ref().map_or(0, |column| column.get_val(doc))
     }
 
     fn sort_key(&self, plan: SortPlan, doc: DocId, score: Score) -> SortKey {
-        let newest = self.value("published_at", doc);
+        let value = |column| Self::value(column, doc);
+        let newest = value(&self.published_at);
         let (primary, secondary) = match plan {
-            SortPlan::Promoted => (self.value("promotion_rank", doc), newest),
+            SortPlan::Promoted => (value(&self.promotion_rank), newest),
             SortPlan::Requested(SearchSort::Relevance) => (0, newest),
-            SortPlan::Requested(SearchSort::PriceAsc) => (-self.value("price", doc), newest),
-            SortPlan::Requested(SearchSort::PriceDesc) => (self.value("price", doc), newest),
-            SortPlan::Requested(SearchSort::YearDesc) => (self.value("year", doc), newest),
-            SortPlan::Requested(SearchSort::MileageAsc) => (-self.value("mileage", doc), newest),
+            SortPlan::Requested(SearchSort::PriceAsc) => (-value(&self.price), newest),
+            SortPlan::Requested(SearchSort::PriceDesc) => (value(&self.price), newest),
+            SortPlan::Requested(SearchSort::YearDesc) => (value(&self.year), newest),
+            SortPlan::Requested(SearchSort::MileageAsc) => (-value(&self.mileage), newest),
             SortPlan::Requested(SearchSort::Newest) => (newest, 0),
         };
         // Field sorts use relevance only as a tie-break; NEWEST ignores it entirely.
