@@ -447,7 +447,8 @@ impl Physical {
         // search at a million listings walks hundreds of thousands of documents).
         let (top_hits, total, aggregated) = match aggregations {
             Some(collector) if query.exclude_ids.is_empty() => {
-                let (top_hits, total, aggregated) = searcher.search(results_query.as_ref(), &(top, Count, collector))?;
+                let (top_hits, total, aggregated) =
+                    searcher.search(results_query.as_ref(), &(top, Count, collector))?;
                 (top_hits, total, Some(aggregated))
             }
             Some(collector) => {
@@ -514,17 +515,20 @@ enum SortPlan {
 /// the same listings.
 type SortKey = (i64, Score, i64, u64, u64);
 
+type I64Column = Arc<dyn tantivy::columnar::ColumnValues<i64>>;
+type U64Column = Arc<dyn tantivy::columnar::ColumnValues<u64>>;
+
 /// A segment's sort columns, resolved once: the key is computed for every matching
 /// document, and a lookup by name per document (SipHash) was 6% of a search's CPU
 /// at a million listings (profiled under `nds-bench load`).
 struct SegmentKeys {
-    price: Option<Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
-    year: Option<Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
-    mileage: Option<Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
-    published_at: Option<Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
-    promotion_rank: Option<Arc<dyn tantivy::columnar::ColumnValues<i64>>>,
-    id_hi: Option<Arc<dyn tantivy::columnar::ColumnValues<u64>>>,
-    id_lo: Option<Arc<dyn tantivy::columnar::ColumnValues<u64>>>,
+    price: Option<I64Column>,
+    year: Option<I64Column>,
+    mileage: Option<I64Column>,
+    published_at: Option<I64Column>,
+    promotion_rank: Option<I64Column>,
+    id_hi: Option<U64Column>,
+    id_lo: Option<U64Column>,
 }
 
 impl SegmentKeys {
@@ -542,7 +546,7 @@ impl SegmentKeys {
         }
     }
 
-    fn value(column: &Option<Arc<dyn tantivy::columnar::ColumnValues<i64>>>, doc: DocId) -> i64 {
+    fn value(column: &Option<I64Column>, doc: DocId) -> i64 {
         column.as_ref().map_or(0, |column| column.get_val(doc))
     }
 

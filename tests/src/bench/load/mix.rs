@@ -142,24 +142,6 @@ const SEARCHES: &[(&str, &str)] = &[
 
 const SORTS: &[&str] = &["RELEVANCE", "RELEVANCE", "RELEVANCE", "PRICE_ASC", "NEWEST"];
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn weighted_choices_follow_their_weights() {
-        let mut searches = 0;
-        for _ in 0..10_000 {
-            if matches!(weighted(BUYER_ACTIONS), Some(BuyerAction::Search)) {
-                searches += 1;
-            }
-        }
-        // 60% expected; ±3% is over ten standard deviations.
-        assert!((5_700..=6_300).contains(&searches), "{searches} searches in 10,000");
-        assert!(weighted::<BuyerAction>(&[]).is_none());
-    }
-}
-
 fn pick<T>(items: &[T]) -> Option<&T> {
     (!items.is_empty()).then(|| &items[rand::rng().random_range(0..items.len())])
 }
@@ -283,4 +265,22 @@ async fn post<Q: GraphQLQuery>(
         user.set_failure(&format!("{name}: {code}"), &mut goose.request, None, Some(&body.to_string()))?;
     }
     Ok(body["data"].clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_choices_follow_their_weights() {
+        let mut searches = 0;
+        for _ in 0..10_000 {
+            if matches!(weighted(BUYER_ACTIONS), Some(BuyerAction::Search)) {
+                searches += 1;
+            }
+        }
+        // 60% expected; ±3% is six standard deviations (49 searches) each way.
+        assert!((5_700..=6_300).contains(&searches), "{searches} searches in 10,000");
+        assert!(weighted::<BuyerAction>(&[]).is_none());
+    }
 }

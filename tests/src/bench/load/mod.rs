@@ -68,7 +68,11 @@ pub async fn run(options: LoadOptions) -> anyhow::Result<String> {
         options.step_length.as_secs(),
         shape.seeding
     );
-    eprintln!("load: shape ready after {:.0} s; logs in {}", started.elapsed().as_secs_f64(), shape.logs().display());
+    eprintln!(
+        "load: shape ready after {:.0} s; logs in {} until the end",
+        started.elapsed().as_secs_f64(),
+        shape.logs().display()
+    );
     let result = run_steps(&shape, &options).await;
     shape.stop().await?;
     let steps = result?;
