@@ -168,11 +168,11 @@ fn step_from(offered: usize, metrics: &GooseMetrics, cores: Vec<(String, f64)>, 
             p99_ms: curve::percentile_ms(&request.raw_data.times, 0.99).unwrap_or_default(),
         })
         .collect();
-    by_request.sort_by(|a, b| b.count.cmp(&a.count));
+    by_request.sort_by_key(|request| std::cmp::Reverse(request.count));
     let all = curve::merged(metrics.requests.values().map(|request| &request.raw_data.times));
     let mut error_kinds: Vec<(String, usize)> =
         metrics.errors.values().map(|error| (error.error.clone(), error.occurrences)).collect();
-    error_kinds.sort_by(|a, b| b.1.cmp(&a.1));
+    error_kinds.sort_by_key(|(_, occurrences)| std::cmp::Reverse(*occurrences));
     let requests: usize = by_request.iter().map(|request| request.count).sum();
     Step {
         offered_rps: offered,
