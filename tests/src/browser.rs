@@ -55,14 +55,10 @@ impl SessionOptions {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 impl Browser {
     pub async fn start() -> Browser {
         let chromedriver = std::env::var("NDS_CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into());
-        let port = free_port();
+        let port = crate::free_port().unwrap();
         let driver = tokio::process::Command::new(&chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())

@@ -10,6 +10,12 @@ pub mod otlp;
 pub mod photos;
 pub mod stripe;
 
+/// A loopback port free a moment ago, for a child process told where to listen
+/// (chromedriver, the load test's `nds serve` processes).
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
 /// Loads `nds dev`'s demo data into a running test system (benchmarks).
 pub async fn demo_load(runtime: &nds_common::runtime::Runtime) -> anyhow::Result<String> {
     nds::demo::load(runtime).await

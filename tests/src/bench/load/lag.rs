@@ -4,10 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use nds_web::edge::operations::{PanelCreateListing, PanelPublishListing, SearchPage, panel_publish_listing};
-use nds_web::edge::request_body;
-use serde_json::{Value, json};
+use nds_web::edge::operations::{
+    PanelCreateListing, PanelPublishListing, SearchPage, panel_publish_listing, search_page,
+};
+use serde_json::json;
 use tokio::sync::watch;
+
+use super::post_operation;
 
 const MAKE: &str = "Tesla";
 const MODEL: &str = "Sonda";
@@ -24,9 +27,8 @@ pub struct Probe {
 impl Probe {
     pub fn start(edge_url: &str, manager_token: &str) -> Probe {
         let (stop, stopped) = watch::channel(false);
-        let graphql = format!("{edge_url}/graphql");
-        let token = manager_token.to_string();
-        let task = tokio::spawn(async move { probe(graphql, token, stopped).await });
+        let (edge_url, token) = (edge_url.to_string(), manager_token.to_string());
+        let task = tokio::spawn(async move { probe(edge_url, token, stopped).await });
         Probe { stop, task }
     }
 
@@ -37,36 +39,25 @@ impl Probe {
     }
 }
 
-async fn probe(graphql: String, token: String, stopped: watch::Receiver<bool>) -> anyhow::Result<Vec<u64>> {
+async fn probe(edge_url: String, token: String, stopped: watch::Receiver<bool>) -> anyhow::Result<Vec<u64>> {
     let http = reqwest::Client::new();
-    let post = |body: Value, token: Option<String>| {
-        let mut request = http.post(&graphql).json(&body);
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        async move {
-            let response: Value = request.send().await?.json().await?;
-            anyhow::ensure!(response.get("errors").is_none(), "lag probe: {response}");
-            Ok::<Value, anyhow::Error>(response["data"].clone())
-        }
-    };
-    let search = json!(request_body::<SearchPage>(serde_json::from_value(json!({
+    let search: search_page::Variables = serde_json::from_value(json!({
         "input": { "filters": { "makes": [MAKE.to_lowercase()], "models": [MODEL.to_lowercase()] }, "sort": "NEWEST", "first": 5 }
-    }))?));
+    }))?;
     let mut lags = Vec::new();
     while !*stopped.borrow() {
         let next = Instant::now() + EVERY;
         let mut input = super::mix::new_listing(MAKE, MODEL);
         input["input"]["price"] = json!(40_000_000 + lags.len() as i64);
         let created =
-            post(json!(request_body::<PanelCreateListing>(serde_json::from_value(input)?)), Some(token.clone()))
+            post_operation::<PanelCreateListing>(&http, &edge_url, serde_json::from_value(input)?, Some(&token))
                 .await?;
         let id = created["createListing"]["id"].as_str().unwrap_or_default().to_string();
-        let publish = request_body::<PanelPublishListing>(panel_publish_listing::Variables { id: id.clone() });
-        post(json!(publish), Some(token.clone())).await?;
+        let publish = panel_publish_listing::Variables { id: id.clone() };
+        post_operation::<PanelPublishListing>(&http, &edge_url, publish, Some(&token)).await?;
         let published = Instant::now();
         loop {
-            let found = post(search.clone(), None).await?;
+            let found = post_operation::<SearchPage>(&http, &edge_url, search.clone(), None).await?;
             let edges = found["search"]["results"]["edges"].as_array().cloned().unwrap_or_default();
             if edges.iter().any(|edge| edge["node"]["id"] == id.as_str()) {
                 lags.push(published.elapsed().as_millis() as u64);

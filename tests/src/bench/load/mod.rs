@@ -136,6 +136,24 @@ async fn run_steps(shape: &ProductionShape, options: &LoadOptions) -> anyhow::Re
     Ok(steps)
 }
 
+/// Posts one of the web's operations to the edge outside Goose (sign-ups,
+/// sign-ins, the lag probe) and returns its `data`; a GraphQL error is an error.
+async fn post_operation<Q: graphql_client::GraphQLQuery>(
+    http: &reqwest::Client,
+    edge_url: &str,
+    variables: Q::Variables,
+    token: Option<&str>,
+) -> anyhow::Result<serde_json::Value> {
+    let body = nds_web::edge::request_body::<Q>(variables);
+    let mut request = http.post(format!("{edge_url}/graphql")).json(&body);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response: serde_json::Value = request.send().await?.json().await?;
+    anyhow::ensure!(response.get("errors").is_none(), "{}: {response}", body.operation_name);
+    Ok(response["data"].clone())
+}
+
 /// One step: the users all start at once, the throttle sets the offered load,
 /// and Goose resets its counts once they are all running.
 async fn attack(edge_url: &str, offered: usize, options: &LoadOptions) -> anyhow::Result<GooseMetrics> {

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use nds_common::auth::Role;
 use nds_web::edge::operations::{LogIn, SignUp, log_in, sign_up};
-use nds_web::edge::request_body;
 use uuid::Uuid;
 
+use super::post_operation;
 use super::shape::ProductionShape;
 
 /// Buyers signed up for the load, beside the demo's.
@@ -61,6 +61,7 @@ impl People {
                 _ => {}
             }
         }
+        let http = reqwest::Client::new();
         let mut signed = people.sign_in(&shape.edge_url).await?;
         for number in 0..NEW_BUYERS {
             let credentials =
@@ -72,38 +73,35 @@ impl People {
                     name: format!("Comprador {number}"),
                 },
             };
-            let response = post(&shape.edge_url, &request_body::<SignUp>(variables)).await?;
-            signed.buyers.push(access_token(&response, "signUp", &credentials.email)?);
+            let data = post_operation::<SignUp>(&http, &shape.edge_url, variables, None).await?;
+            signed.buyers.push(access_token(&data, "signUp", &credentials.email)?);
             people.buyers.push(credentials);
         }
         Ok((people, signed))
     }
 
     pub async fn sign_in(&self, edge_url: &str) -> anyhow::Result<Signed> {
+        let http = reqwest::Client::new();
         let mut signed = Signed { buyers: Vec::new(), managers: Vec::new(), at: Instant::now() };
         for credentials in &self.buyers {
-            signed.buyers.push(sign_in(edge_url, credentials).await?);
+            signed.buyers.push(sign_in(&http, edge_url, credentials).await?);
         }
         for (credentials, agency) in &self.managers {
-            signed.managers.push((sign_in(edge_url, credentials).await?, *agency));
+            signed.managers.push((sign_in(&http, edge_url, credentials).await?, *agency));
         }
         Ok(signed)
     }
 }
 
-async fn sign_in(edge_url: &str, credentials: &Credentials) -> anyhow::Result<String> {
+async fn sign_in(http: &reqwest::Client, edge_url: &str, credentials: &Credentials) -> anyhow::Result<String> {
     let variables = log_in::Variables { email: credentials.email.clone(), password: credentials.password.clone() };
-    let response = post(edge_url, &request_body::<LogIn>(variables)).await?;
-    access_token(&response, "logIn", &credentials.email)
+    let data = post_operation::<LogIn>(http, edge_url, variables, None).await?;
+    access_token(&data, "logIn", &credentials.email)
 }
 
-async fn post(edge_url: &str, body: &impl serde::Serialize) -> anyhow::Result<serde_json::Value> {
-    Ok(reqwest::Client::new().post(format!("{edge_url}/graphql")).json(body).send().await?.json().await?)
-}
-
-fn access_token(response: &serde_json::Value, field: &str, email: &str) -> anyhow::Result<String> {
-    response["data"][field]["accessToken"]
+fn access_token(data: &serde_json::Value, field: &str, email: &str) -> anyhow::Result<String> {
+    data[field]["accessToken"]
         .as_str()
         .map(str::to_string)
-        .ok_or_else(|| anyhow::anyhow!("{email}: {field} failed: {response}"))
+        .ok_or_else(|| anyhow::anyhow!("{email}: {field} answered no token: {data}"))
 }

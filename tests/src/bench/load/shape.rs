@@ -18,6 +18,7 @@ use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 
 use super::catalogue;
 use crate::bench::{named_processes_cpu_time, pid_cpu_time, process_cpu_time};
+use crate::free_port;
 
 /// Redis database of the load runs, emptied at each start: the tests use others.
 const REDIS_URL: &str = "redis://127.0.0.1:6379/13";
@@ -283,10 +284,6 @@ fn nds_binary() -> anyhow::Result<PathBuf> {
         path.display()
     );
     Ok(path)
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// Empties the load runs' Redis database (a raw FLUSHDB: the harness needs no client for one command).
